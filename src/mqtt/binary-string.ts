@@ -1,0 +1,21 @@
+/**
+ * Bytes <-> Espruino binary strings. A socket's `data` event delivers one char per byte, and
+ * `socket.write` must get such a string: a Uint8Array would be sent as its decimal text.
+ */
+
+/** Uint8Array to a binary string (one char per byte). */
+export function bytesToBinaryString(bytes: Uint8Array): string {
+  let out = "";
+  // Chunked: `apply` with very many arguments overflows the stack on Node.
+  for (let i = 0; i < bytes.length; i += 1024) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 1024) as unknown as number[]);
+  }
+  return out;
+}
+
+/** Binary string to bytes; each char code keeps its low 8 bits. */
+export function binaryStringToBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
