@@ -1,0 +1,54 @@
+/**
+ * What the session needs from the world, passed in so Node tests can drive it on a fake clock
+ * with a scripted transport, and the firmware with Espruino's timers, socket and Wi-Fi.
+ */
+
+export interface Clock {
+  /** Milliseconds, monotonic enough for deadlines. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): number;
+  clearTimeout(id: number): void;
+}
+
+/** One open (or opening) byte stream to the broker. */
+export interface Connection {
+  write(bytes: Uint8Array): void;
+  /** Closes the stream; no event of this connection reaches the session afterwards. */
+  close(): void;
+}
+
+/** Called by a transport, always later than the call that caused them (Espruino's emit is asynchronous). */
+export interface ConnectionEvents {
+  open(): void;
+  data(bytes: Uint8Array): void;
+  /** The send buffer has emptied. */
+  drain(): void;
+  /** The stream ended, for whatever reason (refused, reset, closed by the peer). */
+  closed(reason: string): void;
+}
+
+export interface Transport {
+  /**
+   * Opens a stream to host:port. May throw synchronously (Espruino on Linux throws for a refused
+   * connection or an unknown host) or report the failure later through `closed`.
+   */
+  connect(host: string, port: number, events: ConnectionEvents): Connection;
+}
+
+/** The link under TCP: Wi-Fi on the ESP32, always up on Linux. */
+export interface NetworkLink {
+  isUp(): boolean;
+  /** Asks the link to come up; `done` is called once, with an error text on failure. */
+  connect(done: (error?: string) => void): void;
+  /** `listener` is called whenever the link goes down. */
+  onDown(listener: (reason: string) => void): void;
+}
+
+/** A link that is always up: boards without Wi-Fi, and tests. */
+export const ALWAYS_UP: NetworkLink = {
+  isUp: () => true,
+  connect: (done) => done(),
+  onDown: () => {},
+};
+
+export type Log = (line: string) => void;

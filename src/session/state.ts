@@ -1,0 +1,19 @@
+/** The reconnect state machine's states; every change goes through `MqttSession.go` and is logged once. */
+export const enum SessionState {
+  /** Not started, or stopped after a clean shutdown. */
+  STOPPED,
+  /** Waiting for the link (Wi-Fi) to come up. */
+  NETWORK_CONNECTING,
+  /** Link up, opening the TCP (or TLS) connection. */
+  TCP_CONNECTING,
+  /** TCP open, CONNECT sent, waiting for CONNACK. */
+  MQTT_CONNECTING,
+  CONNECTED,
+  /** Waiting before the next attempt (exponential backoff, full jitter). */
+  BACKOFF,
+  /** Clean shutdown: `offline` status, then DISCONNECT. */
+  CLOSING,
+}
+
+/** Names for the log, indexed by SessionState. */
+export const STATE_NAMES = "STOPPED NETWORK_CONNECTING TCP_CONNECTING MQTT_CONNECTING CONNECTED BACKOFF CLOSING".split(" ");

@@ -1,0 +1,175 @@
+/** A fake clock and a scripted transport: the session's unit tests drive every event by hand. */
+import mqttPacket from "mqtt-packet";
+import { MqttSession, type SessionOptions } from "../../src/session/session";
+import type { Clock, Connection, ConnectionEvents, NetworkLink, Transport } from "../../src/session/ports";
+
+export class FakeClock implements Clock {
+  private time = 0;
+  private nextId = 1;
+  private timers = new Map<number, { at: number; callback: () => void }>();
+
+  now(): number {
+    return this.time;
+  }
+  setTimeout(callback: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + ms, callback });
+    return id;
+  }
+  clearTimeout(id: number): void {
+    this.timers.delete(id);
+  }
+  /** Timers not yet fired or cleared. */
+  pending(): number {
+    return this.timers.size;
+  }
+  /** Moves time forward by `ms`, firing due timers in order. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let due: [number, { at: number; callback: () => void }] | undefined;
+      for (const entry of this.timers) if (entry[1].at <= end && (!due || entry[1].at < due[1].at)) due = entry;
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.time = Math.max(this.time, due[1].at);
+      due[1].callback();
+    }
+    this.time = end;
+  }
+}
+
+/** A client packet as mqtt-packet parses it. */
+export type Sent = mqttPacket.Packet & Record<string, any>;
+
+export class FakeConnection implements Connection {
+  readonly written: Sent[] = [];
+  closed = false;
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly events: ConnectionEvents,
+  ) {}
+  write(bytes: Uint8Array): void {
+    if (this.closed) throw new Error("This socket is closed");
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const packets: Sent[] = [];
+    parser.on("packet", (p: Sent) => packets.push(p));
+    parser.on("error", (e: Error) => {
+      throw e;
+    });
+    parser.parse(Buffer.from(bytes));
+    if (packets.length !== 1) throw new Error("a write must hold exactly one packet");
+    this.written.push(packets[0]);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** The broker's side: sends a packet (mqtt-packet fields) to the session. */
+  receive(packet: Record<string, unknown>): void {
+    this.events.data(new Uint8Array(mqttPacket.generate(packet as unknown as mqttPacket.Packet)));
+  }
+  /** Packets written since the last call, by command name. */
+  take(): Sent[] {
+    return this.written.splice(0);
+  }
+}
+
+export class ScriptedTransport implements Transport {
+  readonly connections: FakeConnection[] = [];
+  /** When set, the next connect() throws it (Espruino's synchronous refusal). */
+  throwOnConnect: Error | undefined;
+  connect(host: string, port: number, events: ConnectionEvents): Connection {
+    if (this.throwOnConnect) throw this.throwOnConnect;
+    const c = new FakeConnection(host, port, events);
+    this.connections.push(c);
+    return c;
+  }
+  get last(): FakeConnection {
+    return this.connections[this.connections.length - 1];
+  }
+}
+
+export class FakeLink implements NetworkLink {
+  up = false;
+  connectCalls = 0;
+  pendingDone: ((error?: string) => void) | undefined;
+  private downListener: (reason: string) => void = () => {};
+  isUp(): boolean {
+    return this.up;
+  }
+  connect(done: (error?: string) => void): void {
+    this.connectCalls++;
+    this.pendingDone = done;
+  }
+  onDown(listener: (reason: string) => void): void {
+    this.downListener = listener;
+  }
+  comeUp(): void {
+    this.up = true;
+    const done = this.pendingDone;
+    this.pendingDone = undefined;
+    if (done) done();
+  }
+  fail(error: string): void {
+    const done = this.pendingDone;
+    this.pendingDone = undefined;
+    if (done) done(error);
+  }
+  goDown(reason: string): void {
+    this.up = false;
+    this.downListener(reason);
+  }
+}
+
+/** Mulberry32: a seeded random source, so backoff delays repeat from run to run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Rig {
+  session: MqttSession;
+  clock: FakeClock;
+  transport: ScriptedTransport;
+  link: FakeLink;
+  logs: string[];
+}
+
+export const DEFAULTS: SessionOptions = {
+  host: "broker.test",
+  port: 1883,
+  clientId: "dev-1",
+  keepalive: 30,
+  status: { topic: "sensors/dev-1/status", online: "online", offline: "offline" },
+  queueSize: 5,
+};
+
+export function rig(options: Partial<SessionOptions> = {}, linkUp = true, seed = 1): Rig {
+  const clock = new FakeClock();
+  const transport = new ScriptedTransport();
+  const link = new FakeLink();
+  link.up = linkUp;
+  const logs: string[] = [];
+  const session = new MqttSession({ ...DEFAULTS, ...options }, { clock, transport, network: link, random: seededRandom(seed), log: (l) => logs.push(l) });
+  return { session, clock, transport, link, logs };
+}
+
+/** Starts the session (if stopped) and completes TCP + CONNACK; the CONNECT is taken from the writes. */
+export function connect(r: Rig, sessionPresent = false): FakeConnection {
+  if (r.session.state === 0) r.session.start();
+  const c = r.transport.last;
+  c.events.open();
+  c.take();
+  c.receive({ cmd: "connack", returnCode: 0, sessionPresent });
+  return c;
+}
+
+export function puback(c: FakeConnection, messageId: number): void {
+  c.receive({ cmd: "puback", messageId });
+}
