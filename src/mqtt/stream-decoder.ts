@@ -15,18 +15,18 @@ const enum Step {
 }
 
 export class PacketStream {
-  private step = Step.HEADER;
-  private firstByte = 0;
-  private remaining = 0;
-  private multiplier = 1;
-  private lengthBytes = 0;
-  private body = new Uint8Array(0);
-  private filled = 0;
+  private _step = Step.HEADER;
+  private _firstByte = 0;
+  private _remaining = 0;
+  private _multiplier = 1;
+  private _lengthBytes = 0;
+  private _body = new Uint8Array(0);
+  private _filled = 0;
   /** Why the stream failed, or "" while it is healthy. */
   error = "";
 
   /** @param maxPacketSize largest whole packet accepted, fixed header included */
-  constructor(private readonly maxPacketSize: number) {}
+  constructor(private readonly _maxPacketSize: number) {}
 
   /**
    * Feeds one chunk; calls `onPacket` for each complete packet, in order.
@@ -34,53 +34,53 @@ export class PacketStream {
    */
   push(chunk: Uint8Array, onPacket: (packet: IncomingPacket) => void): MalformedPacket | undefined {
     for (let i = 0; i < chunk.length; ) {
-      if (this.step === Step.FAILED) break;
-      if (this.step === Step.HEADER) {
+      if (this._step === Step.FAILED) break;
+      if (this._step === Step.HEADER) {
         const why = fixedHeaderError(chunk[i]);
-        if (why) return this.fail(why);
-        this.firstByte = chunk[i++];
-        this.remaining = 0;
-        this.multiplier = 1;
-        this.lengthBytes = 0;
-        this.step = Step.LENGTH;
-      } else if (this.step === Step.LENGTH) {
+        if (why) return this._fail(why);
+        this._firstByte = chunk[i++];
+        this._remaining = 0;
+        this._multiplier = 1;
+        this._lengthBytes = 0;
+        this._step = Step.LENGTH;
+      } else if (this._step === Step.LENGTH) {
         const digit = chunk[i++];
-        this.remaining += (digit & 127) * this.multiplier;
-        this.multiplier *= 128;
-        if (++this.lengthBytes === 4 && digit & 128) return this.fail("remaining length over 4 bytes");
+        this._remaining += (digit & 127) * this._multiplier;
+        this._multiplier *= 128;
+        if (++this._lengthBytes === 4 && digit & 128) return this._fail("remaining length over 4 bytes");
         if (digit & 128) continue;
-        if (1 + this.lengthBytes + this.remaining > this.maxPacketSize) {
-          return this.fail("packet of " + (1 + this.lengthBytes + this.remaining) + " bytes over the limit " + this.maxPacketSize);
+        if (1 + this._lengthBytes + this._remaining > this._maxPacketSize) {
+          return this._fail("packet of " + (1 + this._lengthBytes + this._remaining) + " bytes over the limit " + this._maxPacketSize);
         }
-        this.body = new Uint8Array(this.remaining);
-        this.filled = 0;
-        this.step = Step.BODY;
+        this._body = new Uint8Array(this._remaining);
+        this._filled = 0;
+        this._step = Step.BODY;
       } else {
-        const take = Math.min(this.remaining - this.filled, chunk.length - i);
-        this.body.set(chunk.subarray(i, i + take), this.filled);
-        this.filled += take;
+        const take = Math.min(this._remaining - this._filled, chunk.length - i);
+        this._body.set(chunk.subarray(i, i + take), this._filled);
+        this._filled += take;
         i += take;
       }
-      if (this.step === Step.BODY && this.filled === this.remaining) {
-        const packet = decodeBody(this.firstByte, this.body);
-        this.step = Step.HEADER;
-        this.body = new Uint8Array(0);
-        if (packet.type === PacketType.MALFORMED) return this.fail(packet.error);
+      if (this._step === Step.BODY && this._filled === this._remaining) {
+        const packet = decodeBody(this._firstByte, this._body);
+        this._step = Step.HEADER;
+        this._body = new Uint8Array(0);
+        if (packet.type === PacketType.MALFORMED) return this._fail(packet.error);
         onPacket(packet);
       }
     }
-    return this.step === Step.FAILED ? malformed(this.error) : undefined;
+    return this._step === Step.FAILED ? malformed(this.error) : undefined;
   }
 
   /** True between packets: nothing half-read is buffered. */
   idle(): boolean {
-    return this.step === Step.HEADER;
+    return this._step === Step.HEADER;
   }
 
-  private fail(why: string): MalformedPacket {
-    this.step = Step.FAILED;
+  private _fail(why: string): MalformedPacket {
+    this._step = Step.FAILED;
     this.error = why;
-    this.body = new Uint8Array(0);
+    this._body = new Uint8Array(0);
     return malformed(why);
   }
 }

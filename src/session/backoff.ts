@@ -12,11 +12,11 @@ export interface BackoffOptions {
 }
 
 export class Backoff {
-  private attempt = 0;
+  private _attempt = 0;
 
   constructor(
-    private readonly options: BackoffOptions,
-    private readonly random: () => number,
+    private readonly _options: BackoffOptions,
+    private readonly _random: () => number,
   ) {}
 
   /**
@@ -24,15 +24,15 @@ export class Backoff {
    * so wait between half the cap and the cap.
    */
   next(long: boolean): number {
-    const o = this.options;
-    const ceiling = Math.min(o.capMs, o.baseMs * Math.pow(2, this.attempt));
-    if (ceiling < o.capMs) this.attempt++;
-    const delay = long ? o.capMs / 2 + (this.random() * o.capMs) / 2 : this.random() * ceiling;
+    const o = this._options;
+    const ceiling = Math.min(o.capMs, o.baseMs * Math.pow(2, this._attempt));
+    if (ceiling < o.capMs) this._attempt++;
+    const delay = long ? o.capMs / 2 + (this._random() * o.capMs) / 2 : this._random() * ceiling;
     return Math.max(o.minMs, Math.floor(delay));
   }
 
   /** A connection stayed up: start again from the first delay. */
   reset(): void {
-    this.attempt = 0;
+    this._attempt = 0;
   }
 }

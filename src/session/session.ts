@@ -91,51 +91,51 @@ export class MqttSession {
   /** Called after every CONNACK that accepted the connection. */
   onConnect?: (sessionPresent: boolean) => void;
 
-  private readonly outbox: Outbox;
-  private readonly subs = new Subscriptions();
-  private readonly backoff: Backoff;
-  private connection: Connection | undefined;
-  private decoder: PacketStream | undefined;
-  private timer = 0;
-  private lastId = 0;
+  private readonly _outbox: Outbox;
+  private readonly _subs = new Subscriptions();
+  private readonly _backoff: Backoff;
+  private _connection: Connection | undefined;
+  private _decoder: PacketStream | undefined;
+  private _timer = 0;
+  private _lastId = 0;
   /** The status message being sent (`online` or, when closing, `offline`), ahead of the outbox. */
-  private statusEntry: OutboxEntry | undefined;
+  private _statusEntry: OutboxEntry | undefined;
   /** SUBSCRIBE / UNSUBSCRIBE packet ids waiting for their acknowledgement. */
-  private pendingAcks: number[] = [];
+  private _pendingAcks: number[] = [];
   /** QoS 2 packet ids received and not yet released (MQTT-4.3.3: deliver exactly once). */
-  private qos2Received: number[] = [];
-  private lastSentAt = 0;
-  private lastReceivedAt = 0;
-  private connectedAt = 0;
-  private waitingForDrain = false;
-  private onStopped: (() => void) | undefined;
+  private _qos2Received: number[] = [];
+  private _lastSentAt = 0;
+  private _lastReceivedAt = 0;
+  private _connectedAt = 0;
+  private _waitingForDrain = false;
+  private _onStopped: (() => void) | undefined;
 
   // Resolved options.
-  private readonly keepaliveMs: number;
-  private readonly window: number;
-  private readonly retryMs: number;
-  private readonly connectTimeoutMs: number;
-  private readonly stableMs: number;
+  private readonly _keepaliveMs: number;
+  private readonly _window: number;
+  private readonly _retryMs: number;
+  private readonly _connectTimeoutMs: number;
+  private readonly _stableMs: number;
 
   constructor(
-    private readonly options: SessionOptions,
-    private readonly ports: SessionPorts,
+    private readonly _options: SessionOptions,
+    private readonly _ports: SessionPorts,
   ) {
-    this.keepaliveMs = (options.keepalive === undefined ? 30 : options.keepalive) * 1000;
-    this.window = options.inflightWindow || 1;
-    this.retryMs = options.retryMs || 10000;
-    this.connectTimeoutMs = options.connectTimeoutMs || 10000;
-    this.stableMs = options.stableMs || 60000;
-    this.outbox = new Outbox(options.queueSize || 100);
-    this.backoff = new Backoff(options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 }, ports.random);
-    ports.network.onDown((reason) => {
-      if (this.state !== SessionState.STOPPED && this.state !== SessionState.BACKOFF) this.go(SessionState.BACKOFF, "network down: " + reason);
+    this._keepaliveMs = (_options.keepalive === undefined ? 30 : _options.keepalive) * 1000;
+    this._window = _options.inflightWindow || 1;
+    this._retryMs = _options.retryMs || 10000;
+    this._connectTimeoutMs = _options.connectTimeoutMs || 10000;
+    this._stableMs = _options.stableMs || 60000;
+    this._outbox = new Outbox(_options.queueSize || 100);
+    this._backoff = new Backoff(_options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 }, _ports.random);
+    _ports.network.onDown((reason) => {
+      if (this.state !== SessionState.STOPPED && this.state !== SessionState.BACKOFF) this._go(SessionState.BACKOFF, "network down: " + reason);
     });
   }
 
   /** Starts connecting, and keeps reconnecting until stop(). */
   start(): void {
-    if (this.state === SessionState.STOPPED) this.reconnect("start");
+    if (this.state === SessionState.STOPPED) this._reconnect("start");
   }
 
   /**
@@ -143,16 +143,16 @@ export class MqttSession {
    * DISCONNECT so the broker does not send the Will. `done` is called once stopped.
    */
   stop(done?: () => void): void {
-    this.onStopped = done;
-    const status = this.options.status;
+    this._onStopped = done;
+    const status = this._options.status;
     if (this.state === SessionState.CONNECTED && status) {
-      this.go(SessionState.CLOSING, "stop");
-      this.statusEntry = this.entry(status.topic, status.offline, 1, true, () => this.disconnect());
-      this.sendEntry(this.statusEntry);
+      this._go(SessionState.CLOSING, "stop");
+      this._statusEntry = this._entry(status.topic, status.offline, 1, true, () => this._disconnect());
+      this._sendEntry(this._statusEntry);
     } else if (this.state === SessionState.CONNECTED) {
-      this.disconnect();
+      this._disconnect();
     } else if (this.state !== SessionState.CLOSING) {
-      this.go(SessionState.STOPPED, "stop");
+      this._go(SessionState.STOPPED, "stop");
     }
   }
 
@@ -164,8 +164,8 @@ export class MqttSession {
   publish(topic: WireString, payload: Payload, qos: QoS, retain: boolean, onAck?: () => void): Dropped {
     const why = topicNameError(topic) || (qos === 2 ? "QoS 2 publish is not supported" : "");
     if (why) throw new Error("publish: " + why);
-    const dropped = this.outbox.push(this.entry(topic, payload, qos, retain, onAck));
-    this.pump();
+    const dropped = this._outbox.push(this._entry(topic, payload, qos, retain, onAck));
+    this._pump();
     return dropped;
   }
 
@@ -173,122 +173,122 @@ export class MqttSession {
   subscribe(filter: WireString, qos: QoS, handler: MessageHandler): void {
     const why = topicFilterError(filter);
     if (why) throw new Error("subscribe: " + why);
-    this.subs.add({ filter, qos, handler });
-    if (this.state === SessionState.CONNECTED) this.sendSubscribe([{ filter, qos }]);
+    this._subs.add({ filter, qos, handler });
+    if (this.state === SessionState.CONNECTED) this._sendSubscribe([{ filter, qos }]);
   }
 
   unsubscribe(filter: WireString): void {
-    if (this.subs.remove(filter) && this.state === SessionState.CONNECTED) {
-      const id = this.nextId();
-      this.pendingAcks.push(id);
-      this.send(encodeUnsubscribe(id, [filter]));
+    if (this._subs.remove(filter) && this.state === SessionState.CONNECTED) {
+      const id = this._nextId();
+      this._pendingAcks.push(id);
+      this._send(encodeUnsubscribe(id, [filter]));
     }
   }
 
   /** Messages waiting or in flight (the status message aside). */
   queued(): number {
-    return this.outbox.entries.length;
+    return this._outbox.entries.length;
   }
 
   // ---- The state machine: the one place where the state changes. ----
 
   /** `patient`: a refusal that retrying soon cannot fix (bad credentials, not authorised). */
-  private go(next: SessionState, reason: string, patient = false): void {
+  private _go(next: SessionState, reason: string, patient = false): void {
     const previous = this.state;
-    this.ports.clock.clearTimeout(this.timer);
-    this.timer = 0;
-    this.ports.log("[mqtt] " + STATE_NAMES[previous] + " -> " + STATE_NAMES[next] + " (" + reason + ")");
+    this._ports.clock.clearTimeout(this._timer);
+    this._timer = 0;
+    this._ports.log("[mqtt] " + STATE_NAMES[previous] + " -> " + STATE_NAMES[next] + " (" + reason + ")");
     this.state = next;
-    if (previous === SessionState.CONNECTED && this.ports.clock.now() - this.connectedAt >= this.stableMs) this.backoff.reset();
-    if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING) this.dropConnection();
+    if (previous === SessionState.CONNECTED && this._ports.clock.now() - this._connectedAt >= this._stableMs) this._backoff.reset();
+    if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING) this._dropConnection();
 
     if (next === SessionState.NETWORK_CONNECTING) {
-      this.ports.network.connect((error) => {
+      this._ports.network.connect((error) => {
         if (this.state !== SessionState.NETWORK_CONNECTING) return;
-        if (error) this.go(SessionState.BACKOFF, "network: " + error);
-        else this.go(SessionState.TCP_CONNECTING, "network up");
+        if (error) this._go(SessionState.BACKOFF, "network: " + error);
+        else this._go(SessionState.TCP_CONNECTING, "network up");
       });
-      this.deadline(this.connectTimeoutMs, "network timeout");
+      this._deadline(this._connectTimeoutMs, "network timeout");
     } else if (next === SessionState.TCP_CONNECTING) {
-      this.openConnection();
+      this._openConnection();
     } else if (next === SessionState.MQTT_CONNECTING) {
-      this.sendConnect();
-      this.deadline(this.connectTimeoutMs, "no CONNACK");
+      this._sendConnect();
+      this._deadline(this._connectTimeoutMs, "no CONNACK");
     } else if (next === SessionState.CONNECTED) {
-      this.connectedAt = this.ports.clock.now();
-      this.tick();
+      this._connectedAt = this._ports.clock.now();
+      this._tick();
     } else if (next === SessionState.BACKOFF) {
-      const delay = this.backoff.next(patient);
-      this.ports.log("[mqtt] retry in " + delay + " ms");
-      this.timer = this.ports.clock.setTimeout(() => this.reconnect("retry"), delay);
+      const delay = this._backoff.next(patient);
+      this._ports.log("[mqtt] retry in " + delay + " ms");
+      this._timer = this._ports.clock.setTimeout(() => this._reconnect("retry"), delay);
     } else if (next === SessionState.CLOSING) {
-      this.deadline(CLOSE_TIMEOUT_MS, "offline status not acknowledged");
+      this._deadline(CLOSE_TIMEOUT_MS, "offline status not acknowledged");
     } else if (next === SessionState.STOPPED) {
-      const done = this.onStopped;
-      this.onStopped = undefined;
+      const done = this._onStopped;
+      this._onStopped = undefined;
       if (done) done();
     }
   }
 
-  private reconnect(reason: string): void {
-    this.go(this.ports.network.isUp() ? SessionState.TCP_CONNECTING : SessionState.NETWORK_CONNECTING, reason);
+  private _reconnect(reason: string): void {
+    this._go(this._ports.network.isUp() ? SessionState.TCP_CONNECTING : SessionState.NETWORK_CONNECTING, reason);
   }
 
   /** Arms the state timer: if the state has not changed by then, back off. */
-  private deadline(ms: number, reason: string): void {
-    this.timer = this.ports.clock.setTimeout(() => {
-      this.timer = 0;
-      if (this.state === SessionState.CLOSING) this.disconnect();
-      else this.go(SessionState.BACKOFF, reason);
+  private _deadline(ms: number, reason: string): void {
+    this._timer = this._ports.clock.setTimeout(() => {
+      this._timer = 0;
+      if (this.state === SessionState.CLOSING) this._disconnect();
+      else this._go(SessionState.BACKOFF, reason);
     }, ms);
   }
 
-  private openConnection(): void {
-    const o = this.options;
-    this.decoder = new PacketStream(o.maxPacketSize || 4096);
-    this.waitingForDrain = false;
+  private _openConnection(): void {
+    const o = this._options;
+    this._decoder = new PacketStream(o.maxPacketSize || 4096);
+    this._waitingForDrain = false;
     let connection: Connection | undefined;
     // Each connection's events only count while it is the current one: a late event from an
     // old socket must not disturb the next.
-    const current = () => connection !== undefined && this.connection === connection;
+    const current = () => connection !== undefined && this._connection === connection;
     try {
-      connection = this.ports.transport.connect(o.host, o.port, {
+      connection = this._ports.transport.connect(o.host, o.port, {
         open: () => {
-          if (current() && this.state === SessionState.TCP_CONNECTING) this.go(SessionState.MQTT_CONNECTING, "TCP open");
+          if (current() && this.state === SessionState.TCP_CONNECTING) this._go(SessionState.MQTT_CONNECTING, "TCP open");
         },
         data: (bytes) => {
-          if (current()) this.receive(bytes);
+          if (current()) this._receive(bytes);
         },
         drain: () => {
           if (!current()) return;
-          this.waitingForDrain = false;
-          this.pump();
+          this._waitingForDrain = false;
+          this._pump();
         },
         closed: (why) => {
-          if (current()) this.connectionClosed(why);
+          if (current()) this._connectionClosed(why);
         },
       });
     } catch (e) {
       // Espruino on Linux throws at once for a refused connection or an unknown host.
-      this.go(SessionState.BACKOFF, "connect failed: " + ((e as Error).message || e));
+      this._go(SessionState.BACKOFF, "connect failed: " + ((e as Error).message || e));
       return;
     }
-    this.connection = connection;
-    this.deadline(this.connectTimeoutMs, "TCP connect timeout");
+    this._connection = connection;
+    this._deadline(this._connectTimeoutMs, "TCP connect timeout");
   }
 
-  private connectionClosed(why: string): void {
-    if (this.state === SessionState.CLOSING) this.go(SessionState.STOPPED, "closed");
-    else this.go(SessionState.BACKOFF, "connection closed: " + why);
+  private _connectionClosed(why: string): void {
+    if (this.state === SessionState.CLOSING) this._go(SessionState.STOPPED, "closed");
+    else this._go(SessionState.BACKOFF, "connection closed: " + why);
   }
 
-  private dropConnection(): void {
-    const connection = this.connection;
-    this.connection = undefined;
-    this.decoder = undefined;
-    this.outbox.connectionLost();
-    this.statusEntry = undefined;
-    this.pendingAcks = [];
+  private _dropConnection(): void {
+    const connection = this._connection;
+    this._connection = undefined;
+    this._decoder = undefined;
+    this._outbox.connectionLost();
+    this._statusEntry = undefined;
+    this._pendingAcks = [];
     if (connection) {
       try {
         connection.close();
@@ -298,33 +298,33 @@ export class MqttSession {
     }
   }
 
-  private disconnect(): void {
-    this.send(encodeEmpty(PacketType.DISCONNECT));
-    this.go(SessionState.STOPPED, "disconnected");
+  private _disconnect(): void {
+    this._send(encodeEmpty(PacketType.DISCONNECT));
+    this._go(SessionState.STOPPED, "disconnected");
   }
 
   // ---- Sending ----
 
-  private send(bytes: Uint8Array): void {
-    const connection = this.connection;
+  private _send(bytes: Uint8Array): void {
+    const connection = this._connection;
     if (!connection) return;
-    this.lastSentAt = this.ports.clock.now();
+    this._lastSentAt = this._ports.clock.now();
     try {
       connection.write(bytes);
     } catch (e) {
-      this.ports.log("[mqtt] write failed: " + ((e as Error).message || e));
+      this._ports.log("[mqtt] write failed: " + ((e as Error).message || e));
     }
   }
 
-  private sendConnect(): void {
-    const o = this.options;
+  private _sendConnect(): void {
+    const o = this._options;
     const status = o.status;
     const will: Will | undefined = status && { topic: status.topic, payload: status.offline, qos: 1, retain: true };
-    this.send(
+    this._send(
       encodeConnect({
         clientId: o.clientId,
         cleanSession: o.cleanSession !== false,
-        keepalive: this.keepaliveMs / 1000,
+        keepalive: this._keepaliveMs / 1000,
         will,
         username: o.username,
         password: o.password,
@@ -332,100 +332,100 @@ export class MqttSession {
     );
   }
 
-  private sendSubscribe(list: { filter: WireString; qos: QoS }[]): void {
-    const id = this.nextId();
-    this.pendingAcks.push(id);
-    this.send(encodeSubscribe(id, list));
+  private _sendSubscribe(list: { filter: WireString; qos: QoS }[]): void {
+    const id = this._nextId();
+    this._pendingAcks.push(id);
+    this._send(encodeSubscribe(id, list));
   }
 
-  private entry(topic: WireString, payload: Payload, qos: QoS, retain: boolean, onAck?: () => void): OutboxEntry {
+  private _entry(topic: WireString, payload: Payload, qos: QoS, retain: boolean, onAck?: () => void): OutboxEntry {
     return { topic, payload, qos, retain, id: 0, inFlight: false, sentAt: 0, onAck };
   }
 
   /** Sends queued messages while the in-flight window has room and the socket has drained. */
-  private pump(): void {
-    while (this.state === SessionState.CONNECTED && !this.waitingForDrain) {
-      const status = this.statusEntry;
-      const inFlight = this.outbox.inFlightCount() + (status && status.inFlight ? 1 : 0);
-      if (inFlight >= this.window) return;
-      const next = status && !status.inFlight ? status : this.outbox.nextToSend();
+  private _pump(): void {
+    while (this.state === SessionState.CONNECTED && !this._waitingForDrain) {
+      const status = this._statusEntry;
+      const inFlight = this._outbox.inFlightCount() + (status && status.inFlight ? 1 : 0);
+      if (inFlight >= this._window) return;
+      const next = status && !status.inFlight ? status : this._outbox.nextToSend();
       if (!next) return;
-      this.sendEntry(next);
+      this._sendEntry(next);
     }
   }
 
-  private sendEntry(e: OutboxEntry): void {
+  private _sendEntry(e: OutboxEntry): void {
     const resend = e.id !== 0;
-    if (e.qos > 0 && !e.id) e.id = this.nextId();
-    this.ports.log("[mqtt] PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
-    this.send(encodePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }));
+    if (e.qos > 0 && !e.id) e.id = this._nextId();
+    this._ports.log("[mqtt] PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
+    this._send(encodePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }));
     // Hold further PUBLISHes until the socket drains (or the broker acknowledges): on Espruino
     // the send buffer is one string copied on every pass, so it must stay small.
-    this.waitingForDrain = true;
+    this._waitingForDrain = true;
     e.inFlight = true;
-    e.sentAt = this.ports.clock.now();
-    if (e.qos === 0) this.completed(e);
+    e.sentAt = this._ports.clock.now();
+    if (e.qos === 0) this._completed(e);
   }
 
   /** The broker has the message (PUBACK), or at QoS 0 it was written: it leaves the queue. */
-  private completed(e: OutboxEntry): void {
-    if (e === this.statusEntry) this.statusEntry = undefined;
-    else this.outbox.remove(e);
+  private _completed(e: OutboxEntry): void {
+    if (e === this._statusEntry) this._statusEntry = undefined;
+    else this._outbox.remove(e);
     if (e.onAck) e.onAck();
   }
 
   /** Packet ids 1..65535, wrapping, never one still held by an unacknowledged message. */
-  private nextId(): number {
+  private _nextId(): number {
     do {
-      this.lastId = (this.lastId % 65535) + 1;
-    } while (this.outbox.holds(this.lastId) || (this.statusEntry && this.statusEntry.id === this.lastId) || this.pendingAcks.indexOf(this.lastId) >= 0);
-    return this.lastId;
+      this._lastId = (this._lastId % 65535) + 1;
+    } while (this._outbox.holds(this._lastId) || (this._statusEntry && this._statusEntry.id === this._lastId) || this._pendingAcks.indexOf(this._lastId) >= 0);
+    return this._lastId;
   }
 
   // ---- Receiving ----
 
-  private receive(bytes: Uint8Array): void {
-    const decoder = this.decoder;
+  private _receive(bytes: Uint8Array): void {
+    const decoder = this._decoder;
     if (!decoder) return;
     const error = decoder.push(bytes, (packet) => {
-      if (this.decoder === decoder) this.handle(packet);
+      if (this._decoder === decoder) this._handle(packet);
     });
-    if (error && this.decoder === decoder) this.go(SessionState.BACKOFF, "malformed packet from broker: " + error.error);
+    if (error && this._decoder === decoder) this._go(SessionState.BACKOFF, "malformed packet from broker: " + error.error);
   }
 
-  private handle(packet: IncomingPacket): void {
-    this.lastReceivedAt = this.ports.clock.now();
+  private _handle(packet: IncomingPacket): void {
+    this._lastReceivedAt = this._ports.clock.now();
     if (packet.type === PacketType.CONNACK) {
-      if (this.state !== SessionState.MQTT_CONNECTING) return this.go(SessionState.BACKOFF, "unexpected CONNACK");
+      if (this.state !== SessionState.MQTT_CONNECTING) return this._go(SessionState.BACKOFF, "unexpected CONNACK");
       const code = packet.returnCode;
-      if (code !== 0) return this.go(SessionState.BACKOFF, "refused: " + CONNACK_CODE_NAMES[code] + " (" + code + ")", code >= 4);
-      if (!packet.sessionPresent) this.qos2Received = [];
-      return this.connected(packet.sessionPresent);
+      if (code !== 0) return this._go(SessionState.BACKOFF, "refused: " + CONNACK_CODE_NAMES[code] + " (" + code + ")", code >= 4);
+      if (!packet.sessionPresent) this._qos2Received = [];
+      return this._connected(packet.sessionPresent);
     }
     if (this.state !== SessionState.CONNECTED && this.state !== SessionState.CLOSING) {
-      return this.go(SessionState.BACKOFF, "packet before CONNACK");
+      return this._go(SessionState.BACKOFF, "packet before CONNACK");
     }
-    if (packet.type === PacketType.PUBLISH) return this.receivePublish(packet);
+    if (packet.type === PacketType.PUBLISH) return this._receivePublish(packet);
     if (packet.type === PacketType.PUBACK) {
-      const status = this.statusEntry;
-      const e = status && status.inFlight && status.id === packet.id ? status : this.outbox.acknowledge(packet.id);
-      if (!e) return this.ports.log("[mqtt] PUBACK #" + packet.id + " for no message in flight (ignored)");
-      this.ports.log("[mqtt] PUBACK #" + packet.id);
-      this.waitingForDrain = false;
-      this.completed(e);
-      return this.pump();
+      const status = this._statusEntry;
+      const e = status && status.inFlight && status.id === packet.id ? status : this._outbox.acknowledge(packet.id);
+      if (!e) return this._ports.log("[mqtt] PUBACK #" + packet.id + " for no message in flight (ignored)");
+      this._ports.log("[mqtt] PUBACK #" + packet.id);
+      this._waitingForDrain = false;
+      this._completed(e);
+      return this._pump();
     }
     if (packet.type === PacketType.PUBREL) {
-      const i = this.qos2Received.indexOf(packet.id);
-      if (i >= 0) this.qos2Received.splice(i, 1);
-      return this.send(encodeAck(PacketType.PUBCOMP, packet.id));
+      const i = this._qos2Received.indexOf(packet.id);
+      if (i >= 0) this._qos2Received.splice(i, 1);
+      return this._send(encodeAck(PacketType.PUBCOMP, packet.id));
     }
     if (packet.type === PacketType.SUBACK || packet.type === PacketType.UNSUBACK) {
-      const i = this.pendingAcks.indexOf(packet.id);
-      if (i >= 0) this.pendingAcks.splice(i, 1);
+      const i = this._pendingAcks.indexOf(packet.id);
+      if (i >= 0) this._pendingAcks.splice(i, 1);
       if (packet.type === PacketType.SUBACK) {
         for (let k = 0; k < packet.granted.length; k++) {
-          if (packet.granted[k] === 0x80) this.ports.log("[mqtt] subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
+          if (packet.granted[k] === 0x80) this._ports.log("[mqtt] subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
         }
       }
     }
@@ -433,46 +433,46 @@ export class MqttSession {
     // refreshing lastReceivedAt.
   }
 
-  private connected(sessionPresent: boolean): void {
-    this.go(SessionState.CONNECTED, sessionPresent ? "session present" : "new session");
+  private _connected(sessionPresent: boolean): void {
+    this._go(SessionState.CONNECTED, sessionPresent ? "session present" : "new session");
     if (this.onConnect) this.onConnect(sessionPresent);
-    if (this.subs.list.length) this.sendSubscribe(this.subs.list.map((s) => ({ filter: s.filter, qos: s.qos })));
-    const status = this.options.status;
-    if (status) this.statusEntry = this.entry(status.topic, status.online, 1, true);
-    this.pump();
+    if (this._subs.list.length) this._sendSubscribe(this._subs.list.map((s) => ({ filter: s.filter, qos: s.qos })));
+    const status = this._options.status;
+    if (status) this._statusEntry = this._entry(status.topic, status.online, 1, true);
+    this._pump();
   }
 
-  private receivePublish(packet: PublishPacket): void {
-    if (packet.qos === 1) this.send(encodeAck(PacketType.PUBACK, packet.id));
+  private _receivePublish(packet: PublishPacket): void {
+    if (packet.qos === 1) this._send(encodeAck(PacketType.PUBACK, packet.id));
     if (packet.qos === 2) {
-      this.send(encodeAck(PacketType.PUBREC, packet.id));
-      if (this.qos2Received.indexOf(packet.id) >= 0) return; // a resend: delivered already
-      this.qos2Received.push(packet.id);
-      if (this.qos2Received.length > QOS2_MEMORY) this.qos2Received.shift();
+      this._send(encodeAck(PacketType.PUBREC, packet.id));
+      if (this._qos2Received.indexOf(packet.id) >= 0) return; // a resend: delivered already
+      this._qos2Received.push(packet.id);
+      if (this._qos2Received.length > QOS2_MEMORY) this._qos2Received.shift();
     }
     try {
-      if (!this.subs.deliver(packet)) this.ports.log("[mqtt] message on " + packet.topic + " matches no subscription");
+      if (!this._subs.deliver(packet)) this._ports.log("[mqtt] message on " + packet.topic + " matches no subscription");
     } catch (e) {
-      this.ports.log("[mqtt] message handler failed: " + ((e as Error).message || e));
+      this._ports.log("[mqtt] message handler failed: " + ((e as Error).message || e));
     }
   }
 
   /** Once a second while connected: keepalive both ways, and resends of unacknowledged messages. */
-  private tick(): void {
-    const now = this.ports.clock.now();
-    const ka = this.keepaliveMs;
-    if (ka && now - this.lastReceivedAt > ka * 1.5) {
-      return this.go(SessionState.BACKOFF, "no packet from the broker for " + Math.round((now - this.lastReceivedAt) / 1000) + " s");
+  private _tick(): void {
+    const now = this._ports.clock.now();
+    const ka = this._keepaliveMs;
+    if (ka && now - this._lastReceivedAt > ka * 1.5) {
+      return this._go(SessionState.BACKOFF, "no packet from the broker for " + Math.round((now - this._lastReceivedAt) / 1000) + " s");
     }
-    if (ka && now - this.lastSentAt >= ka) this.send(encodeEmpty(PacketType.PINGREQ));
-    const stale = this.statusEntry && this.statusEntry.inFlight ? [this.statusEntry] : [];
-    for (const e of this.outbox.entries) if (e.inFlight) stale.push(e);
+    if (ka && now - this._lastSentAt >= ka) this._send(encodeEmpty(PacketType.PINGREQ));
+    const stale = this._statusEntry && this._statusEntry.inFlight ? [this._statusEntry] : [];
+    for (const e of this._outbox.entries) if (e.inFlight) stale.push(e);
     for (const e of stale) {
-      if (now - e.sentAt >= this.retryMs) {
-        this.ports.log("[mqtt] no PUBACK #" + e.id + " after " + this.retryMs + " ms");
-        this.sendEntry(e);
+      if (now - e.sentAt >= this._retryMs) {
+        this._ports.log("[mqtt] no PUBACK #" + e.id + " after " + this._retryMs + " ms");
+        this._sendEntry(e);
       }
     }
-    this.timer = this.ports.clock.setTimeout(() => this.tick(), TICK_MS);
+    this._timer = this._ports.clock.setTimeout(() => this._tick(), TICK_MS);
   }
 }

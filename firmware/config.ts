@@ -1,0 +1,30 @@
+/**
+ * The settings baked into a bundle at build time (tools/build/ resolves and checks them).
+ * Wire strings are UTF-8 byte strings, encoded on the host: the device needs no Unicode.
+ */
+import type { WireString } from "../src/mqtt/packets";
+import type { TlsCredentials } from "./transport";
+
+export interface FirmwareConfig {
+  board: string;
+  /** The broker URL as the console shows it: the password masked. */
+  brokerLabel: string;
+  host: string;
+  port: number;
+  /** Present for `mqtts://`. */
+  tls?: TlsCredentials;
+  clientId: WireString;
+  username?: WireString;
+  password?: WireString;
+  keepalive: number;
+  queueSize: number;
+  publishIntervalMs: number;
+  temperatureTopic: WireString;
+  statusTopic: WireString;
+  /** `{"device":"<id>","seq":`, the JSON payload's fixed start. */
+  payloadPrefix: WireString;
+  /** Present on boards with Wi-Fi. */
+  wifi?: { ssid: string; password: string };
+  /** The board's sensor driver options (boards/<name>.json, `sensor`). */
+  sensor: any;
+}

@@ -1,0 +1,84 @@
+/**
+ * The Espruino API this firmware uses, as measured on Espruino 2v29 (see shared/espruino-runtime.md).
+ * @types/espruino (1.95) lacks most of it; what is declared here is exactly what the code relies on.
+ */
+
+declare function setTimeout(callback: () => void, ms: number): number;
+declare function clearTimeout(id: number): void;
+declare function setInterval(callback: () => void, ms: number): number;
+declare function clearInterval(id: number): void;
+
+interface Console {
+  log(...args: unknown[]): void;
+}
+declare var console: Console;
+
+/** A TCP or TLS socket: data arrives as binary strings, and writes must be binary strings. */
+interface EspruinoSocket {
+  write(data: string): void;
+  end(): void;
+  on(event: "data", listener: (data: string) => void): void;
+  on(event: "error", listener: (error: { message?: string } | string) => void): void;
+  on(event: "close" | "end" | "drain", listener: () => void): void;
+  removeAllListeners(event?: string): void;
+}
+
+interface NetModule {
+  /** Throws synchronously on Linux when refused or the host is unknown. */
+  connect(options: { host: string; port: number }, onConnect: () => void): EspruinoSocket;
+}
+
+interface TlsConnectOptions {
+  host: string;
+  port: number;
+  /** DER, as a binary string: Espruino 2v29 refuses PEM text. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+interface TlsModule {
+  connect(options: TlsConnectOptions, onConnect: () => void): EspruinoSocket;
+}
+
+interface WifiModule {
+  connect(ssid: string, options: { password?: string }, callback: (error: string | null) => void): void;
+  disconnect(callback?: () => void): void;
+  getDetails(): { status: string };
+  on(event: "connected" | "disconnected", listener: (details: { reason?: string | number }) => void): void;
+}
+
+interface StorageModule {
+  read(name: string): string | undefined;
+  write(name: string, data: string): boolean;
+}
+
+declare function require(name: "net"): NetModule;
+declare function require(name: "tls"): TlsModule;
+declare function require(name: "Wifi"): WifiModule;
+declare function require(name: "Storage"): StorageModule;
+
+declare namespace E {
+  function toUint8Array(data: string): Uint8Array;
+  function toString(data: Uint8Array): string;
+  function on(event: "init" | "kill", listener: () => void): void;
+}
+
+declare namespace process {
+  function memory(): { free: number; usage: number; total: number };
+  function on(event: "uncaughtException", listener: (error: unknown) => void): void;
+}
+
+/** Espruino's OneWire class on a pin (built in, not a module). */
+declare class OneWire {
+  constructor(pin: unknown);
+  reset(): boolean;
+  select(rom: string): void;
+  skip(): void;
+  write(data: number | number[], power?: boolean): void;
+  read(count: number): number[];
+  search(command?: number): string[];
+}
+
+/** Pins are globals named like D4; `Pin("D4")` looks one up by name. */
+declare function Pin(name: string): unknown;

@@ -1,0 +1,15 @@
+/** The two network links a board can name in boards/<name>.json (`network`). */
+import { ALWAYS_UP, type Log, type NetworkLink } from "../src/session/ports";
+import type { FirmwareConfig } from "./config";
+import { wifiLink } from "./wifi";
+
+/** `"network": "wifi"`. */
+export function createWifiNetwork(config: FirmwareConfig, log: Log): NetworkLink {
+  const wifi = config.wifi as { ssid: string; password: string };
+  return wifiLink(wifi.ssid, wifi.password, log);
+}
+
+/** `"network": "none"`: Espruino's Linux build has no Wi-Fi; the host's network is up. */
+export function createAlwaysUpNetwork(): NetworkLink {
+  return ALWAYS_UP;
+}

@@ -1,0 +1,42 @@
+/**
+ * The session's transport over Espruino's `net` or `tls` socket. Bytes become binary strings here
+ * and nowhere else: a Uint8Array handed to `socket.write` would go out as its decimal text.
+ */
+import { binaryStringToBytes, bytesToBinaryString } from "../src/mqtt/binary-string";
+import type { Transport } from "../src/session/ports";
+
+/** DER certificates (binary strings) for `mqtts://`; undefined means plain TCP. */
+export interface TlsCredentials {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export function espruinoTransport(tls: TlsCredentials | undefined): Transport {
+  return {
+    connect(host, port, events) {
+      let ended = false;
+      // `error` and `close` may both come, in either order: the session hears of the end once.
+      const end = (reason: string) => {
+        if (!ended) events.closed(reason);
+        ended = true;
+      };
+      const onOpen = () => events.open();
+      const socket = tls
+        ? require("tls").connect({ host, port, ca: tls.ca, cert: tls.cert, key: tls.key }, onOpen)
+        : require("net").connect({ host, port }, onOpen);
+      socket.on("data", (data) => events.data(binaryStringToBytes(data)));
+      socket.on("drain", () => events.drain());
+      socket.on("error", (e) => end(typeof e === "string" ? e : e.message || "socket error"));
+      socket.on("close", () => end("closed"));
+      return {
+        write: (bytes) => socket.write(bytesToBinaryString(bytes)),
+        close: () => {
+          ended = true;
+          socket.removeAllListeners();
+          socket.end();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** Modules the build generates per board (tools/build/virtual-modules.ts). */
+
+declare module "virtual:config" {
+  import type { FirmwareConfig } from "./config";
+  const config: FirmwareConfig;
+  export default config;
+}
+
+/** The board's sensor driver, chosen by `sensor.type` in boards/<name>.json. */
+declare module "virtual:sensor" {
+  import type { TemperatureSensor } from "../src/app/sensor";
+  export function createSensor(options: any): TemperatureSensor;
+}
+
+/** The board's network link: Wi-Fi, or always up. */
+declare module "virtual:network" {
+  import type { FirmwareConfig } from "./config";
+  import type { Log, NetworkLink } from "../src/session/ports";
+  export function createNetwork(config: FirmwareConfig, log: Log): NetworkLink;
+}

@@ -1,0 +1,46 @@
+/** The session's Transport and Clock over Node: the session layer against a real broker on real TCP. */
+import { connect, type Socket } from "node:net";
+import type { Clock, Transport } from "../../src/session/ports";
+
+export interface NodeTransport extends Transport {
+  /** Every socket opened, newest last: a test may destroy one, as a power cut would. */
+  sockets: Socket[];
+}
+
+export function nodeTransport(): NodeTransport {
+  const sockets: Socket[] = [];
+  return {
+    sockets,
+    connect(host, port, events) {
+      const socket = connect({ host, port });
+      sockets.push(socket);
+      let ended = false;
+      const end = (reason: string) => {
+        if (!ended) events.closed(reason);
+        ended = true;
+      };
+      socket.on("connect", () => events.open());
+      socket.on("data", (data) => events.data(new Uint8Array(data)));
+      socket.on("error", (e) => end(e.message));
+      socket.on("close", () => end("closed"));
+      return {
+        write: (bytes) => {
+          // Node buffers without limit; the session only needs to hear that the bytes left.
+          socket.write(bytes, () => events.drain());
+        },
+        close: () => {
+          ended = true;
+          socket.removeAllListeners();
+          socket.on("error", () => {});
+          socket.end();
+        },
+      };
+    },
+  };
+}
+
+export const nodeClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms) as unknown as number,
+  clearTimeout: (id) => clearTimeout(id as unknown as NodeJS.Timeout),
+};

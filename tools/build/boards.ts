@@ -1,0 +1,62 @@
+/** Boards as data: boards/<name>.json names the network, the sensor driver, a size budget and setting defaults. */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const BOARDS_DIR = new URL("../../boards/", import.meta.url).pathname;
+
+/** Sensor drivers a board may name, with the options each needs checked. */
+export const SENSOR_DRIVERS: Record<string, { module: string; check(options: Record<string, unknown>): string }> = {
+  ds18b20: {
+    module: "firmware/sensors/ds18b20.ts",
+    check: (o) => (typeof o.pin === "string" && /^D\d+$/.test(o.pin) ? "" : 'needs "pin", like "D4"'),
+  },
+  internal: { module: "firmware/sensors/internal.ts", check: () => "" },
+  simulated: {
+    module: "firmware/sensors/simulated.ts",
+    check: (o) =>
+      typeof o.failureRate === "number" && o.failureRate >= 0 && o.failureRate <= 1 && Number.isInteger(o.seed)
+        ? ""
+        : 'needs "failureRate" (0..1) and an integer "seed"',
+  },
+};
+
+/** Network links a board may name, and the export of firmware/network.ts that makes each. */
+export const NETWORKS: Record<string, string> = { wifi: "createWifiNetwork", none: "createAlwaysUpNetwork" };
+
+export interface Board {
+  name: string;
+  description: string;
+  network: "wifi" | "none";
+  sensor: { type: string } & Record<string, unknown>;
+  /** Largest minified bundle allowed, bytes (the bundle gate checks it). */
+  budgetBytes: number;
+  /** Setting defaults, overridden by .env and the environment. */
+  defaults: Record<string, string>;
+}
+
+export function boardNames(): string[] {
+  return readdirSync(BOARDS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** Reads and checks boards/<name>.json; throws an Error naming the file and the field. */
+export function loadBoard(name: string): Board {
+  const file = join(BOARDS_DIR, name + ".json");
+  let data: Board;
+  try {
+    data = { ...JSON.parse(readFileSync(file, "utf8")), name };
+  } catch (e) {
+    throw new Error(`board "${name}": cannot read ${file}: ${(e as Error).message} (boards: ${boardNames().join(", ")})`);
+  }
+  const problems: string[] = [];
+  if (!(data.network in NETWORKS)) problems.push(`"network" must be one of ${Object.keys(NETWORKS).join(", ")}`);
+  const driver = data.sensor && SENSOR_DRIVERS[data.sensor.type];
+  if (!driver) problems.push(`"sensor.type" must be one of ${Object.keys(SENSOR_DRIVERS).join(", ")}`);
+  else if (driver.check(data.sensor)) problems.push(`sensor ${data.sensor.type} ${driver.check(data.sensor)}`);
+  if (!(Number.isInteger(data.budgetBytes) && data.budgetBytes > 0)) problems.push(`"budgetBytes" must be a positive integer`);
+  if (typeof data.defaults !== "object" || data.defaults === null) data.defaults = {};
+  if (problems.length) throw new Error(`board "${name}" (${file}): ${problems.join("; ")}`);
+  return data;
+}

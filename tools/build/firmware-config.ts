@@ -1,0 +1,65 @@
+/** Turns checked settings into the FirmwareConfig baked into a bundle: wire strings encoded here, on the host. */
+import { readFileSync } from "node:fs";
+import { utf8Encode } from "../../src/mqtt/utf8";
+import type { FirmwareConfig } from "../../firmware/config";
+import type { Board } from "./boards";
+import { maskedUrl, SettingsError, type Settings } from "./settings";
+
+/** A PEM file's first block as DER in a binary string, the form Espruino's tls module takes. */
+export function pemFileToDer(file: string, setting: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new SettingsError(`${setting}: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const match = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
+  if (!match) throw new SettingsError(`${setting}: ${file} holds no PEM block`);
+  return Buffer.from(match[2].replace(/\s+/g, ""), "base64").toString("latin1");
+}
+
+/** JSON string text for a JS string, as UTF-8 bytes (so no \u escapes of non-ASCII). */
+function jsonString(text: string): string {
+  return utf8Encode(JSON.stringify(text));
+}
+
+export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
+  const url = s.mqttUrl;
+  const tls = url.protocol === "mqtts:";
+  const prefix = utf8Encode(s.topicPrefix + "/" + s.deviceId + "/");
+  const username = url.username ? decodeURIComponent(url.username) : undefined;
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  return {
+    board: board.name,
+    brokerLabel: utf8Encode(maskedUrl(url)),
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port ? Number(url.port) : tls ? 8883 : 1883,
+    tls: tls
+      ? {
+          ca: s.caFile ? pemFileToDer(s.caFile, "MQTT_CA") : undefined,
+          cert: s.certFile ? pemFileToDer(s.certFile, "MQTT_CERT") : undefined,
+          key: s.keyFile ? pemFileToDer(s.keyFile, "MQTT_KEY") : undefined,
+        }
+      : undefined,
+    clientId: utf8Encode(s.deviceId),
+    username: username === undefined ? undefined : utf8Encode(username),
+    password: password === undefined ? undefined : utf8Encode(password),
+    keepalive: s.keepaliveS,
+    queueSize: s.queueSize,
+    publishIntervalMs: s.publishIntervalMs,
+    temperatureTopic: prefix + "temperature",
+    statusTopic: prefix + "status",
+    payloadPrefix: '{"device":' + jsonString(s.deviceId) + ',"seq":',
+    wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? "") } : undefined,
+    sensor: board.sensor,
+  };
+}
+
+/** JavaScript source for a value, ASCII only: every char above 0x7e becomes an \xNN escape. */
+export function asciiSource(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v === undefined ? undefined : v)).replace(/[\u007f-\uffff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code > 255) throw new Error("asciiSource: char above 0xff in a wire string");
+    return "\\x" + code.toString(16).padStart(2, "0");
+  });
+}

@@ -1,0 +1,21 @@
+/** A rollup plugin that gives the firmware its per-board modules: config, sensor driver, network link. */
+import { resolve } from "node:path";
+import type { Plugin } from "rollup";
+import type { FirmwareConfig } from "../../firmware/config";
+import { NETWORKS, SENSOR_DRIVERS, type Board } from "./boards";
+import { asciiSource } from "./firmware-config";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export function boardModules(board: Board, config: FirmwareConfig): Plugin {
+  const modules: Record<string, string> = {
+    "virtual:config": `export default ${asciiSource(config)};`,
+    "virtual:sensor": `export { createSensor } from ${JSON.stringify(resolve(ROOT, SENSOR_DRIVERS[board.sensor.type].module))};`,
+    "virtual:network": `export { ${NETWORKS[board.network]} as createNetwork } from ${JSON.stringify(resolve(ROOT, "firmware/network.ts"))};`,
+  };
+  return {
+    name: "board-modules",
+    resolveId: (id) => (id in modules ? "\0" + id : null),
+    load: (id) => (id.startsWith("\0") && id.slice(1) in modules ? modules[id.slice(1)] : null),
+  };
+}

@@ -1,0 +1,141 @@
+// Runs an Espruino bundle (dist/<board>.js) on Node with Espruino's API and quirks, so a bug
+// that would break on the device breaks here too. See README.md for what is mirrored.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ConsoleSink } from "./console.ts";
+import type { MemoryInfo } from "./memory.ts";
+import { createSandbox, type Sandbox } from "./sandbox.ts";
+
+export type { ConsoleSink } from "./console.ts";
+export type { MemoryInfo } from "./memory.ts";
+
+export interface HostRuntimeOptions {
+  /** Path of the bundle to run (or give `code`). */
+  file?: string;
+  /** Bundle source text (instead of `file`). */
+  code?: string;
+  /** Directory for Storage's flash file; default: a new temp dir, removed on exit. */
+  cwd?: string;
+  /** Receives each console line; default: written to process.stdout. */
+  console?: ConsoleSink;
+  /** Extra entries for process.env (VERSION, BOARD:"HOST" and SERIAL are always there). */
+  env?: Record<string, string | number | boolean>;
+  /** Emit E's 'init' after the script ran, as when it boots from flash. Default true. */
+  emitInit?: boolean;
+  /** "throw" (default): like the Linux build, a refused port or unknown host throws from
+   * connect(). "event": like the ESP32 may, report it later as 'error' then 'close'. */
+  connectFailure?: "throw" | "event";
+  /** Timeout of the blocking connect probe, ms (default 3000). */
+  connectTimeoutMs?: number;
+  /** How long stop() lets the script finish after E's 'kill', ms (default 1500). */
+  stopGraceMs?: number;
+  /** Strip V8 built-ins Espruino lacks (Map, Array.from, ...). Default true. */
+  strictBuiltins?: boolean;
+  /** process.memory().total, in JsVars (default 16383, the ESP32 board's pool). */
+  memoryTotal?: number;
+  /** Storage's file inside cwd (default "espruino-flash.json"). */
+  storageFile?: string;
+  /** Storage size in bytes (default 262144, the Linux build's fake flash). */
+  storageBytes?: number;
+  /** getSerial() / E.getSerial() (default "HOST-0001"). */
+  serial?: string;
+}
+
+/** Why the runtime ended. */
+export interface ExitInfo {
+  reason: "stop" | "kill" | "watchdog timeout" | "E.reboot()";
+}
+
+export interface HostRuntime {
+  /** Directory holding Storage's flash file. */
+  readonly cwd: string;
+  /** Resolves once the runtime is torn down (no timers, sockets or handles left). */
+  readonly exited: Promise<ExitInfo>;
+  /** "running" until stop()/kill(), then "stopping", then "stopped". */
+  readonly state: "running" | "stopping" | "stopped";
+  /** Clean shutdown: E 'kill', up to stopGraceMs for sockets to close, then teardown. */
+  stop(): Promise<void>;
+  /** Pulling the power: sockets reset, timers dropped, no 'kill' event. */
+  kill(): void;
+  /** The same estimate the script gets from process.memory() (see memory.ts). */
+  memory(): MemoryInfo;
+}
+
+export function startBundle(options: HostRuntimeOptions): HostRuntime {
+  const code = options.code ?? (options.file !== undefined ? readFileSync(options.file, "utf8") : undefined);
+  if (code === undefined) throw new Error("startBundle: give `file` or `code`");
+  const ownDir = options.cwd === undefined;
+  const cwd = options.cwd ?? mkdtempSync(path.join(os.tmpdir(), "espruino-host-"));
+  const sink: ConsoleSink = options.console ?? ((line) => process.stdout.write(line + "\n"));
+  const graceMs = options.stopGraceMs ?? 1500;
+
+  let state: HostRuntime["state"] = "running";
+  let resolveExit!: (info: ExitInfo) => void;
+  const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
+  let stopWaiter: ReturnType<typeof setInterval> | undefined;
+  let stopDeadline: ReturnType<typeof setTimeout> | undefined;
+
+  const teardown = (info: ExitInfo, abrupt: boolean): void => {
+    if (state === "stopped") return;
+    state = "stopped";
+    clearInterval(stopWaiter);
+    clearTimeout(stopDeadline);
+    sb.loop.dispose();
+    sb.timers.dispose();
+    sb.events.clear();
+    sb.net.destroyAll(abrupt);
+    if (ownDir) rmSync(cwd, { recursive: true, force: true });
+    resolveExit(info);
+  };
+
+  const sb: Sandbox = createSandbox({
+    cwd,
+    console: sink,
+    env: options.env ?? {},
+    strictBuiltins: options.strictBuiltins ?? true,
+    connectFailure: options.connectFailure ?? "throw",
+    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+    memoryTotal: options.memoryTotal ?? 16383,
+    storageFile: options.storageFile ?? "espruino-flash.json",
+    storageBytes: options.storageBytes ?? 262144,
+    serial: options.serial ?? "HOST-0001",
+    onReboot: (reason) => {
+      sb.printer.line(`[host-runtime] ${reason}: the device would reset here; the runtime stops`);
+      teardown({ reason: reason as ExitInfo["reason"] }, true);
+    },
+  });
+
+  // The bundle is one script; an exception is printed and whatever it set up keeps running.
+  sb.loop.guard(() => sb.realm.run(code, options.file ?? "bundle.js"));
+  if (options.emitInit ?? true) sb.events.queueEvent(sb.objects.E, "init", []);
+
+  return {
+    cwd,
+    exited,
+    get state() {
+      return state;
+    },
+    stop(): Promise<void> {
+      if (state === "running") {
+        state = "stopping";
+        // E 'kill' runs from a later macrotask, then the script gets a grace period.
+        sb.loop.soon(() => {
+          sb.events.callNow(sb.objects.E, "kill", []);
+          const settled = (): boolean => sb.net.openCount === 0 && sb.events.pending === 0;
+          stopWaiter = setInterval(() => {
+            if (settled()) teardown({ reason: "stop" }, false);
+          }, 10);
+          stopDeadline = setTimeout(() => teardown({ reason: "stop" }, false), graceMs);
+        });
+      }
+      return exited.then(() => undefined);
+    },
+    kill(): void {
+      teardown({ reason: "kill" }, true);
+    },
+    memory(): MemoryInfo {
+      return sb.memory.read(false);
+    },
+  };
+}

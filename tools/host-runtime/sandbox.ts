@@ -1,0 +1,91 @@
+// Builds the Espruino environment: a node:vm context stripped to Espruino's built-ins, with
+// on/emit on every object, Espruino's globals, and the net/tls/Storage modules.
+import { ESPRUINO_EXTRAS, stripScript } from "./builtins.ts";
+import { describeException, Printer, type ConsoleSink } from "./console.ts";
+import { EventSystem } from "./events.ts";
+import { installGlobals, type EspruinoObjects } from "./globals.ts";
+import { Loop } from "./loop.ts";
+import { MemoryModel } from "./memory.ts";
+import { NetStack } from "./net.ts";
+import { Realm } from "./realm.ts";
+import { Storage } from "./storage.ts";
+import { Timers } from "./timers.ts";
+
+export interface SandboxOptions {
+  cwd: string;
+  console: ConsoleSink;
+  env: Record<string, unknown>;
+  strictBuiltins: boolean;
+  connectFailure: "throw" | "event";
+  connectTimeoutMs: number;
+  memoryTotal: number;
+  storageFile: string;
+  storageBytes: number;
+  serial: string;
+  /** Called when the device would reset (watchdog, E.reboot()). */
+  onReboot: (reason: string) => void;
+}
+
+export interface Sandbox {
+  realm: Realm;
+  loop: Loop;
+  events: EventSystem;
+  timers: Timers;
+  net: NetStack;
+  printer: Printer;
+  memory: MemoryModel;
+  objects: EspruinoObjects;
+}
+
+export function createSandbox(o: SandboxOptions): Sandbox {
+  const printer = new Printer(o.console);
+  const realm = new Realm();
+  // Espruino's process.on('uncaughtException') handlers see the error instead of the console.
+  let processObj: object | undefined;
+  const report = (error: unknown): void => {
+    if (processObj && events.has(processObj, "uncaughtException")) {
+      events.callNow(processObj, "uncaughtException", [error]);
+    } else {
+      printer.line("Uncaught " + describeException(error));
+    }
+  };
+  const loop = new Loop(report);
+  const events = new EventSystem(loop, realm);
+  if (o.strictBuiltins) realm.run(stripScript(), "host-runtime:builtins");
+  (realm.run(ESPRUINO_EXTRAS, "host-runtime:extras") as (now: () => number) => void)(
+    () => performance.timeOrigin + performance.now(),
+  );
+  events.install(realm.objectPrototype);
+
+  const timers = new Timers(loop, realm);
+  const memory = new MemoryModel(o.memoryTotal);
+  const storage = new Storage(realm, { cwd: o.cwd, fileName: o.storageFile, sizeBytes: o.storageBytes });
+  const storageModule = storage.module() as { read: (name: string) => string | undefined };
+  const net = new NetStack(loop, realm, events, {
+    connectFailure: o.connectFailure,
+    connectTimeoutMs: o.connectTimeoutMs,
+    cwd: o.cwd,
+    print: (line) => printer.line(line),
+    warn: (message) => printer.line("[host-runtime] WARNING: " + message),
+    report,
+  });
+  const objects = installGlobals({
+    realm,
+    loop,
+    events,
+    timers,
+    printer,
+    memory,
+    modules: {
+      net: () => net.module("net"),
+      tls: () => net.module("tls"),
+      Storage: () => storageModule,
+    },
+    readStorage: (name) => storageModule.read(name),
+    env: o.env,
+    serial: o.serial,
+    reboot: o.onReboot,
+  });
+  processObj = objects.process;
+  return { realm, loop, events, timers, net, printer, memory, objects };
+}
