@@ -1,0 +1,87 @@
+/** Build settings: precedence, one clear error naming every bad setting, secrets masked, wire strings encoded. */
+import { describe, expect, it } from "vitest";
+import { loadBoard, boardNames } from "../../tools/build/boards";
+import { rawSettings, resolveSettings, maskedUrl, SettingsError } from "../../tools/build/settings";
+import { firmwareConfig, asciiSource } from "../../tools/build/firmware-config";
+
+const esp32 = loadBoard("esp32");
+const linux = loadBoard("linux");
+const good = { MQTT_URL: "mqtt://alice:s3cret@broker.lan:1884", DEVICE_ID: "greenhouse-1", WIFI_SSID: "home", WIFI_PASSWORD: "password123" };
+
+function problems(env: Record<string, string>, board = esp32): string {
+  try {
+    resolveSettings(board, rawSettings(board, env, {}));
+    return "";
+  } catch (e) {
+    expect(e).toBeInstanceOf(SettingsError);
+    return (e as Error).message;
+  }
+}
+
+describe("settings", () => {
+  it("lists the boards in boards/", () => {
+    expect(boardNames()).toEqual(expect.arrayContaining(["esp32", "linux"]));
+  });
+
+  it("takes the environment over the .env file over the board's defaults", () => {
+    const raw = rawSettings(linux, { DEVICE_ID: "from-env" }, { DEVICE_ID: "from-file", QUEUE_SIZE: "7" });
+    expect(raw.DEVICE_ID).toBe("from-env");
+    expect(raw.QUEUE_SIZE).toBe("7");
+    expect(raw.MQTT_URL).toBe("mqtt://127.0.0.1:1883");
+  });
+
+  it("names every missing setting at once", () => {
+    const text = problems({});
+    expect(text).toContain('bad settings for board "esp32"');
+    expect(text).toMatch(/MQTT_URL: missing/);
+    expect(text).toMatch(/DEVICE_ID: missing/);
+    expect(text).toMatch(/WIFI_SSID: missing/);
+  });
+
+  it.each([
+    [{ MQTT_URL: "http://x" }, "MQTT_URL: scheme must be mqtt:// or mqtts://"],
+    [{ MQTT_URL: "mqtt://:pw@host" }, "MQTT_URL: "],
+    [{ MQTT_URL: "not a url at all" }, "MQTT_URL: not a URL"],
+    [{ MQTT_URL: "mqtt://host/path" }, "nothing after the port"],
+    [{ DEVICE_ID: "a/b" }, "DEVICE_ID: \"a/b\" must not contain"],
+    [{ TOPIC_PREFIX: "a/#" }, "TOPIC_PREFIX"],
+    [{ TOPIC_PREFIX: "a//b" }, "TOPIC_PREFIX"],
+    [{ PUBLISH_INTERVAL_MS: "fast" }, "PUBLISH_INTERVAL_MS: \"fast\" is not a whole number"],
+    [{ KEEPALIVE_S: "0" }, "KEEPALIVE_S"],
+    [{ QUEUE_SIZE: "100000" }, "QUEUE_SIZE"],
+    [{ WIFI_PASSWORD: "short" }, "WIFI_PASSWORD"],
+    [{ MQTT_CA: "ca.pem" }, "MQTT_CA: only applies to mqtts://"],
+    [{ MQTT_URL: "mqtts://h", MQTT_CERT: "c.pem" }, "MQTT_KEY: MQTT_CERT and MQTT_KEY go together"],
+  ])("refuses %j", (override, message) => {
+    expect(problems({ ...good, ...override })).toContain(message);
+  });
+
+  it("never shows a password: not in the error for a bad URL, masked in the broker label", () => {
+    expect(problems({ ...good, MQTT_URL: "mqtt://alice:hunter2@ bad host" })).not.toContain("hunter2");
+    const settings = resolveSettings(esp32, rawSettings(esp32, good, {}));
+    expect(maskedUrl(settings.mqttUrl)).toBe("mqtt://alice:***@broker.lan:1884");
+    expect(firmwareConfig(esp32, settings).brokerLabel).not.toContain("s3cret");
+  });
+
+  it("bakes topics, client id and the payload start as UTF-8 byte strings, and the source as ASCII", () => {
+    const settings = resolveSettings(linux, rawSettings(linux, { DEVICE_ID: "serre-été", TOPIC_PREFIX: "maison/capteurs" }, {}));
+    const config = firmwareConfig(linux, settings);
+    expect(config.clientId).toBe(Buffer.from("serre-été", "utf8").toString("latin1"));
+    expect(config.temperatureTopic).toBe(Buffer.from("maison/capteurs/serre-été/temperature", "utf8").toString("latin1"));
+    expect(config.payloadPrefix).toBe(Buffer.from('{"device":"serre-été","seq":', "utf8").toString("latin1"));
+    const source = asciiSource(config);
+    expect(/^[\x20-\x7e]*$/.test(source)).toBe(true);
+    expect(source).toContain("serre-\\xc3\\xa9t\\xc3\\xa9");
+    expect(config.port).toBe(1883);
+    expect(config.tls).toBeUndefined();
+  });
+
+  it("fails by name on a certificate file that cannot be read", () => {
+    const settings = resolveSettings(linux, rawSettings(linux, { MQTT_URL: "mqtts://h", MQTT_CA: "/nonexistent/ca.pem" }, {}));
+    expect(() => firmwareConfig(linux, settings)).toThrow(/MQTT_CA: cannot read \/nonexistent\/ca.pem/);
+  });
+
+  it("refuses a board file with an unknown sensor", () => {
+    expect(() => loadBoard("no-such-board")).toThrow(/board "no-such-board"/);
+  });
+});
