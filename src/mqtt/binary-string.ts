@@ -6,9 +6,9 @@
 /** Uint8Array to a binary string (one char per byte). */
 export function bytesToBinaryString(bytes: Uint8Array): string {
   let out = "";
-  // Chunked: `apply` with very many arguments overflows the stack on Node.
-  for (let i = 0; i < bytes.length; i += 1024) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 1024) as unknown as number[]);
+  // Chunks of 256: Espruino's `apply` takes at most 256 arguments (Node's stack has a limit too).
+  for (let i = 0; i < bytes.length; i += 256) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(i + 256, bytes.length)) as unknown as number[]);
   }
   return out;
 }

@@ -145,12 +145,14 @@ export class MqttSession {
   stop(done?: () => void): void {
     this._onStopped = done;
     const status = this._options.status;
-    if (this.state === SessionState.CONNECTED && status) {
+    if (this.state === SessionState.CONNECTED) {
       this._go(SessionState.CLOSING, "stop");
+      if (!status) return this._disconnect();
       this._statusEntry = this._entry(status.topic, status.offline, 1, true, () => this._disconnect());
       this._sendEntry(this._statusEntry);
-    } else if (this.state === SessionState.CONNECTED) {
-      this._disconnect();
+    } else if (this.state === SessionState.STOPPED) {
+      this._onStopped = undefined;
+      if (done) done();
     } else if (this.state !== SessionState.CLOSING) {
       this._go(SessionState.STOPPED, "stop");
     }
@@ -212,8 +214,9 @@ export class MqttSession {
     } else if (next === SessionState.TCP_CONNECTING) {
       this._openConnection();
     } else if (next === SessionState.MQTT_CONNECTING) {
-      this._sendConnect();
+      // The deadline first: a failed write inside _sendConnect changes state and replaces it.
       this._deadline(this._connectTimeoutMs, "no CONNACK");
+      this._sendConnect();
     } else if (next === SessionState.CONNECTED) {
       this._connectedAt = this._ports.clock.now();
       this._tick();
@@ -299,20 +302,26 @@ export class MqttSession {
   }
 
   private _disconnect(): void {
-    this._send(encodeEmpty(PacketType.DISCONNECT));
-    this._go(SessionState.STOPPED, "disconnected");
+    if (this._send(encodeEmpty(PacketType.DISCONNECT))) this._go(SessionState.STOPPED, "disconnected");
   }
 
   // ---- Sending ----
 
-  private _send(bytes: Uint8Array): void {
+  /**
+   * Writes one packet; false when there is no connection or the write failed. A failed write
+   * ends the connection (back off, or stop when closing): callers check the state after it.
+   */
+  private _send(bytes: Uint8Array): boolean {
     const connection = this._connection;
-    if (!connection) return;
+    if (!connection) return false;
     this._lastSentAt = this._ports.clock.now();
     try {
       connection.write(bytes);
+      return true;
     } catch (e) {
-      this._ports.log("[mqtt] write failed: " + ((e as Error).message || e));
+      const reason = "write failed: " + ((e as Error).message || e);
+      this._go(this.state === SessionState.CLOSING ? SessionState.STOPPED : SessionState.BACKOFF, reason);
+      return false;
     }
   }
 
@@ -358,7 +367,10 @@ export class MqttSession {
     const resend = e.id !== 0;
     if (e.qos > 0 && !e.id) e.id = this._nextId();
     this._ports.log("[mqtt] PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
-    this._send(encodePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }));
+    if (!this._send(encodePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }))) {
+      if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
+      return;
+    }
     // Hold further PUBLISHes until the socket drains (or the broker acknowledges): on Espruino
     // the send buffer is one string copied on every pass, so it must stay small.
     this._waitingForDrain = true;
@@ -418,7 +430,8 @@ export class MqttSession {
     if (packet.type === PacketType.PUBREL) {
       const i = this._qos2Received.indexOf(packet.id);
       if (i >= 0) this._qos2Received.splice(i, 1);
-      return this._send(encodeAck(PacketType.PUBCOMP, packet.id));
+      this._send(encodeAck(PacketType.PUBCOMP, packet.id));
+      return;
     }
     if (packet.type === PacketType.SUBACK || packet.type === PacketType.UNSUBACK) {
       const i = this._pendingAcks.indexOf(packet.id);
@@ -473,6 +486,6 @@ export class MqttSession {
         this._sendEntry(e);
       }
     }
-    this._timer = this._ports.clock.setTimeout(() => this._tick(), TICK_MS);
+    if (this.state === SessionState.CONNECTED) this._timer = this._ports.clock.setTimeout(() => this._tick(), TICK_MS);
   }
 }

@@ -187,3 +187,41 @@ describe("reconnect state machine", () => {
     expect(r.clock.pending()).toBe(1);
   });
 });
+
+describe("failed writes", () => {
+  it("a write that throws ends the connection in BACKOFF, with the deadline replaced, not stacked", () => {
+    const r = rig();
+    r.session.start();
+    const c = r.transport.last;
+    c.closed = true; // the socket died under us: write() throws "This socket is closed"
+    c.events.open();
+    expect(r.session.state).toBe(SessionState.BACKOFF);
+    expect(r.logs).toContain("[mqtt] MQTT_CONNECTING -> BACKOFF (write failed: This socket is closed)");
+    expect(r.clock.pending()).toBe(1);
+  });
+
+  it("a message whose write failed is not counted in flight: it goes out on the next connection", () => {
+    const r = rig();
+    const c = connect(r);
+    puback(c, c.take()[0].messageId);
+    c.closed = true;
+    r.session.publish("t", "x", 1, false);
+    expect(r.session.state).toBe(SessionState.BACKOFF);
+    r.clock.advance(1000);
+    const next = connect(r);
+    puback(next, next.take()[0].messageId);
+    const [p] = next.take();
+    expect(p).toMatchObject({ cmd: "publish", topic: "t", dup: false });
+  });
+
+  it("a failed write while closing still stops", () => {
+    const r = rig();
+    const c = connect(r);
+    c.closed = true;
+    let stopped = false;
+    r.session.stop(() => (stopped = true));
+    expect(stopped).toBe(true);
+    expect(r.session.state).toBe(SessionState.STOPPED);
+    expect(r.clock.pending()).toBe(0);
+  });
+});

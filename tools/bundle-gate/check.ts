@@ -45,7 +45,7 @@ export interface Finding {
 
 /** One line per finding: `file:line:col: error [rule] what: `code` - why`. */
 export function formatFinding(f: Finding): string {
-  const excerpt = f.excerpt ? `: \`${f.excerpt}\`` : "";
+  const excerpt = f.excerpt && !f.what.includes(`\`${f.excerpt}\``) ? `: \`${f.excerpt}\`` : "";
   return `${f.file}:${f.line}:${f.column}: ${f.severity} [${f.rule}] ${f.what}${excerpt} - ${f.why}`;
 }
 
@@ -248,7 +248,7 @@ function memberProblem(node: acorn.MemberExpression, ancestors: AnyNode[]): { na
     (known && !known.has(member) && !FUNCTION_MEMBERS.has(member)
       ? `not in Espruino: its ${object} has only ${[...known].join(", ")} (source: jswrap_*.c)`
       : undefined);
-  if (!why || isAssignmentTarget(node, ancestors) || isFeatureTested(name, ancestors)) return undefined;
+  if (!why || isPolyfill(node, ancestors) || isFeatureTested(name, ancestors)) return undefined;
   return { name, why };
 }
 
@@ -264,7 +264,7 @@ function requireProblem(node: acorn.CallExpression, ancestors: AnyNode[]): { wha
   }
   if (ALLOWED_MODULES.has(name)) return undefined;
   return {
-    what: `require("${name}")`,
+    what: `\`require("${name}")\``,
     why: `not an allowed Espruino built-in module (ALLOWED_MODULES: ${[...ALLOWED_MODULES].join(", ")}); bundle it instead`,
   };
 }
@@ -355,10 +355,14 @@ function isGlobalNamed(node: AnyNode, name: string, ancestors: AnyNode[]): boole
   return node.type === "Identifier" && node.name === name && !isLocallyBound(name, ancestors);
 }
 
-/** `Number.isFinite = ...`: a polyfill defines the member rather than using it. */
-function isAssignmentTarget(node: AnyNode, ancestors: AnyNode[]): boolean {
+/**
+ * `Number.isFinite = Number.isFinite || function ...`: a polyfill defines the member, or reads it
+ * with a fallback (a missing member reads as undefined; only a missing global would throw).
+ */
+function isPolyfill(node: AnyNode, ancestors: AnyNode[]): boolean {
   const parent = ancestors[ancestors.length - 2];
-  return parent?.type === "AssignmentExpression" && parent.left === node;
+  if (parent?.type === "AssignmentExpression") return parent.left === node;
+  return parent?.type === "LogicalExpression" && parent.operator !== "&&" && parent.left === node;
 }
 
 /** `a.b.c` for identifiers and non-computed members, else undefined. */

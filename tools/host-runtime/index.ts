@@ -84,9 +84,9 @@ export function startBundle(options: HostRuntimeOptions): HostRuntime {
     sb.loop.dispose();
     sb.timers.dispose();
     sb.events.clear();
-    sb.net.destroyAll(abrupt);
+    const netDown = sb.net.destroyAll(abrupt);
     if (ownDir) rmSync(cwd, { recursive: true, force: true });
-    resolveExit(info);
+    void netDown.then(() => resolveExit(info), () => resolveExit(info));
   };
 
   const sb: Sandbox = createSandbox({

@@ -2,11 +2,10 @@
 // on Linux (network_linux.c). Each idle-loop pass moves at most 536 bytes per socket in each
 // direction; 'data' handlers run from the pass, other events are queued (asynchronous emit).
 import net from "node:net";
-import type tls from "node:tls";
 import { asEspruinoString, hasWideChars, lowBytes, typeName } from "./bytes.ts";
 import type { EventSystem } from "./events.ts";
 import type { Loop } from "./loop.ts";
-import { probeConnect } from "./probe.ts";
+import { Prober } from "./probe.ts";
 import type { Realm } from "./realm.ts";
 import { handshakeErrorCode, prepareTls, startTls, type TlsSetup } from "./tls.ts";
 
@@ -54,8 +53,8 @@ const MESSAGES: Record<number, string> = {
 
 /** One Espruino client connection and the Node socket behind it. */
 class Conn {
+  /** The Node socket (a TLSSocket for require("tls")). */
   raw: net.Socket | undefined;
-  secure: tls.TLSSocket | undefined;
   tcpConnected = false;
   secured = false;
   /** Error code recv/send return once the Node socket failed. */
@@ -78,11 +77,6 @@ class Conn {
   killed = false;
 
   constructor(readonly js: object, readonly isTls: boolean, readonly tlsSetup: TlsSetup | undefined) {}
-
-  /** The stream application data flows through. */
-  get stream(): net.Socket | undefined {
-    return this.isTls ? this.secure : this.raw;
-  }
 }
 
 export class NetStack {
@@ -92,6 +86,7 @@ export class NetStack {
   private passScheduled = false;
   private warnedWide = false;
   private readonly socketProto: object;
+  private readonly prober = new Prober();
 
   constructor(
     private readonly loop: Loop,
@@ -117,22 +112,33 @@ export class NetStack {
     });
   }
 
-  /** Destroys every Node socket. `abrupt` resets them (a power cut) instead of closing. */
-  destroyAll(abrupt: boolean): void {
+  /** Destroys every Node socket. `abrupt` resets them (a power cut) instead of closing.
+   * Resolves once their handles and the connect-probe thread are gone. */
+  destroyAll(abrupt: boolean): Promise<void> {
+    const sockets = new Set<net.Socket>(this.closing);
     for (const c of this.conns) {
       c.killed = true;
-      this.destroyNode(c.secure, abrupt);
-      this.destroyNode(c.raw, abrupt);
+      if (c.raw) sockets.add(c.raw);
     }
-    for (const s of this.closing) this.destroyNode(s, abrupt);
     this.closing.clear();
     this.conns = [];
+    const closed = [...sockets].map((s) => {
+      const done = new Promise<void>((resolve) => (s.destroyed && s.closed ? resolve() : s.once("close", () => resolve())));
+      this.destroyNode(s, abrupt);
+      return done;
+    });
+    return Promise.all([...closed, this.prober.dispose()]).then(() => undefined);
   }
 
-  private destroyNode(s: net.Socket | undefined, abrupt: boolean): void {
-    if (!s || s.destroyed) return;
-    if (abrupt && typeof s.resetAndDestroy === "function" && !("encrypted" in s)) s.resetAndDestroy();
-    else s.destroy();
+  private destroyNode(s: net.Socket, abrupt: boolean): void {
+    if (s.destroyed) return;
+    try {
+      // A reset (RST) is the closest a loopback socket gets to a vanished peer.
+      if (abrupt && !("encrypted" in s)) s.resetAndDestroy();
+      else s.destroy();
+    } catch {
+      s.destroy();
+    }
   }
 
   private connect(isTls: boolean, rawOptions: unknown, callback: unknown): object | undefined {
@@ -154,7 +160,7 @@ export class NetStack {
     let address = host;
     let failure: Error | undefined;
     if (this.opts.connectFailure === "throw") {
-      const probe = probeConnect(host, port, this.opts.connectTimeoutMs);
+      const probe = this.prober.probe(host, port, this.opts.connectTimeoutMs);
       if (!probe.ok && probe.reason === "dns") failure = this.realm.error("InternalError", "Unable to locate host");
       else if (!probe.ok) {
         this.opts.print(`ERROR: Connect failed (err ${probe.errno})`);
@@ -186,37 +192,28 @@ export class NetStack {
   }
 
   private open(c: Conn, address: string, port: number): void {
-    const raw = net.connect({ host: address, port, family: 4, allowHalfOpen: true });
-    c.raw = raw;
-    raw.on("connect", () => {
+    // A TLS socket does its own TCP connect: 'connect' comes before the handshake's end.
+    const sock = c.isTls ? startTls(address, port, c.tlsSetup ?? {}) : net.connect({ host: address, port, family: 4, allowHalfOpen: true });
+    c.raw = sock;
+    sock.on("connect", () => {
       c.tcpConnected = true;
-      if (c.isTls) this.startSecure(c, raw);
-      else this.wire(c, raw);
       this.schedulePass();
     });
-    raw.on("error", (e: Error & { code?: string }) => this.onNodeError(c, e));
-    raw.on("close", () => {
-      c.nodeClosed = true;
-      this.schedulePass();
-    });
-  }
-
-  private startSecure(c: Conn, raw: net.Socket): void {
-    const secure = startTls(raw, c.tlsSetup ?? {});
-    c.secure = secure;
-    secure.on("secureConnect", () => {
-      c.secured = true;
-      this.schedulePass();
-    });
-    secure.on("error", (e: Error & { code?: string }) => {
-      if (!c.secured && c.handshakeError === undefined) c.handshakeError = handshakeErrorCode(e);
+    if (c.isTls) {
+      sock.on("secureConnect", () => {
+        c.secured = true;
+        this.schedulePass();
+      });
+    }
+    sock.on("error", (e: Error & { code?: string }) => {
+      if (c.isTls && c.tcpConnected && !c.secured && c.handshakeError === undefined) c.handshakeError = handshakeErrorCode(e);
       this.onNodeError(c, e);
     });
-    secure.on("close", () => {
+    sock.on("close", () => {
       c.nodeClosed = true;
       this.schedulePass();
     });
-    this.wire(c, secure);
+    this.wire(c, sock);
   }
 
   /** Collects incoming bytes, as the kernel's receive buffer would. */
@@ -298,8 +295,9 @@ export class NetStack {
       }
     }
     if (closeNow) return this.closeConn(c, error);
+    // Espruino spins its idle loop; here a pass is only repeated while it can make progress.
     return c.inboundLen > 0 || (c.sendData.length > 0 && this.canSend(c)) ||
-      (c.receiveData.length > 0 && this.events.has(c.js, "data"));
+      (c.close && c.sendData.length === 0) || (c.receiveData.length > 0 && this.events.has(c.js, "data"));
   }
 
   private markConnected(c: Conn, drain: boolean): void {
@@ -332,20 +330,15 @@ export class NetStack {
 
   /** closesocket(): the kernel still flushes what was written, then sends FIN. */
   private closeNode(c: Conn): void {
-    const s = c.stream ?? c.raw;
+    const s = c.raw;
     if (!s || s.destroyed) return;
     this.closing.add(s);
     s.once("close", () => this.closing.delete(s));
     s.end(() => s.destroy());
-    if (c.raw && c.raw !== s) {
-      const raw = c.raw;
-      this.closing.add(raw);
-      raw.once("close", () => this.closing.delete(raw));
-    }
   }
 
   private canSend(c: Conn): boolean {
-    const s = c.stream;
+    const s = c.raw;
     return c.failure === undefined && c.tcpConnected && (!c.isTls || c.secured) &&
       !!s && !s.destroyed && !s.writableNeedDrain;
   }
@@ -356,7 +349,7 @@ export class NetStack {
     if (c.failure !== undefined) return ERR_CLOSED;
     if (!this.canSend(c)) return 0;
     const chunk = c.sendData.slice(0, CHUNK);
-    c.stream!.write(Buffer.from(chunk, "latin1"));
+    c.raw!.write(Buffer.from(chunk, "latin1"));
     c.sendData = c.sendData.slice(chunk.length);
     // Everything sent: 'drain', unless a close was requested (socketSendData).
     if (c.sendData.length === 0 && !c.close) this.events.queueEvent(c.js, "drain", [c.js]);
@@ -396,7 +389,7 @@ export class NetStack {
     c.inboundLen -= out.length;
     if (c.paused && c.inboundLen < INBOUND_LOW) {
       c.paused = false;
-      c.stream?.resume();
+      c.raw?.resume();
     }
     return out;
   }

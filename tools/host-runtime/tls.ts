@@ -4,7 +4,6 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type net from "node:net";
 import tls from "node:tls";
 import { binaryToBytes } from "./bytes.ts";
 import type { Realm } from "./realm.ts";
@@ -40,16 +39,20 @@ export function prepareTls(options: Record<string, unknown>, realm: Realm, cwd: 
   return setup;
 }
 
-/** Starts the handshake over an already connected TCP socket. */
-export function startTls(raw: net.Socket, setup: TlsSetup): tls.TLSSocket {
-  return tls.connect({
-    socket: raw,
+/** Connects and starts the handshake (IPv4, like Espruino). */
+export function startTls(host: string, port: number, setup: TlsSetup): tls.TLSSocket {
+  // `family` reaches net's connect at run time; Node's typings leave it out of tls options.
+  const options: tls.ConnectionOptions & { family: number } = {
+    host,
+    port,
+    family: 4,
     rejectUnauthorized: false, // MBEDTLS_SSL_VERIFY_NONE
     servername: SNI_NAME,
     ca: setup.ca,
     cert: setup.cert,
     key: setup.key,
-  });
+  };
+  return tls.connect(options);
 }
 
 /** The mbedtls error code Espruino would print for a failed handshake. */

@@ -1,0 +1,200 @@
+// The sandbox's globals, timers, Storage and the runtime's lifecycle.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { run, sleep, startServer, waitFor, type TestRuntime, type TestServer } from "./helpers.ts";
+
+let rt: TestRuntime | undefined;
+let server: TestServer | undefined;
+afterEach(async () => {
+  rt?.rt.kill();
+  await rt?.rt.exited;
+  await server?.close();
+  rt = server = undefined;
+});
+
+describe("sandbox globals", () => {
+  it("has only what Espruino has", async () => {
+    rt = run(`(function(){
+      var names = ["Map", "Set", "WeakMap", "Symbol", "Proxy", "Reflect", "TextEncoder", "Buffer", "setImmediate",
+        "queueMicrotask", "module", "exports", "RangeError", "BigInt", "Intl"];
+      console.log("missing", names.filter(function(n) { return typeof globalThis[n] !== "undefined"; }).join() || "none");
+      var members = [[Array, "from"], [Array, "of"], [Number, "isFinite"], [Number, "isInteger"], [Number, "isNaN"],
+        [Math, "trunc"], [Object, "freeze"], [Array.prototype, "at"], [String.prototype, "trimStart"]];
+      console.log("members", members.filter(function(m) { return typeof m[0][m[1]] !== "undefined"; }).length);
+      try { new Map(); } catch (e) { console.log("Map:", e.name); }
+      try { Array.from([1]); } catch (e) { console.log("Array.from:", e.name); }
+      try { require("fs"); } catch (e) { console.log(String(e)); }
+      console.log("kept", typeof Object.entries, typeof "a".padStart, typeof [].find, typeof isFinite,
+        typeof Promise, typeof Uint8Array.prototype.subarray, typeof DataView, typeof JSON.stringify);
+      console.log("process", typeof process.memory, process.version, process.env.BOARD, typeof process.exit);
+    })()`);
+    await rt.line(/^process/);
+    expect(rt.lines).toEqual([
+      "missing none",
+      "members 0",
+      "Map: ReferenceError",
+      "Array.from: TypeError",
+      'Error: Module "fs" not found',
+      "kept function function function function function function function function",
+      "process function 2v29-host HOST undefined",
+    ]);
+  });
+
+  it("prints like Espruino: strings raw, other values as pretty JSON", async () => {
+    rt = run(`console.log("a", 1, [1, 2], {x: 1}, null, undefined, true, new Uint8Array([1, 2])); print("p");`);
+    await rt.line("p");
+    expect(rt.lines[0]).toBe('a 1 [ 1, 2 ] { "x": 1 } null undefined true new Uint8Array([1, 2])');
+  });
+
+  it("E: getTemperature is NaN, toString/toUint8Array walk their arguments", async () => {
+    rt = run(`(function(){
+      var u = E.toUint8Array("AB", [1, 2], {data: 3, count: 2}, 256 + 7);
+      console.log(isNaN(E.getTemperature()), u.length, u.join(), E.toString(new Uint8Array([104, 105])),
+        typeof getTime(), getTime() > 1.6e9, Date.now() % 1 !== 0 || true);
+    })()`);
+    await rt.line(/^true/);
+    expect(rt.lines[0]).toBe("true 7 65,66,1,2,3,3,7 hi number true true");
+  });
+
+  it("process.memory() returns Espruino's fields as numbers", async () => {
+    rt = run(`setTimeout(function(){ var m = process.memory();
+      console.log(["free", "usage", "total", "history", "gc", "gctime", "blocksize"].map(function(k) { return typeof m[k]; }).join(), m.free + m.usage === m.total || m.free === 0); }, 1);`);
+    const line = await rt.line(/^number/);
+    expect(line).toBe("number,number,number,number,number,number,number true");
+    expect(rt.rt.memory().blocksize).toBe(27);
+  });
+});
+
+describe("timers", () => {
+  it("prints an uncaught exception from a timer and keeps the interval running", async () => {
+    rt = run(`(function(){
+      var n = 0;
+      var id = setInterval(function() { n++; if (n === 3) { clearInterval(id); console.log("ran", n); } throw new Error("boom " + n); }, 5);
+    })()`);
+    await rt.line("ran 3");
+    expect(rt.lines).toEqual(["Uncaught Error: boom 1", "Uncaught Error: boom 2", "ran 3", "Uncaught Error: boom 3"]);
+  });
+
+  it("numbers timers like Espruino: restart at 1, clearTimeout() clears all, clearTimeout(undefined) throws", async () => {
+    rt = run(`(function(){
+      var a = setTimeout(function(){}, 1000), b = setTimeout(function(){}, 1000);
+      clearTimeout(b);
+      var c = setTimeout(function(){}, 1000);
+      clearTimeout();
+      var d = setTimeout(function(){ console.log("d ran?!"); }, 1000);
+      clearTimeout();
+      try { clearTimeout(undefined); } catch (e) { console.log(String(e)); }
+      try { changeInterval(99, 10); } catch (e) { console.log(String(e)); }
+      console.log("ids", a, b, c, d);
+    })()`);
+    await rt.line(/^ids/);
+    expect(rt.lines).toEqual([
+      "Error: clearTimeout(undefined) not allowed. Use clearTimeout() instead",
+      "Error: Unknown Interval",
+      "ids 1 2 2 1",
+    ]);
+  });
+
+  it("runs setTimeout with arguments and a string callback", async () => {
+    rt = run(`setTimeout(function(a, b) { console.log("args", a, b); }, 1, "x", 2); setTimeout("console.log('str')", 2);`);
+    await rt.line("str");
+    expect(rt.lines).toEqual(["args x 2", "str"]);
+  });
+});
+
+describe("Storage", () => {
+  it("round-trips binary strings and JSON, persisted in cwd across runs", async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "host-runtime-test-"));
+    try {
+      const first = run(
+        `(function(){
+          var s = require("Storage"), all = "";
+          for (var i = 0; i < 256; i++) all += String.fromCharCode(i);
+          s.write("bin", all);
+          s.writeJSON("cfg", {a: 1, "b-c": "\\xff", list: [1, "x"], skip: undefined});
+          s.write("part", "Hello", 0, 8); s.write("part", "!", 5);
+          try { s.write("part", "?", 0 + 1); } catch (e) { console.log(String(e)); }
+          try { s.write("empty", ""); } catch (e) { console.log(String(e)); }
+          console.log("raw", s.read("cfg"));
+          console.log("done");
+        })()`,
+        { cwd },
+      );
+      await first.line("done");
+      first.rt.kill();
+      await first.rt.exited;
+      expect(first.lines).toEqual([
+        "Error: File already written with different data",
+        "Error: Can't create zero length file",
+        'raw {a:1,"b-c":"\\xFF",list:[1,"x"]}',
+        "done",
+      ]);
+      rt = run(
+        `(function(){
+          var s = require("Storage"), bin = s.read("bin"), ok = bin.length === 256;
+          for (var i = 0; i < 256; i++) if (bin.charCodeAt(i) !== i) ok = false;
+          var cfg = s.readJSON("cfg");
+          console.log(ok, cfg.a, cfg["b-c"].charCodeAt(0), cfg.list.length, Array.isArray(cfg.list),
+            s.read("part").slice(0, 6), s.read("part").charCodeAt(7), s.list().sort().join(), s.read("nope"), new Uint8Array(s.readArrayBuffer("part"))[5]);
+          s.erase("bin");
+          console.log(s.list().indexOf("bin"), typeof s.getFree());
+        })()`,
+        { cwd },
+      );
+      await rt.line(/^-1/);
+      expect(rt.lines[0]).toBe('true 1 255 2 true Hello! 255 bin,cfg,part undefined 33');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("lifecycle", () => {
+  it("stop() emits E 'kill', lets the script close its socket, and leaves no handles", async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
+    server = await startServer();
+    const closedByPeer = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        const s = server!.sockets.at(-1);
+        if (s && server!.lastReceived() === "hellobye" && s.readableEnded) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    rt = run(`(function(){
+      var s = require("net").connect({host: "127.0.0.1", port: ${server.port}}, function() { s.write("hello"); });
+      setInterval(function() {}, 50);
+      E.on("kill", function() { console.log("kill"); s.end("bye"); });
+      E.on("init", function() { console.log("init"); });
+    })()`);
+    await rt.line("init");
+    await waitFor(() => server!.lastReceived() === "hello");
+    await rt.rt.stop();
+    expect(rt.lines).toEqual(["init", "kill"]);
+    expect(rt.rt.state).toBe("stopped");
+    await closedByPeer;
+    await server.close();
+    server = undefined;
+    await sleep(20);
+    const after = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
+    expect(after).toBeLessThanOrEqual(before);
+  });
+
+  it("kill() drops everything at once, without 'kill'", async () => {
+    server = await startServer();
+    rt = run(`(function(){
+      var s = require("net").connect({host: "127.0.0.1", port: ${server.port}}, function() { s.write("hi"); });
+      E.on("kill", function() { console.log("kill?!"); });
+    })()`);
+    await waitFor(() => server!.lastReceived() === "hi");
+    const peer = server.sockets.at(-1)!;
+    const peerClosed = new Promise((r) => peer.on("close", r));
+    rt.rt.kill();
+    expect((await rt.rt.exited).reason).toBe("kill");
+    await peerClosed;
+    expect(rt.lines).toEqual([]);
+  });
+});
