@@ -3,8 +3,15 @@
  * Wire strings are UTF-8 byte strings, encoded on the host: the device needs no Unicode.
  */
 import type { WireString } from "../src/mqtt/packets";
-import type { TlsCredentials } from "./transport";
 
+/** DER certificates (binary strings) for `mqtts://`, in the form Espruino's tls module takes. */
+export interface TlsCredentials {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** Field names match SessionOptions, so the config itself is the session's options. */
 export interface FirmwareConfig {
   board: string;
   /** The broker URL as the console shows it: the password masked. */
@@ -20,7 +27,8 @@ export interface FirmwareConfig {
   queueSize: number;
   publishIntervalMs: number;
   temperatureTopic: WireString;
-  statusTopic: WireString;
+  /** Retained `online` / `offline` (the Will) on `<prefix>/<id>/status`. */
+  status: { topic: WireString; online: WireString; offline: WireString };
   /** `{"device":"<id>","seq":`, the JSON payload's fixed start. */
   payloadPrefix: WireString;
   /** Present on boards with Wi-Fi. */

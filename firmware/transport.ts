@@ -4,14 +4,9 @@
  */
 import { binaryStringToBytes, bytesToBinaryString } from "../src/mqtt/binary-string";
 import type { Transport } from "../src/session/ports";
+import type { TlsCredentials } from "./config";
 
-/** DER certificates (binary strings) for `mqtts://`; undefined means plain TCP. */
-export interface TlsCredentials {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
+/** `tls` undefined: plain TCP. */
 export function espruinoTransport(tls: TlsCredentials | undefined): Transport {
   return {
     connect(host, port, events) {

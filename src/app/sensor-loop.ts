@@ -16,68 +16,69 @@ export interface SensorLoopOptions {
   payloadPrefix: WireString;
 }
 
-export class SensorLoop {
+export interface SensorLoopCounts {
   /** Sequence number of the last good reading; the first is 1. */
-  seq = 0;
-  failed = 0;
-  dropped = 0;
-  delivered = 0;
-  private _timer = 0;
-  private readonly _bootAt: number;
+  seq: number;
+  failed: number;
+  dropped: number;
+  delivered: number;
+}
 
-  constructor(
-    private readonly _session: MqttSession,
-    private readonly _sensor: TemperatureSensor,
-    private readonly _clock: Clock,
-    private readonly _options: SensorLoopOptions,
-    private readonly _log: Log,
-  ) {
-    this._bootAt = _clock.now();
-  }
+export interface SensorLoop {
+  start(): void;
+  stop(): void;
+  counts(): SensorLoopCounts;
+}
 
-  start(): void {
-    this._log("[app] reading " + this._sensor.name + " every " + this._options.intervalMs + " ms");
-    this._takeReading();
-  }
+export function createSensorLoop(session: MqttSession, sensor: TemperatureSensor, clock: Clock, options: SensorLoopOptions, log: Log): SensorLoop {
+  const bootAt = clock.now();
+  const counts: SensorLoopCounts = { seq: 0, failed: 0, dropped: 0, delivered: 0 };
+  let timer = 0;
 
-  stop(): void {
-    this._clock.clearTimeout(this._timer);
-    this._timer = 0;
-  }
-
-  private _takeReading(): void {
-    this._timer = this._clock.setTimeout(() => this._takeReading(), this._options.intervalMs);
+  function takeReading(): void {
+    timer = clock.setTimeout(takeReading, options.intervalMs);
     let answered = false;
-    try {
-      this._sensor.read((celsius, error) => {
-        if (answered) return; // a driver calling back twice must not publish twice
-        answered = true;
-        this._accept(celsius, error);
-      });
-    } catch (e) {
-      if (!answered) this._accept(undefined, "driver threw: " + ((e as Error).message || e));
+    // A driver that calls back twice must not publish twice; one that throws must not stop the loop.
+    const once = (celsius: number | undefined, error?: string) => {
+      if (!answered) accept(celsius, error);
       answered = true;
+    };
+    try {
+      sensor.read(once);
+    } catch (e) {
+      once(undefined, "driver threw: " + ((e as Error).message || e));
     }
   }
 
-  private _accept(celsius: number | undefined, error?: string): void {
+  function accept(celsius: number | undefined, error?: string): void {
     const why = error || readingError(celsius);
     if (why) {
-      this.failed++;
-      this._log("[app] bad reading skipped (" + this.failed + " so far): " + why);
-      return;
+      counts.failed++;
+      return log("[app] bad reading skipped (" + counts.failed + " so far): " + why);
     }
-    const seq = ++this.seq;
-    const uptime = Math.floor((this._clock.now() - this._bootAt) / 1000);
-    const payload = readingPayload(this._options.payloadPrefix, seq, celsius as number, uptime);
-    const dropped = this._session.publish(this._options.topic, payload, 1, false, () => {
-      this.delivered++;
-      this._log("[app] reading #" + seq + " delivered");
+    const seq = ++counts.seq;
+    const uptime = Math.floor((clock.now() - bootAt) / 1000);
+    const payload = readingPayload(options.payloadPrefix, seq, celsius as number, uptime);
+    const dropped = session.publish(options.topic, payload, 1, false, () => {
+      counts.delivered++;
+      log("[app] reading #" + seq + " delivered");
     });
-    this._log("[app] reading #" + seq + " " + payload + " queued (" + this._session.queued() + " waiting)");
+    log("[app] reading #" + seq + " " + payload + " queued (" + session.queued() + " waiting)");
     if (dropped) {
-      this.dropped++;
-      this._log("[app] queue full: dropped the oldest reading " + dropped.payload + " (" + this.dropped + " dropped so far)");
+      counts.dropped++;
+      log("[app] queue full: dropped the oldest reading " + dropped.payload + " (" + counts.dropped + " dropped so far)");
     }
   }
+
+  return {
+    start() {
+      log("[app] reading " + sensor.name + " every " + options.intervalMs + " ms");
+      takeReading();
+    },
+    stop() {
+      clock.clearTimeout(timer);
+      timer = 0;
+    },
+    counts: () => counts,
+  };
 }

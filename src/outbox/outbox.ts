@@ -1,6 +1,6 @@
 /**
- * The bounded queue of outgoing QoS 1 messages. An entry stays until its PUBACK arrives, so a
- * message taken while offline, or sent but never acknowledged, goes out again after reconnect.
+ * The bounded queue of outgoing messages. An entry stays until its PUBACK arrives, so a message
+ * taken while offline, or sent but never acknowledged, goes out again after reconnect.
  * When full, the oldest entry is dropped: the newest readings matter most to a sensor.
  */
 import type { Payload, QoS, WireString } from "../mqtt/packets";
@@ -20,51 +20,55 @@ export interface OutboxEntry {
   onAck?: () => void;
 }
 
-export class Outbox {
-  readonly entries: OutboxEntry[] = [];
-
-  constructor(readonly capacity: number) {}
-
+export interface Outbox {
+  /** Oldest first. */
+  readonly entries: OutboxEntry[];
   /** Queues `entry` last; when the queue is full, removes and returns the oldest. */
-  push(entry: OutboxEntry): OutboxEntry | undefined {
-    this.entries.push(entry);
-    return this.entries.length > this.capacity ? this.entries.shift() : undefined;
-  }
-
+  push(entry: OutboxEntry): OutboxEntry | undefined;
   /** Removes and returns the in-flight entry with packet id `id`. */
-  acknowledge(id: number): OutboxEntry | undefined {
-    for (let i = 0; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      if (e.inFlight && e.id === id) return this.entries.splice(i, 1)[0];
-    }
-    return undefined;
-  }
-
-  remove(entry: OutboxEntry): void {
-    const i = this.entries.indexOf(entry);
-    if (i >= 0) this.entries.splice(i, 1);
-  }
-
+  acknowledge(id: number): OutboxEntry | undefined;
+  remove(entry: OutboxEntry): void;
   /** The oldest entry not yet sent on this connection. */
-  nextToSend(): OutboxEntry | undefined {
-    for (const e of this.entries) if (!e.inFlight) return e;
-    return undefined;
-  }
-
-  inFlightCount(): number {
-    let n = 0;
-    for (const e of this.entries) if (e.inFlight) n++;
-    return n;
-  }
-
+  nextToSend(): OutboxEntry | undefined;
+  inFlightCount(): number;
   /** Is packet id `id` held by an entry (sent at least once, not yet acknowledged)? */
-  holds(id: number): boolean {
-    for (const e of this.entries) if (e.id === id) return true;
-    return false;
+  holds(id: number): boolean;
+  /** The connection is gone: everything unacknowledged is sent again (DUP) on the next one. */
+  connectionLost(): void;
+}
+
+export function createOutbox(capacity: number): Outbox {
+  const entries: OutboxEntry[] = [];
+
+  /** The first entry for which `test` holds, and its index. */
+  function find(test: (e: OutboxEntry) => boolean): number {
+    for (let i = 0; i < entries.length; i++) if (test(entries[i])) return i;
+    return -1;
   }
 
-  /** The connection is gone: everything unacknowledged is sent again (DUP) on the next one. */
-  connectionLost(): void {
-    for (const e of this.entries) e.inFlight = false;
-  }
+  return {
+    entries,
+    push(entry) {
+      entries.push(entry);
+      return entries.length > capacity ? entries.shift() : undefined;
+    },
+    acknowledge(id) {
+      const i = find((e) => e.inFlight && e.id === id);
+      return i < 0 ? undefined : entries.splice(i, 1)[0];
+    },
+    remove(entry) {
+      const i = entries.indexOf(entry);
+      if (i >= 0) entries.splice(i, 1);
+    },
+    nextToSend: () => entries[find((e) => !e.inFlight)],
+    inFlightCount() {
+      let n = 0;
+      for (const e of entries) if (e.inFlight) n++;
+      return n;
+    },
+    holds: (id) => find((e) => e.id === id) >= 0,
+    connectionLost() {
+      for (const e of entries) e.inFlight = false;
+    },
+  };
 }

@@ -11,28 +11,27 @@ export interface BackoffOptions {
   minMs: number;
 }
 
-export class Backoff {
-  private _attempt = 0;
-
-  constructor(
-    private readonly _options: BackoffOptions,
-    private readonly _random: () => number,
-  ) {}
-
+export interface Backoff {
   /**
    * Next delay in ms. `long`: bad credentials or not authorised; retrying soon cannot help,
    * so wait between half the cap and the cap.
    */
-  next(long: boolean): number {
-    const o = this._options;
-    const ceiling = Math.min(o.capMs, o.baseMs * Math.pow(2, this._attempt));
-    if (ceiling < o.capMs) this._attempt++;
-    const delay = long ? o.capMs / 2 + (this._random() * o.capMs) / 2 : this._random() * ceiling;
-    return Math.max(o.minMs, Math.floor(delay));
-  }
-
+  next(long: boolean): number;
   /** A connection stayed up: start again from the first delay. */
-  reset(): void {
-    this._attempt = 0;
-  }
+  reset(): void;
+}
+
+export function createBackoff(o: BackoffOptions, random: () => number): Backoff {
+  let attempt = 0;
+  return {
+    next(long) {
+      const ceiling = Math.min(o.capMs, o.baseMs * Math.pow(2, attempt));
+      if (ceiling < o.capMs) attempt++;
+      const delay = long ? o.capMs / 2 + (random() * o.capMs) / 2 : random() * ceiling;
+      return Math.max(o.minMs, Math.floor(delay));
+    },
+    reset() {
+      attempt = 0;
+    },
+  };
 }

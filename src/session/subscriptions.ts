@@ -10,34 +10,42 @@ export interface SubscriptionEntry {
   handler: MessageHandler;
 }
 
-export class Subscriptions {
-  readonly list: SubscriptionEntry[] = [];
+export interface Subscriptions {
+  readonly list: SubscriptionEntry[];
+  /** Adds, or replaces the subscription for the same filter. */
+  add(entry: SubscriptionEntry): void;
+  remove(filter: WireString): boolean;
+  /** Hands `message` to every handler whose filter matches; returns how many did. */
+  deliver(message: PublishPacket): number;
+}
 
-  /** Adds or replaces the subscription for `filter`. */
-  add(entry: SubscriptionEntry): void {
-    this.remove(entry.filter);
-    this.list.push(entry);
-  }
-
-  remove(filter: WireString): boolean {
-    for (let i = 0; i < this.list.length; i++) {
-      if (this.list[i].filter === filter) {
-        this.list.splice(i, 1);
+export function createSubscriptions(): Subscriptions {
+  const list: SubscriptionEntry[] = [];
+  function remove(filter: WireString): boolean {
+    for (let i = 0; i < list.length; i++) {
+      if (list[i].filter === filter) {
+        list.splice(i, 1);
         return true;
       }
     }
     return false;
   }
-
-  /** Hands `message` to every handler whose filter matches; returns how many did. */
-  deliver(message: PublishPacket): number {
-    let n = 0;
-    for (const s of this.list) {
-      if (topicMatches(s.filter, message.topic)) {
-        n++;
-        s.handler(message);
+  return {
+    list,
+    add(entry) {
+      remove(entry.filter);
+      list.push(entry);
+    },
+    remove,
+    deliver(message) {
+      let n = 0;
+      for (const s of list) {
+        if (topicMatches(s.filter, message.topic)) {
+          n++;
+          s.handler(message);
+        }
       }
-    }
-    return n;
-  }
+      return n;
+    },
+  };
 }

@@ -1,6 +1,6 @@
 /** The sensor loop on a fake clock with the scripted transport: seq, bad readings, the offline queue. */
 import { describe, expect, it } from "vitest";
-import { SensorLoop } from "../../src/app/sensor-loop";
+import { createSensorLoop } from "../../src/app/sensor-loop";
 import type { ReadCallback, TemperatureSensor } from "../../src/app/sensor";
 import { SimulatedSensor } from "../../src/app/simulated-sensor";
 import { connect, puback, rig, type Rig } from "../session/harness";
@@ -19,7 +19,7 @@ function scripted(values: (number | string | undefined)[]): TemperatureSensor {
 }
 
 function loop(r: Rig, sensor: TemperatureSensor) {
-  return new SensorLoop(r.session, sensor, r.clock, { intervalMs: 1000, topic: "s/d/temperature", payloadPrefix: '{"device":"d","seq":' }, (l) => r.logs.push(l));
+  return createSensorLoop(r.session, sensor, r.clock, { intervalMs: 1000, topic: "s/d/temperature", payloadPrefix: '{"device":"d","seq":' }, (l) => r.logs.push(l));
 }
 
 describe("sensor loop", () => {
@@ -28,8 +28,8 @@ describe("sensor loop", () => {
     const l = loop(r, scripted([20, NaN, 21.25, "CRC mismatch", 200, undefined, 22]));
     l.start();
     r.clock.advance(6000);
-    expect(l.seq).toBe(3);
-    expect(l.failed).toBe(4);
+    expect(l.counts().seq).toBe(3);
+    expect(l.counts().failed).toBe(4);
     expect(r.logs.filter((x) => x.startsWith("[app] bad reading skipped"))).toEqual([
       "[app] bad reading skipped (1 so far): not a number: NaN",
       "[app] bad reading skipped (2 so far): CRC mismatch",
@@ -49,7 +49,7 @@ describe("sensor loop", () => {
       { device: "d", seq: 2, temperature: 21.25, uptime: 2 },
       { device: "d", seq: 3, temperature: 22, uptime: 6 },
     ]);
-    expect(l.delivered).toBe(3);
+    expect(l.counts().delivered).toBe(3);
   });
 
   it("keeps readings taken offline in order, dropping the oldest when the queue is full", () => {
@@ -57,7 +57,7 @@ describe("sensor loop", () => {
     const l = loop(r, scripted([20]));
     l.start();
     r.clock.advance(4000); // five readings, room for three
-    expect(l.dropped).toBe(2);
+    expect(l.counts().dropped).toBe(2);
     expect(r.logs).toContain('[app] queue full: dropped the oldest reading {"device":"d","seq":2,"temperature":20,"uptime":1} (2 dropped so far)');
     const c = connect(r);
     const seqs: number[] = [];
@@ -85,7 +85,7 @@ describe("sensor loop", () => {
     l.start();
     r.clock.advance(1000);
     expect(r.logs).toContain("[app] bad reading skipped (1 so far): driver threw: bus fault");
-    expect(l.seq).toBe(1);
+    expect(l.counts().seq).toBe(1);
     expect(r.session.queued()).toBe(1);
   });
 

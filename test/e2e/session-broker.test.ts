@@ -4,7 +4,7 @@
  * and it is the broker most of our users run.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { MqttSession, type SessionOptions } from "../../src/session/session";
+import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
 import { ALWAYS_UP } from "../../src/session/ports";
 import { SessionState } from "../../src/session/state";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto";
@@ -25,7 +25,7 @@ interface Device {
 function device(broker: Mosquitto, options: Partial<SessionOptions> = {}): Device {
   const transport = nodeTransport();
   const logs: string[] = [];
-  const session = new MqttSession(
+  const session = createSession(
     {
       host: "127.0.0.1",
       port: broker.port,
@@ -68,7 +68,7 @@ describe("session against mosquitto", () => {
     const b = await broker({ users: { alice: "correct horse" } });
     const ok = device(b, { username: "alice", password: "correct horse" });
     ok.session.start();
-    await until(() => ok.session.state === SessionState.CONNECTED, 5000, "CONNECTED");
+    await until(() => ok.session.state() === SessionState.CONNECTED, 5000, "CONNECTED");
 
     const bad = device(b, { clientId: "intruder", username: "alice", password: "wrong" });
     bad.session.start();

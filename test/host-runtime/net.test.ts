@@ -142,6 +142,19 @@ describe("net sockets", () => {
     expect(order).toContain("drain");
   });
 
+  it("keeps data for read() until a 'data' listener is added", async () => {
+    server = await startServer((s) => s.write("early"));
+    rt = run(`(function(){
+      var s = require("net").connect({host: "127.0.0.1", port: ${server.port}}, function() { s.write("go"); });
+      setTimeout(function() {
+        console.log("available", s.available(), s.read(2));
+        s.on("data", function(d) { console.log("late", d); });
+      }, 200);
+    })()`);
+    await rt.line(/^late/);
+    expect(rt.lines).toEqual(["available 5 ea", "late rly"]);
+  });
+
   it("lets end(data) flush the data before closing, without a drain after it", async () => {
     server = await startServer();
     rt = run(`(function(){

@@ -1,5 +1,6 @@
 // The sandbox's globals, timers, Storage and the runtime's lifecycle.
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -64,6 +65,26 @@ describe("sandbox globals", () => {
     const line = await rt.line(/^number/);
     expect(line).toBe("number,number,number,number,number,number,number true");
     expect(rt.rt.memory().blocksize).toBe(27);
+  });
+});
+
+describe("events", () => {
+  it("hands uncaught exceptions to process 'uncaughtException' listeners", async () => {
+    rt = run(`process.on("uncaughtException", function(e) { console.log("handled", e.message); });
+      setTimeout(function() { throw new Error("oops"); }, 1);`);
+    await rt.line("handled oops");
+    expect(rt.lines).toEqual(["handled oops"]);
+  });
+
+  it("limits emit to 4 arguments and ignores an unheard 'error'", async () => {
+    rt = run(`(function(){
+      var o = {};
+      o.on("e", function(a, b, c, d, e) { console.log("got", a, b, c, d, e); });
+      try { o.emit("e", 1, 2, 3, 4, 5); } catch (err) { console.log(String(err)); }
+      o.emit("error", new Error("nobody listens"));
+    })()`);
+    await rt.line(/^got/);
+    expect(rt.lines).toEqual(["TypeError: Too many arguments (>4)", "got 1 2 3 4 undefined"]);
   });
 });
 
@@ -181,6 +202,25 @@ describe("lifecycle", () => {
     await sleep(20);
     const after = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
     expect(after).toBeLessThanOrEqual(before);
+  });
+
+  it("runs as a CLI: console on stdout, SIGTERM -> E 'kill' -> exit 0", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "host-runtime-cli-"));
+    try {
+      const bundle = path.join(dir, "bundle.js");
+      writeFileSync(bundle, `setInterval(function(){}, 1000); E.on("kill", function(){ console.log("kill"); }); console.log("up");`);
+      const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/cli.ts");
+      const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", dir], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      await waitFor(() => out.includes("up\n"), 20000);
+      child.kill("SIGTERM");
+      const code = await new Promise((r) => child.on("exit", r));
+      expect(code).toBe(0);
+      expect(out).toBe("up\nkill\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("kill() drops everything at once, without 'kill'", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../src/session/backoff";
+import { createBackoff } from "../../src/session/backoff";
 import { seededRandom } from "./harness";
 
 describe("backoff with full jitter", () => {
@@ -7,7 +7,7 @@ describe("backoff with full jitter", () => {
 
   it("keeps each delay within [min, min(cap, base * 2^n)] for a seeded random source", () => {
     for (let seed = 1; seed <= 20; seed++) {
-      const b = new Backoff(options, seededRandom(seed));
+      const b = createBackoff(options, seededRandom(seed));
       for (let n = 0; n < 12; n++) {
         const d = b.next(false);
         expect(d).toBeGreaterThanOrEqual(100);
@@ -17,7 +17,7 @@ describe("backoff with full jitter", () => {
   });
 
   it("spreads delays (jitter) rather than repeating the ceiling", () => {
-    const b = new Backoff(options, seededRandom(7));
+    const b = createBackoff(options, seededRandom(7));
     for (let n = 0; n < 8; n++) b.next(false);
     const delays = Array.from({ length: 50 }, () => b.next(false));
     expect(new Set(delays).size).toBeGreaterThan(40);
@@ -25,7 +25,7 @@ describe("backoff with full jitter", () => {
   });
 
   it("waits between half the cap and the cap after a refusal that retrying cannot fix", () => {
-    const b = new Backoff(options, seededRandom(3));
+    const b = createBackoff(options, seededRandom(3));
     for (let i = 0; i < 20; i++) {
       const d = b.next(true);
       expect(d).toBeGreaterThanOrEqual(30000);
@@ -34,7 +34,7 @@ describe("backoff with full jitter", () => {
   });
 
   it("starts from the first ceiling again after reset()", () => {
-    const b = new Backoff(options, () => 0.999);
+    const b = createBackoff(options, () => 0.999);
     for (let n = 0; n < 10; n++) b.next(false);
     expect(b.next(false)).toBe(59940);
     b.reset();

@@ -1,6 +1,6 @@
 /** A fake clock and a scripted transport: the session's unit tests drive every event by hand. */
 import mqttPacket from "mqtt-packet";
-import { MqttSession, type SessionOptions } from "../../src/session/session";
+import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
 import type { Clock, Connection, ConnectionEvents, NetworkLink, Transport } from "../../src/session/ports";
 
 export class FakeClock implements Clock {
@@ -156,13 +156,13 @@ export function rig(options: Partial<SessionOptions> = {}, linkUp = true, seed =
   const link = new FakeLink();
   link.up = linkUp;
   const logs: string[] = [];
-  const session = new MqttSession({ ...DEFAULTS, ...options }, { clock, transport, network: link, random: seededRandom(seed), log: (l) => logs.push(l) });
+  const session = createSession({ ...DEFAULTS, ...options }, { clock, transport, network: link, random: seededRandom(seed), log: (l) => logs.push(l) });
   return { session, clock, transport, link, logs };
 }
 
 /** Starts the session (if stopped) and completes TCP + CONNACK; the CONNECT is taken from the writes. */
 export function connect(r: Rig, sessionPresent = false): FakeConnection {
-  if (r.session.state === 0) r.session.start();
+  if (r.session.state() === 0) r.session.start();
   const c = r.transport.last;
   c.events.open();
   c.take();
@@ -170,6 +170,7 @@ export function connect(r: Rig, sessionPresent = false): FakeConnection {
   return c;
 }
 
-export function puback(c: FakeConnection, messageId: number): void {
+export function puback(c: FakeConnection, messageId: number | undefined): void {
+  if (!messageId) throw new Error("puback: no packet id");
   c.receive({ cmd: "puback", messageId });
 }

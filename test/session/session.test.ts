@@ -111,7 +111,7 @@ describe("QoS 1 publish", () => {
       r.session.publish("t", "x", 1, false);
       c.events.drain();
       const [p] = c.take();
-      seen.push(p.messageId);
+      seen.push(p.messageId!);
       puback(c, p.messageId);
     }
     expect(Math.max(...seen)).toBe(65535);
@@ -124,7 +124,7 @@ describe("QoS 1 publish", () => {
     const c = ready(r);
     puback(c, 4242);
     expect(r.logs).toContain("[mqtt] PUBACK #4242 for no message in flight (ignored)");
-    expect(r.session.state).toBe(SessionState.CONNECTED);
+    expect(r.session.state()).toBe(SessionState.CONNECTED);
   });
 
   it("refuses topics that can never be published", () => {
@@ -148,9 +148,9 @@ describe("keepalive", () => {
     const r = rig({ keepalive: 10 });
     const c = ready(r);
     r.clock.advance(15000);
-    expect(r.session.state).toBe(SessionState.CONNECTED);
+    expect(r.session.state()).toBe(SessionState.CONNECTED);
     r.clock.advance(1000);
-    expect(r.session.state).toBe(SessionState.BACKOFF);
+    expect(r.session.state()).toBe(SessionState.BACKOFF);
     expect(r.logs.some((l) => l.includes("CONNECTED -> BACKOFF (no packet from the broker for 16 s)"))).toBe(true);
     expect(c.closed).toBe(true);
   });
@@ -162,7 +162,7 @@ describe("keepalive", () => {
       r.clock.advance(10000);
       c.receive({ cmd: "pingresp" });
     }
-    expect(r.session.state).toBe(SessionState.CONNECTED);
+    expect(r.session.state()).toBe(SessionState.CONNECTED);
   });
 
   it("a half-read packet does not count as traffic: the deadline still ends the connection", () => {
@@ -171,7 +171,7 @@ describe("keepalive", () => {
     r.clock.advance(8000);
     c.events.data(new Uint8Array([0x30, 0x7f, 0x00])); // a PUBLISH that never completes
     r.clock.advance(8000);
-    expect(r.session.state).toBe(SessionState.BACKOFF);
+    expect(r.session.state()).toBe(SessionState.BACKOFF);
   });
 });
 
@@ -239,7 +239,7 @@ describe("receiving", () => {
     const c = ready(r);
     c.receive({ cmd: "publish", topic: "a", payload: Buffer.from("x"), qos: 0 });
     expect(r.logs).toContain("[mqtt] message handler failed: boom");
-    expect(r.session.state).toBe(SessionState.CONNECTED);
+    expect(r.session.state()).toBe(SessionState.CONNECTED);
   });
 
   it("treats a packet before CONNACK as a protocol error", () => {
@@ -247,7 +247,7 @@ describe("receiving", () => {
     r.session.start();
     r.transport.last.events.open();
     r.transport.last.receive({ cmd: "pingresp" });
-    expect(r.session.state).toBe(SessionState.BACKOFF);
+    expect(r.session.state()).toBe(SessionState.BACKOFF);
   });
 });
 

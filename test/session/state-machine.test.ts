@@ -12,10 +12,10 @@ describe("reconnect state machine", () => {
   it("goes STOPPED -> TCP_CONNECTING -> MQTT_CONNECTING -> CONNECTED when the link is up", () => {
     const r = rig();
     r.session.start();
-    expect(name(r.session.state)).toBe("TCP_CONNECTING");
+    expect(name(r.session.state())).toBe("TCP_CONNECTING");
     expect(r.transport.last.host).toBe("broker.test");
     r.transport.last.events.open();
-    expect(name(r.session.state)).toBe("MQTT_CONNECTING");
+    expect(name(r.session.state())).toBe("MQTT_CONNECTING");
     const [connectPacket] = r.transport.last.take();
     expect(connectPacket.cmd).toBe("connect");
     expect(connectPacket.clientId).toBe("dev-1");
@@ -24,7 +24,7 @@ describe("reconnect state machine", () => {
     expect(connectPacket.will).toMatchObject({ topic: "sensors/dev-1/status", qos: 1, retain: true });
     expect(Buffer.from(connectPacket.will.payload).toString()).toBe("offline");
     r.transport.last.receive({ cmd: "connack", returnCode: 0, sessionPresent: false });
-    expect(name(r.session.state)).toBe("CONNECTED");
+    expect(name(r.session.state())).toBe("CONNECTED");
     expect(r.logs.filter((l) => l.includes(" -> "))).toEqual([
       "[mqtt] STOPPED -> TCP_CONNECTING (start)",
       "[mqtt] TCP_CONNECTING -> MQTT_CONNECTING (TCP open)",
@@ -35,25 +35,25 @@ describe("reconnect state machine", () => {
   it("brings the network up first when it is down: NETWORK_CONNECTING -> TCP_CONNECTING", () => {
     const r = rig({}, false);
     r.session.start();
-    expect(name(r.session.state)).toBe("NETWORK_CONNECTING");
+    expect(name(r.session.state())).toBe("NETWORK_CONNECTING");
     expect(r.transport.connections).toHaveLength(0);
     r.link.comeUp();
-    expect(name(r.session.state)).toBe("TCP_CONNECTING");
+    expect(name(r.session.state())).toBe("TCP_CONNECTING");
   });
 
   it("backs off when the network fails or times out, then tries the network again", () => {
     const r = rig({}, false);
     r.session.start();
     r.link.fail("wrong password");
-    expect(name(r.session.state)).toBe("BACKOFF");
+    expect(name(r.session.state())).toBe("BACKOFF");
     expect(r.logs).toContain("[mqtt] NETWORK_CONNECTING -> BACKOFF (network: wrong password)");
     r.clock.advance(lastDelay(r.logs));
-    expect(name(r.session.state)).toBe("NETWORK_CONNECTING");
+    expect(name(r.session.state())).toBe("NETWORK_CONNECTING");
     expect(r.link.connectCalls).toBe(2);
     r.clock.advance(9999);
-    expect(name(r.session.state)).toBe("NETWORK_CONNECTING");
+    expect(name(r.session.state())).toBe("NETWORK_CONNECTING");
     r.clock.advance(1);
-    expect(name(r.session.state)).toBe("BACKOFF");
+    expect(name(r.session.state())).toBe("BACKOFF");
     expect(r.logs).toContain("[mqtt] NETWORK_CONNECTING -> BACKOFF (network timeout)");
   });
 
@@ -61,7 +61,7 @@ describe("reconnect state machine", () => {
     const r = rig();
     r.transport.throwOnConnect = new Error("Unable to create socket");
     r.session.start();
-    expect(name(r.session.state)).toBe("BACKOFF");
+    expect(name(r.session.state())).toBe("BACKOFF");
     expect(r.logs).toContain("[mqtt] TCP_CONNECTING -> BACKOFF (connect failed: Unable to create socket)");
     expect(r.clock.pending()).toBe(1);
   });
@@ -70,9 +70,9 @@ describe("reconnect state machine", () => {
     const r = rig();
     r.session.start();
     r.transport.last.events.closed("ECONNREFUSED");
-    expect(name(r.session.state)).toBe("BACKOFF");
+    expect(name(r.session.state())).toBe("BACKOFF");
     r.clock.advance(1000);
-    expect(name(r.session.state)).toBe("TCP_CONNECTING");
+    expect(name(r.session.state())).toBe("TCP_CONNECTING");
     r.clock.advance(10000);
     expect(r.logs).toContain("[mqtt] TCP_CONNECTING -> BACKOFF (TCP connect timeout)");
     expect(r.transport.connections[1].closed).toBe(true);
@@ -83,7 +83,7 @@ describe("reconnect state machine", () => {
     r.session.start();
     r.transport.last.events.open();
     r.clock.advance(10000);
-    expect(name(r.session.state)).toBe("BACKOFF");
+    expect(name(r.session.state())).toBe("BACKOFF");
     expect(r.logs).toContain("[mqtt] MQTT_CONNECTING -> BACKOFF (no CONNACK)");
     expect(r.transport.last.closed).toBe(true);
   });
@@ -93,7 +93,7 @@ describe("reconnect state machine", () => {
     r.session.start();
     r.transport.last.events.open();
     r.transport.last.receive({ cmd: "connack", returnCode: code, sessionPresent: false });
-    expect(name(r.session.state)).toBe("BACKOFF");
+    expect(name(r.session.state())).toBe("BACKOFF");
     expect(r.logs).toContain(`[mqtt] MQTT_CONNECTING -> BACKOFF (refused: ${CONNACK_CODE_NAMES[code]} (${code}))`);
     const delay = lastDelay(r.logs);
     if (code >= 4) expect(delay).toBeGreaterThanOrEqual(30000);
@@ -117,7 +117,7 @@ describe("reconnect state machine", () => {
     expect(r.logs).toContain("[mqtt] CONNECTED -> BACKOFF (network down: beacon timeout)");
     expect(c.closed).toBe(true);
     r.clock.advance(8000);
-    expect(name(r.session.state)).toBe("NETWORK_CONNECTING");
+    expect(name(r.session.state())).toBe("NETWORK_CONNECTING");
   });
 
   it("ignores every event of a connection it has left", () => {
@@ -130,7 +130,7 @@ describe("reconnect state machine", () => {
     old.events.open();
     old.events.closed("late");
     old.receive({ cmd: "connack", returnCode: 0, sessionPresent: false });
-    expect(name(r.session.state)).toBe("TCP_CONNECTING");
+    expect(name(r.session.state())).toBe("TCP_CONNECTING");
   });
 
   it("CONNECTED -> CLOSING -> STOPPED on stop(): offline status, then DISCONNECT, and no Will", () => {
@@ -139,7 +139,7 @@ describe("reconnect state machine", () => {
     puback(c, c.take().find((p) => p.cmd === "publish")!.messageId);
     let stopped = false;
     r.session.stop(() => (stopped = true));
-    expect(name(r.session.state)).toBe("CLOSING");
+    expect(name(r.session.state())).toBe("CLOSING");
     const [offline] = c.take();
     expect(offline).toMatchObject({ cmd: "publish", topic: "sensors/dev-1/status", qos: 1, retain: true });
     expect(offline.payload.toString()).toBe("offline");
@@ -147,7 +147,7 @@ describe("reconnect state machine", () => {
     expect(c.take().map((p) => p.cmd)).toEqual(["disconnect"]);
     expect(c.closed).toBe(true);
     expect(stopped).toBe(true);
-    expect(name(r.session.state)).toBe("STOPPED");
+    expect(name(r.session.state())).toBe("STOPPED");
     expect(r.clock.pending()).toBe(0);
   });
 
@@ -157,7 +157,7 @@ describe("reconnect state machine", () => {
     r.session.stop();
     r.clock.advance(2000);
     expect(c.take().map((p) => p.cmd)).toEqual(["publish", "publish", "disconnect"]);
-    expect(name(r.session.state)).toBe("STOPPED");
+    expect(name(r.session.state())).toBe("STOPPED");
   });
 
   it("stops from BACKOFF without a timer left behind", () => {
@@ -165,7 +165,7 @@ describe("reconnect state machine", () => {
     r.transport.throwOnConnect = new Error("Unable to locate host");
     r.session.start();
     r.session.stop();
-    expect(name(r.session.state)).toBe("STOPPED");
+    expect(name(r.session.state())).toBe("STOPPED");
     expect(r.clock.pending()).toBe(0);
   });
 
@@ -195,7 +195,7 @@ describe("failed writes", () => {
     const c = r.transport.last;
     c.closed = true; // the socket died under us: write() throws "This socket is closed"
     c.events.open();
-    expect(r.session.state).toBe(SessionState.BACKOFF);
+    expect(r.session.state()).toBe(SessionState.BACKOFF);
     expect(r.logs).toContain("[mqtt] MQTT_CONNECTING -> BACKOFF (write failed: This socket is closed)");
     expect(r.clock.pending()).toBe(1);
   });
@@ -206,7 +206,7 @@ describe("failed writes", () => {
     puback(c, c.take()[0].messageId);
     c.closed = true;
     r.session.publish("t", "x", 1, false);
-    expect(r.session.state).toBe(SessionState.BACKOFF);
+    expect(r.session.state()).toBe(SessionState.BACKOFF);
     r.clock.advance(1000);
     const next = connect(r);
     puback(next, next.take()[0].messageId);
@@ -221,7 +221,7 @@ describe("failed writes", () => {
     let stopped = false;
     r.session.stop(() => (stopped = true));
     expect(stopped).toBe(true);
-    expect(r.session.state).toBe(SessionState.STOPPED);
+    expect(r.session.state()).toBe(SessionState.STOPPED);
     expect(r.clock.pending()).toBe(0);
   });
 });

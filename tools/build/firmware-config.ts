@@ -48,7 +48,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     queueSize: s.queueSize,
     publishIntervalMs: s.publishIntervalMs,
     temperatureTopic: prefix + "temperature",
-    statusTopic: prefix + "status",
+    status: { topic: prefix + "status", online: "online", offline: "offline" },
     payloadPrefix: '{"device":' + jsonString(s.deviceId) + ',"seq":',
     wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? "") } : undefined,
     sensor: board.sensor,

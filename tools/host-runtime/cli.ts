@@ -26,16 +26,20 @@ function main(): void {
     process.stderr.write((e as Error).message + "\n");
     process.exit(2);
   }
-  const runtime = startBundle(opts);
-  // The runtime may hold no handle while idle; a device never exits on its own.
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  // Signal handlers first: the bundle starts printing (and may be signalled) at once.
+  let runtime: ReturnType<typeof startBundle> | undefined;
   let signals = 0;
   const onSignal = (): void => {
-    if (++signals === 1) void runtime.stop();
+    signals++;
+    if (!runtime) process.exit(1);
+    else if (signals === 1) void runtime.stop();
     else runtime.kill();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  runtime = startBundle(opts);
+  // The runtime may hold no handle while idle; a device never exits on its own.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   void runtime.exited.then((info) => {
     clearInterval(keepAlive);
     process.exit(info.reason === "stop" ? 0 : 1);

@@ -3,6 +3,8 @@
 // build's JsVar size), after a GC when Node runs with --expose-gc. It moves with the script's
 // allocations but also with anything else in the same Node process (test servers, brokers):
 // use it for trends, never as a device figure. Measure real JsVars on Espruino for Linux.
+// `total` starts at the configured pool and doubles while usage reaches it, like the Linux
+// build's resizable pool, so the estimate never reports the memory as exhausted.
 
 /** What process.memory() returns (numbers, in JsVar blocks). */
 export interface MemoryInfo {
@@ -35,10 +37,13 @@ export class MemoryModel {
     }
     const heap = process.memoryUsage().heapUsed;
     const usage = Math.max(0, Math.round((heap - this.baseline) / BLOCK_SIZE));
+    // The Linux build's pool is resizable: it doubles instead of running out.
+    let total = this.total;
+    while (usage >= total) total *= 2;
     const info: MemoryInfo = {
-      free: Math.max(0, this.total - usage),
+      free: total - usage,
       usage,
-      total: this.total,
+      total,
       history: 0,
       blocksize: BLOCK_SIZE,
     };

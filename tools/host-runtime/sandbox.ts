@@ -42,9 +42,15 @@ export function createSandbox(o: SandboxOptions): Sandbox {
   const realm = new Realm();
   // Espruino's process.on('uncaughtException') handlers see the error instead of the console.
   let processObj: object | undefined;
+  let inHandler = false;
   const report = (error: unknown): void => {
-    if (processObj && events.has(processObj, "uncaughtException")) {
-      events.callNow(processObj, "uncaughtException", [error]);
+    if (processObj && !inHandler && events.has(processObj, "uncaughtException")) {
+      inHandler = true; // a handler that throws is reported plainly, not recursively
+      try {
+        events.callNow(processObj, "uncaughtException", [error]);
+      } finally {
+        inHandler = false;
+      }
     } else {
       printer.line("Uncaught " + describeException(error));
     }

@@ -101,14 +101,16 @@ export class Timers {
       for (const t of [...this.list]) {
         if (!this.list.includes(t) || ran.has(t) || t.due > now) continue;
         ran.add(t);
+        const dueBefore = t.due;
         this.loop.guard(() => {
           if (typeof t.callback === "function") t.callback.apply(undefined, t.args);
           else this.realm.run(t.callback, "timer");
         });
-        // The interval is read after the callback ran (it may have called changeInterval).
+        // The interval is read after the callback ran (it may have called changeInterval),
+        // and added to the due time from before the callback, as jsinteractive.c does.
         const i = this.list.indexOf(t);
         if (i >= 0) {
-          if (t.interval !== undefined) t.due += t.interval;
+          if (t.interval !== undefined) t.due = dueBefore + t.interval;
           else this.list.splice(i, 1);
         }
         if (this.changed) {
