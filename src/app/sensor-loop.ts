@@ -40,8 +40,13 @@ export function createSensorLoop(session: MqttSession, sensor: TemperatureSensor
     let answered = false;
     // A driver that calls back twice must not publish twice; one that throws must not stop the loop.
     const once = (celsius: number | undefined, error?: string) => {
-      if (!answered) accept(celsius, error);
+      if (answered) return;
       answered = true;
+      try {
+        accept(celsius, error);
+      } catch (e) {
+        log("[app] reading lost: " + ((e as Error).message || e) + " " + (e as Error).stack);
+      }
     };
     try {
       sensor.read(once);

@@ -27,24 +27,28 @@ export function utf8Encode(text: string): WireString {
   return out;
 }
 
+/** A module-level function, not a closure: one would be allocated per call (slow on Espruino). */
+function byteAt(bytes: Uint8Array | WireString, k: number): number {
+  return typeof bytes === "string" ? bytes.charCodeAt(k) : bytes[k];
+}
+
 /**
  * Length of the well-formed MQTT UTF-8 sequence starting at bytes[i], or 0 when it is not one
  * (overlong, surrogate, above U+10FFFF, truncated, U+0000).
  */
 function sequenceLength(bytes: Uint8Array | WireString, i: number, end: number): number {
-  const at = (k: number): number => (typeof bytes === "string" ? bytes.charCodeAt(k) : bytes[k]);
-  const b = at(i);
+  const b = byteAt(bytes, i);
   if (b === 0) return 0;
   if (b < 0x80) return 1;
   // Allowed range of the second byte per lead byte (RFC 3629 table), which rules out
   // overlongs, surrogates (ED A0..BF) and code points above U+10FFFF in one check.
   const n = b < 0xc2 ? 0 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : b < 0xf5 ? 4 : 0;
   if (n === 0 || i + n > end) return 0;
-  const second = at(i + 1);
+  const second = byteAt(bytes, i + 1);
   const low = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
   const high = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
   if (second < low || second > high) return 0;
-  for (let k = 2; k < n; k++) if ((at(i + k) & 0xc0) !== 0x80) return 0;
+  for (let k = 2; k < n; k++) if ((byteAt(bytes, i + k) & 0xc0) !== 0x80) return 0;
   return n;
 }
 

@@ -286,3 +286,24 @@ describe("gateFiles: size budget and report", () => {
     expect(warnOnly.ok).toBe(true);
   });
 });
+
+describe("use before var (Espruino creates a var when its statement runs)", () => {
+  const rules = (code: string) => checkBundle(code, "t.js").filter((f) => f.rule === "use-before-var");
+
+  it("catches an assignment or a read before the function's var", () => {
+    const found = rules("function u(){} function f(e){ for(var n=0;n<e.length;n++)(u=e[n]).x; for(var i=0;i<2;i++){var u;} return u }");
+    expect(found.map((f) => f.what)).toEqual(["`u` used before its `var`"]);
+    expect(rules("function f(){ x = 1; var x; }")).toHaveLength(1);
+  });
+
+  it("accepts vars declared first, parameters, and uses from nested functions", () => {
+    expect(rules("function f(){ var u; u = 1; for (var i = 0; i < 2; i++) u += i; return u }")).toEqual([]);
+    expect(rules("function f(u){ u = 1; var u; }")).toEqual([]);
+    expect(rules("function f(){ function g(){ return u } var u = 1; return g }")).toEqual([]);
+  });
+});
+
+it("does not mistake a function's own name for a use of its inner var", () => {
+  const found = checkBundle("function r(t){for(var r=0;r<t.length;r++)t[r]=0;return t}", "t.js");
+  expect(found.filter((f) => f.rule === "use-before-var")).toEqual([]);
+});

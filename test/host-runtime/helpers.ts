@@ -1,7 +1,7 @@
 // Helpers for the host-runtime tests: a loopback TCP server that records what it gets, and a
 // runtime wrapper that collects console lines and waits for them.
 import net from "node:net";
-import { startBundle, type HostRuntime, type HostRuntimeOptions } from "../../tools/host-runtime/index.ts";
+import { startBundle, type HostRuntime, type HostRuntimeOptions } from "../../tools/host-runtime/index";
 
 export interface TestServer {
   port: number;

@@ -1,6 +1,6 @@
 // require("net") quirks, against a real TCP server on loopback.
 import { afterEach, describe, expect, it } from "vitest";
-import { run, sleep, startServer, waitFor, type TestRuntime, type TestServer } from "./helpers.ts";
+import { run, sleep, startServer, waitFor, type TestRuntime, type TestServer } from "./helpers";
 
 let server: TestServer | undefined;
 let rt: TestRuntime | undefined;

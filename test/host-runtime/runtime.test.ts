@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { run, sleep, startServer, waitFor, type TestRuntime, type TestServer } from "./helpers.ts";
+import { run, sleep, startServer, waitFor, type TestRuntime, type TestServer } from "./helpers";
 
 let rt: TestRuntime | undefined;
 let server: TestServer | undefined;
@@ -65,6 +65,17 @@ describe("sandbox globals", () => {
     const line = await rt.line(/^number/);
     expect(line).toBe("number,number,number,number,number,number,number true");
     expect(rt.rt.memory().blocksize).toBe(27);
+  });
+});
+
+describe("Function.apply", () => {
+  it("takes at most 256 arguments, as Espruino's does", async () => {
+    rt = run(`(function(){
+      console.log("ok", String.fromCharCode.apply(null, new Uint8Array(256)).length);
+      try { String.fromCharCode.apply(null, new Uint8Array(257)); } catch (e) { console.log(e.message); }
+    })()`);
+    await rt.line(/Maximum 256/);
+    expect(rt.lines).toEqual(["ok 256", "Array passed to Function.apply is too big! Maximum 256 arguments, got 257"]);
   });
 });
 

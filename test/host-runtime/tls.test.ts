@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { run, type TestRuntime } from "./helpers.ts";
+import { run, type TestRuntime } from "./helpers";
 
 const hasOpenssl = (() => {
   try {

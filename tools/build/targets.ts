@@ -34,7 +34,10 @@ export function buildTargets(env: Record<string, string | undefined>): RollupOpt
         typescript({ tsconfig: resolve(ROOT, "firmware/tsconfig.json"), noEmitOnError: true }),
         terser({
           ecma: 5,
-          compress: { passes: 2 },
+          // hoist_vars: Espruino creates a `var` when its statement runs, not at function entry,
+          // so a use before the declaration (which the minifier otherwise writes) reaches an
+          // outer variable of the same name. All vars go to the top of their function.
+          compress: { passes: 2, hoist_vars: true },
           // Private members are named _like_this so they, and only they, can be renamed:
           // every byte of the bundle is RAM on the device.
           mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },

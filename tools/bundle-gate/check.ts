@@ -18,6 +18,7 @@ import {
 import { SYNTAX_RULES } from "./syntax";
 import { checkRegex } from "./regex";
 import { isLocallyBound } from "./scope";
+import { usesBeforeVar } from "./hoisting";
 
 type AnyNode = acorn.AnyNode;
 
@@ -70,6 +71,16 @@ export function checkBundle(code: string, name: string): Finding[] {
   const at = locator(code, name);
   findings.push(...checkRegexPlacement(tokens, code, at));
   findings.push(...checkTree(ast, at));
+  for (const early of usesBeforeVar(ast)) {
+    findings.push(
+      at(
+        early.node,
+        "use-before-var",
+        `\`${early.node.name}\` used before its \`var\``,
+        "Espruino creates a var when its statement runs: this use reaches an outer variable of that name (build with terser's hoist_vars)",
+      ),
+    );
+  }
   findings.push(...findHelpers(ast, code, at));
   return sortFindings(findings);
 }

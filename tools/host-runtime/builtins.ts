@@ -122,4 +122,11 @@ export const ESPRUINO_EXTRAS = `(function (nowMs) {
     return fromCharCode.apply(String, codes);
   });
   define(Date, "now", function () { return nowMs(); });
+  // Espruino's apply takes at most 256 arguments (jswrap_functions.c): "Array passed to
+  // Function.apply is too big! Maximum 256 arguments, got N".
+  var apply = Function.prototype.apply;
+  define(Function.prototype, "apply", function (self, args) {
+    if (args && args.length > 256) throw new Error("Array passed to Function.apply is too big! Maximum 256 arguments, got " + args.length);
+    return apply.call(this, self, args);
+  });
 })`;

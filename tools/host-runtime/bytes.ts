@@ -1,7 +1,7 @@
 // Byte conversions with Espruino's rules: binary strings are one char per byte (low 8 bits),
 // E.toString/E.toUint8Array walk their arguments like jsvIterateCallback, and anything that is
 // not a string is written to a socket as its text (jsvAsString): Uint8Array [16,15] -> "16,15".
-import type { Realm } from "./realm.ts";
+import type { Realm } from "./realm";
 
 const toString = Object.prototype.toString;
 

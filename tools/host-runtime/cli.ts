@@ -2,7 +2,7 @@
 // Runs the bundle like a device: console on stdout; SIGINT/SIGTERM -> stop() (E 'kill', then a
 // clean shutdown); a second signal -> kill(). Like Espruino it keeps running when idle.
 import { mkdirSync } from "node:fs";
-import { startBundle, type HostRuntimeOptions } from "./index.ts";
+import { startBundle, type HostRuntime, type HostRuntimeOptions } from "./index";
 
 function parseArgs(argv: string[]): HostRuntimeOptions {
   const opts: HostRuntimeOptions = {};
@@ -27,7 +27,7 @@ function main(): void {
     process.exit(2);
   }
   // Signal handlers first: the bundle starts printing (and may be signalled) at once.
-  let runtime: ReturnType<typeof startBundle> | undefined;
+  let runtime: HostRuntime | undefined;
   let signals = 0;
   const onSignal = (): void => {
     signals++;
@@ -42,7 +42,8 @@ function main(): void {
   const keepAlive = setInterval(() => {}, 1 << 30);
   void runtime.exited.then((info) => {
     clearInterval(keepAlive);
-    process.exit(info.reason === "stop" ? 0 : 1);
+    // Exit once stdout has taken the last console lines (it may be a pipe).
+    process.stdout.write("", () => process.exit(info.reason === "stop" ? 0 : 1));
   });
 }
 

@@ -1,8 +1,8 @@
 // Espruino's own JSON flavours for Storage. writeJSON drops quotes on identifier keys and
 // escapes bytes as \xHH (not standard JSON: read() + V8's JSON.parse would fail on it), and
 // readJSON parses that liberal form back.
-import { quote } from "./console.ts";
-import { isArrayBuffer, isView } from "./bytes.ts";
+import { quote } from "./console";
+import { isArrayBuffer, isView } from "./bytes";
 
 export interface JsonStyle {
   /** JSON_DROP_QUOTES: `{a:1}` instead of `{"a":1}` (writeJSON). */

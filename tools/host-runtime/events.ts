@@ -1,7 +1,7 @@
 // Espruino puts on/emit/removeListener on every object, and emit is ASYNCHRONOUS: it queues
 // the listeners registered at that moment and the idle loop calls them later (unlike Node).
-import type { Loop } from "./loop.ts";
-import type { Realm } from "./realm.ts";
+import type { Loop } from "./loop";
+import type { Realm } from "./realm";
 
 /** A listener is a function, or a string of code (Espruino accepts both). */
 export type Listener = Function | string;

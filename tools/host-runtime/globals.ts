@@ -1,13 +1,13 @@
 // The Espruino globals the bundle sees: print/console, timers, getTime, E, process, require,
 // atob/btoa, getSerial. Everything handed to the script is built in the sandbox's realm.
 import { randomInt } from "node:crypto";
-import { bytesToBinary, binaryToBytes, iterateBytes } from "./bytes.ts";
-import type { Printer } from "./console.ts";
-import type { EventSystem } from "./events.ts";
-import type { Loop, LoopTimer } from "./loop.ts";
-import type { MemoryModel } from "./memory.ts";
-import type { Realm } from "./realm.ts";
-import type { Timers } from "./timers.ts";
+import { bytesToBinary, binaryToBytes, iterateBytes } from "./bytes";
+import type { Printer } from "./console";
+import type { EventSystem } from "./events";
+import type { Loop, LoopTimer } from "./loop";
+import type { MemoryModel } from "./memory";
+import type { Realm } from "./realm";
+import type { Timers } from "./timers";
 
 export interface GlobalsDeps {
   realm: Realm;

@@ -3,12 +3,12 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ConsoleSink } from "./console.ts";
-import type { MemoryInfo } from "./memory.ts";
-import { createSandbox, type Sandbox } from "./sandbox.ts";
+import type { ConsoleSink } from "./console";
+import type { MemoryInfo } from "./memory";
+import { createSandbox, type Sandbox } from "./sandbox";
 
-export type { ConsoleSink } from "./console.ts";
-export type { MemoryInfo } from "./memory.ts";
+export type { ConsoleSink } from "./console";
+export type { MemoryInfo } from "./memory";
 
 export interface HostRuntimeOptions {
   /** Path of the bundle to run (or give `code`). */
@@ -32,7 +32,7 @@ export interface HostRuntimeOptions {
   stopGraceMs?: number;
   /** Strip V8 built-ins Espruino lacks (Map, Array.from, ...). Default true. */
   strictBuiltins?: boolean;
-  /** process.memory().total, in JsVars (default 16383, the ESP32 board's pool). */
+  /** Initial process.memory().total in JsVars (default 16383); doubles like Linux's pool. */
   memoryTotal?: number;
   /** Storage's file inside cwd (default "espruino-flash.json"). */
   storageFile?: string;

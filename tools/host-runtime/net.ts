@@ -1,13 +1,13 @@
-// require("net") / require("tls") sockets, modelled on Espruino 2v29's socketserver.c running
-// on Linux (network_linux.c). Each idle-loop pass moves at most 536 bytes per socket in each
-// direction; 'data' handlers run from the pass, other events are queued (asynchronous emit).
-import net from "node:net";
-import { asEspruinoString, hasWideChars, lowBytes, typeName } from "./bytes.ts";
-import type { EventSystem } from "./events.ts";
-import type { Loop } from "./loop.ts";
-import { Prober } from "./probe.ts";
-import type { Realm } from "./realm.ts";
-import { handshakeErrorCode, prepareTls, startTls, type TlsSetup } from "./tls.ts";
+// require("net") / require("tls") sockets, modelled on Espruino 2v29's socketserver.c (client
+// connections) on Linux. Each idle-loop pass moves at most 536 bytes per socket in each
+// direction; 'data' handlers run from the pass, the other events are queued (async emit).
+import { asEspruinoString, hasWideChars, lowBytes, typeName } from "./bytes";
+import type { EventSystem } from "./events";
+import type { Loop } from "./loop";
+import { Prober } from "./probe";
+import type { Realm } from "./realm";
+import { prepareTls, type TlsSetup } from "./tls";
+import { ERR_CLOSED, ERR_NO_CONN, Transport } from "./transport";
 
 export interface NetOptions {
   /** "throw": Linux build, a refused/unknown host throws from connect(). "event": ESP32-like,
@@ -26,63 +26,36 @@ export interface NetOptions {
 }
 
 const CHUNK = 536; // net->chunkSize on Linux
-const STREAM_MAX_BUFFER = 512; // STREAM_MAX_BUFFER_SIZE for data read() without a listener
-const INBOUND_HIGH = 64 * 1024; // pause Node's socket: stands in for the kernel's buffer
-const INBOUND_LOW = 16 * 1024;
-
-// Socket error codes (socketerrors.h) and their messages.
-const ERR_CLOSED = -1;
-const ERR_NO_CONN = -11;
+const STREAM_MAX_BUFFER = 512; // STREAM_MAX_BUFFER_SIZE: data kept for read() without a listener
 const ERR_UNSENT = -8;
+// socketErrorString() for the codes a client socket can report.
 const MESSAGES: Record<number, string> = {
-  [-2]: "out of memory",
   [-3]: "timeout",
   [-4]: "no route",
-  [-5]: "busy",
   [-6]: "not found",
-  [-7]: "max sockets",
   [-8]: "unsent data",
   [-9]: "connection reset",
   [-10]: "unknown error",
-  [-11]: "no connection",
-  [-12]: "bad argument",
-  [-13]: "SSL handshake failed",
-  [-14]: "invalid SSL data",
-  [-15]: "no response",
 };
 
-/** One Espruino client connection and the Node socket behind it. */
-class Conn {
-  /** The Node socket (a TLSSocket for require("tls")). */
-  raw: net.Socket | undefined;
-  tcpConnected = false;
-  secured = false;
-  /** Error code recv/send return once the Node socket failed. */
-  failure: number | undefined;
-  handshakeError: string | undefined;
-  handshakeReported = false;
-  remoteEnded = false;
-  nodeClosed = false;
-  inbound: Buffer[] = [];
-  inboundLen = 0;
-  paused = false;
-  // Espruino's per-connection state: dSnd, dRcv, #buf, conn, cls, clsNow, and 'end' sent.
-  sendData = "";
-  receiveData = "";
+/** One client connection: Espruino's per-socket state (dSnd, dRcv, #buf, conn, cls, clsNow). */
+interface Conn {
+  js: object;
+  transport: Transport | undefined;
+  sendData: string;
+  receiveData: string;
   streamBuf: string | undefined;
-  connected = false;
-  close = false;
-  closeNow = false;
-  ended = false;
-  killed = false;
-
-  constructor(readonly js: object, readonly isTls: boolean, readonly tlsSetup: TlsSetup | undefined) {}
+  connected: boolean;
+  close: boolean;
+  closeNow: boolean;
+  ended: boolean;
+  killed: boolean;
 }
 
 export class NetStack {
   private conns: Conn[] = [];
   private readonly byJs = new WeakMap<object, Conn>();
-  private readonly closing = new Set<net.Socket>();
+  private readonly closing = new Set<Transport>();
   private passScheduled = false;
   private warnedWide = false;
   private readonly socketProto: object;
@@ -112,33 +85,18 @@ export class NetStack {
     });
   }
 
-  /** Destroys every Node socket. `abrupt` resets them (a power cut) instead of closing.
-   * Resolves once their handles and the connect-probe thread are gone. */
+  /** Destroys every socket (`abrupt`: reset, as a power cut); resolves once their handles and
+   * the connect-probe thread are gone. */
   destroyAll(abrupt: boolean): Promise<void> {
-    const sockets = new Set<net.Socket>(this.closing);
+    const transports = new Set(this.closing);
     for (const c of this.conns) {
       c.killed = true;
-      if (c.raw) sockets.add(c.raw);
+      if (c.transport) transports.add(c.transport);
     }
     this.closing.clear();
     this.conns = [];
-    const closed = [...sockets].map((s) => {
-      const done = new Promise<void>((resolve) => (s.destroyed && s.closed ? resolve() : s.once("close", () => resolve())));
-      this.destroyNode(s, abrupt);
-      return done;
-    });
+    const closed = [...transports].map((t) => t.destroy(abrupt));
     return Promise.all([...closed, this.prober.dispose()]).then(() => undefined);
-  }
-
-  private destroyNode(s: net.Socket, abrupt: boolean): void {
-    if (s.destroyed) return;
-    try {
-      // A reset (RST) is the closest a loopback socket gets to a vanished peer.
-      if (abrupt && !("encrypted" in s)) s.resetAndDestroy();
-      else s.destroy();
-    } catch {
-      s.destroy();
-    }
   }
 
   private connect(isTls: boolean, rawOptions: unknown, callback: unknown): object | undefined {
@@ -152,11 +110,11 @@ export class NetStack {
       return undefined;
     }
     const o = options as Record<string, unknown>;
-    const js = this.realm.objectWithProto(this.socketProto);
     const host = o.host === undefined ? "127.0.0.1" : String(o.host).slice(0, 127);
     let port = Math.trunc(Number(o.port)) & 0xffff || 0;
     if (isTls && port === 0) port = 443;
 
+    // Espruino resolves and connects with blocking calls, then parses the TLS options.
     let address = host;
     let failure: Error | undefined;
     if (this.opts.connectFailure === "throw") {
@@ -175,7 +133,12 @@ export class NetStack {
         failure = e as Error;
       }
     }
-    const c = new Conn(js, isTls, setup);
+
+    const js = this.realm.objectWithProto(this.socketProto);
+    const c: Conn = {
+      js, transport: undefined, sendData: "", receiveData: "", streamBuf: undefined,
+      connected: false, close: false, closeNow: false, ended: false, killed: false,
+    };
     this.byJs.set(js, c);
     this.conns.push(c);
     this.events.onListen(js, (event) => this.onListen(c, event));
@@ -186,60 +149,13 @@ export class NetStack {
       this.schedulePass();
       throw failure;
     }
-    this.open(c, address, port);
+    c.transport = new Transport(address, port, setup, {
+      realm: this.realm,
+      wake: () => this.schedulePass(),
+      report: this.opts.report,
+    });
     this.schedulePass();
     return js;
-  }
-
-  private open(c: Conn, address: string, port: number): void {
-    // A TLS socket does its own TCP connect: 'connect' comes before the handshake's end.
-    const sock = c.isTls ? startTls(address, port, c.tlsSetup ?? {}) : net.connect({ host: address, port, family: 4, allowHalfOpen: true });
-    c.raw = sock;
-    sock.on("connect", () => {
-      c.tcpConnected = true;
-      this.schedulePass();
-    });
-    if (c.isTls) {
-      sock.on("secureConnect", () => {
-        c.secured = true;
-        this.schedulePass();
-      });
-    }
-    sock.on("error", (e: Error & { code?: string }) => {
-      if (c.isTls && c.tcpConnected && !c.secured && c.handshakeError === undefined) c.handshakeError = handshakeErrorCode(e);
-      this.onNodeError(c, e);
-    });
-    sock.on("close", () => {
-      c.nodeClosed = true;
-      this.schedulePass();
-    });
-    this.wire(c, sock);
-  }
-
-  /** Collects incoming bytes, as the kernel's receive buffer would. */
-  private wire(c: Conn, stream: net.Socket): void {
-    stream.on("data", (chunk: Buffer) => {
-      c.inbound.push(chunk);
-      c.inboundLen += chunk.length;
-      if (c.inboundLen > INBOUND_HIGH && !c.paused) {
-        c.paused = true;
-        stream.pause();
-      }
-      this.schedulePass();
-    });
-    stream.on("end", () => {
-      c.remoteEnded = true;
-      this.schedulePass();
-    });
-    stream.on("drain", () => this.schedulePass());
-  }
-
-  private onNodeError(c: Conn, e: Error & { code?: string }): void {
-    if (c.failure === undefined) {
-      // On Linux recv()/send() just return -1 (a clean close) once connected.
-      c.failure = c.tcpConnected ? ERR_CLOSED : connectErrorCode(e.code);
-    }
-    this.schedulePass();
   }
 
   private onListen(c: Conn, event: string): void {
@@ -268,20 +184,21 @@ export class NetStack {
     if (c.killed) return false;
     let error = 0;
     let closeNow = c.closeNow;
-    if (c.raw) {
+    const t = c.transport;
+    if (t) {
       this.pushReceiveData(c, false);
       if (!closeNow) {
         if (c.sendData.length > 0) {
-          const num = this.send(c);
+          const num = this.sendChunk(c, t);
           if (num > 0 && !c.connected) this.markConnected(c, false);
           if (num < 0) {
             closeNow = true;
             error = num;
           }
         } else if (c.close) closeNow = true;
-        const got = this.recv(c);
-        if (typeof got === "number" && got === ERR_NO_CONN && !c.connected) {
-          // not connected yet
+        const got = t.recv(CHUNK);
+        if (got === ERR_NO_CONN && !c.connected) {
+          // still connecting
         } else if (typeof got === "number" && got < 0) {
           closeNow = true;
           error = got;
@@ -296,8 +213,18 @@ export class NetStack {
     }
     if (closeNow) return this.closeConn(c, error);
     // Espruino spins its idle loop; here a pass is only repeated while it can make progress.
-    return c.inboundLen > 0 || (c.sendData.length > 0 && this.canSend(c)) ||
+    return !!t && (t.hasInbound || (c.sendData.length > 0 && t.canSend())) ||
       (c.close && c.sendData.length === 0) || (c.receiveData.length > 0 && this.events.has(c.js, "data"));
+  }
+
+  /** socketSendData: up to 536 bytes; 'drain' once everything went, unless closing. */
+  private sendChunk(c: Conn, t: Transport): number {
+    const num = t.send(c.sendData.slice(0, CHUNK));
+    if (num > 0) {
+      c.sendData = c.sendData.slice(num);
+      if (c.sendData.length === 0 && !c.close) this.events.queueEvent(c.js, "drain", [c.js]);
+    }
+    return num;
   }
 
   private markConnected(c: Conn, drain: boolean): void {
@@ -306,12 +233,18 @@ export class NetStack {
     if (drain) this.events.queueEvent(c.js, "drain", [c.js]);
   }
 
+  /** Closes the connection: 'error' (if any), 'end', then 'close(hadError)'. */
   private closeConn(c: Conn, err: number): boolean {
     this.pushReceiveData(c, true);
     if (c.receiveData.length > 0) return false; // unread data keeps it open, as on Espruino
     let error = err;
     if (c.sendData.length > 0 && error === ERR_CLOSED) error = ERR_UNSENT;
-    this.closeNode(c);
+    const t = c.transport;
+    if (t) {
+      t.close();
+      this.closing.add(t);
+      void t.whenClosed().then(() => this.closing.delete(t));
+    }
     c.killed = true;
     c.close = true;
     this.conns = this.conns.filter((x) => x !== c);
@@ -326,72 +259,6 @@ export class NetStack {
     }
     this.events.queueEvent(c.js, "close", [hadError]);
     return false;
-  }
-
-  /** closesocket(): the kernel still flushes what was written, then sends FIN. */
-  private closeNode(c: Conn): void {
-    const s = c.raw;
-    if (!s || s.destroyed) return;
-    this.closing.add(s);
-    s.once("close", () => this.closing.delete(s));
-    s.end(() => s.destroy());
-  }
-
-  private canSend(c: Conn): boolean {
-    const s = c.raw;
-    return c.failure === undefined && c.tcpConnected && (!c.isTls || c.secured) &&
-      !!s && !s.destroyed && !s.writableNeedDrain;
-  }
-
-  /** netSend: bytes sent (<= 536), 0 when not ready, or a negative error. */
-  private send(c: Conn): number {
-    if (c.isTls && this.tlsFailed(c)) return ERR_CLOSED;
-    if (c.failure !== undefined) return ERR_CLOSED;
-    if (!this.canSend(c)) return 0;
-    const chunk = c.sendData.slice(0, CHUNK);
-    c.raw!.write(Buffer.from(chunk, "latin1"));
-    c.sendData = c.sendData.slice(chunk.length);
-    // Everything sent: 'drain', unless a close was requested (socketSendData).
-    if (c.sendData.length === 0 && !c.close) this.events.queueEvent(c.js, "drain", [c.js]);
-    return chunk.length;
-  }
-
-  /** netRecv: a binary string (<= 536 bytes), 0 for nothing yet, or a negative error. */
-  private recv(c: Conn): string | number {
-    if (!c.tcpConnected) return c.failure ?? ERR_NO_CONN;
-    if (c.isTls && this.tlsFailed(c)) return ERR_CLOSED;
-    if (c.isTls && !c.secured) return c.failure ?? 0; // handshake busy
-    if (c.inboundLen > 0) return this.takeInbound(c);
-    if (c.failure !== undefined) return c.failure;
-    if (c.remoteEnded || c.nodeClosed) return ERR_CLOSED;
-    return 0;
-  }
-
-  /** A failed handshake raises an uncaught InternalError once, then the socket reads as closed. */
-  private tlsFailed(c: Conn): boolean {
-    if (c.handshakeError === undefined) return false;
-    if (!c.handshakeReported) {
-      c.handshakeReported = true;
-      this.opts.report(this.realm.error("InternalError", `mbedtls_ssl_handshake returned ${c.handshakeError}`));
-    }
-    return true;
-  }
-
-  private takeInbound(c: Conn): string {
-    let out = "";
-    while (out.length < CHUNK && c.inbound.length > 0) {
-      const head = c.inbound[0]!;
-      const n = Math.min(CHUNK - out.length, head.length);
-      out += head.toString("latin1", 0, n);
-      if (n === head.length) c.inbound.shift();
-      else c.inbound[0] = head.subarray(n);
-    }
-    c.inboundLen -= out.length;
-    if (c.paused && c.inboundLen < INBOUND_LOW) {
-      c.paused = false;
-      c.raw?.resume();
-    }
-    return out;
   }
 
   /** socketPushReceiveData: call 'data' handlers now, or keep bytes for read()/a later listener. */
@@ -421,7 +288,7 @@ export class NetStack {
     return c;
   }
 
-  /** Socket.prototype: write, end, read, available (Espruino has no destroy()). */
+  /** Socket.prototype: write, end, read, available (Espruino 2v29 has no destroy()). */
   private makeSocketProto(): object {
     const stack = this;
     const proto = this.realm.object();
@@ -461,6 +328,7 @@ export class NetStack {
     return proto;
   }
 
+  /** clientRequestWrite: appends String(data) to the send buffer; throws once closing/closed. */
   private write(c: Conn, data: unknown): void {
     if (c.closeNow || c.close) throw this.realm.error("Error", "This socket is closed");
     if (data !== undefined) {
@@ -475,25 +343,6 @@ export class NetStack {
       c.sendData += text;
     }
     this.schedulePass();
-  }
-}
-
-/** Error code for a Node connect failure (ESP32-style asynchronous reporting). */
-function connectErrorCode(code: string | undefined): number {
-  switch (code) {
-    case "ECONNREFUSED":
-    case "ECONNRESET":
-      return -9;
-    case "ETIMEDOUT":
-      return -3;
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return -6;
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return -4;
-    default:
-      return -10;
   }
 }
 

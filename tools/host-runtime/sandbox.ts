@@ -1,15 +1,15 @@
 // Builds the Espruino environment: a node:vm context stripped to Espruino's built-ins, with
 // on/emit on every object, Espruino's globals, and the net/tls/Storage modules.
-import { ESPRUINO_EXTRAS, stripScript } from "./builtins.ts";
-import { describeException, Printer, type ConsoleSink } from "./console.ts";
-import { EventSystem } from "./events.ts";
-import { installGlobals, type EspruinoObjects } from "./globals.ts";
-import { Loop } from "./loop.ts";
-import { MemoryModel } from "./memory.ts";
-import { NetStack } from "./net.ts";
-import { Realm } from "./realm.ts";
-import { Storage } from "./storage.ts";
-import { Timers } from "./timers.ts";
+import { ESPRUINO_EXTRAS, stripScript } from "./builtins";
+import { describeException, Printer, type ConsoleSink } from "./console";
+import { EventSystem } from "./events";
+import { installGlobals, type EspruinoObjects } from "./globals";
+import { Loop } from "./loop";
+import { MemoryModel } from "./memory";
+import { NetStack } from "./net";
+import { Realm } from "./realm";
+import { Storage } from "./storage";
+import { Timers } from "./timers";
 
 export interface SandboxOptions {
   cwd: string;

@@ -5,9 +5,9 @@
 // when the content is unchanged.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { bytesToBinary, storageBytes } from "./bytes.ts";
-import { parseLiberalJson, toEspruinoJson } from "./espruino-json.ts";
-import type { Realm } from "./realm.ts";
+import { bytesToBinary, storageBytes } from "./bytes";
+import { parseLiberalJson, toEspruinoJson } from "./espruino-json";
+import type { Realm } from "./realm";
 
 export interface StorageOptions {
   /** Directory holding the flash file. */

@@ -1,8 +1,8 @@
 // Espruino's timers (jsinteractive.c): one ordered list; ids are "last id in the list + 1",
 // so ids restart at 1 once every timer is gone and a stale id can clear a newer timer.
 // A timeout is removed after its callback ran; an interval is rescheduled at due + interval.
-import type { Loop, LoopTimer } from "./loop.ts";
-import type { Realm } from "./realm.ts";
+import type { Loop, LoopTimer } from "./loop";
+import type { Realm } from "./realm";
 
 interface Timer {
   id: number;

@@ -5,8 +5,8 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import tls from "node:tls";
-import { binaryToBytes } from "./bytes.ts";
-import type { Realm } from "./realm.ts";
+import { binaryToBytes } from "./bytes";
+import type { Realm } from "./realm";
 
 /** PEM material for Node, decoded from Espruino's DER options. */
 export interface TlsSetup {

@@ -1,0 +1,113 @@
+/**
+ * The firmware's contract end to end (issue 5): the built `linux` bundle, in the host runtime or
+ * on Espruino's Linux interpreter (ESPRUINO=...), against a real mosquitto on loopback.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { startMosquitto, type Mosquitto } from "../support/mosquitto";
+import { subscribe, type Received, type Subscriber } from "../support/subscriber";
+import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
+
+const DEVICE = "e2e-fw";
+const DATA = `sensors/${DEVICE}/temperature`;
+const STATUS = `sensors/${DEVICE}/status`;
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(settings: Record<string, string> = {}) {
+  const broker: Mosquitto = await startMosquitto();
+  cleanups.push(() => broker.stop());
+  const sub: Subscriber = await subscribe(broker.url, "sensors/#", { clientId: "e2e-watcher", clean: false });
+  cleanups.push(() => sub.close());
+  const file = await buildLinux({ MQTT_URL: broker.url, DEVICE_ID: DEVICE, PUBLISH_INTERVAL_MS: "200", KEEPALIVE_S: "5", ...settings });
+  const device: Device = runDevice(file, !!process.env.ECHO);
+  cleanups.push(() => device.firmware.kill());
+  return { broker, sub, device };
+}
+
+const seqs = (messages: Received[]) => messages.map((m) => JSON.parse(m.payload).seq as number);
+
+describe(`firmware on the ${RUNTIME} against mosquitto`, () => {
+  it("publishes readings to the contract: schema, seq without gaps, bad readings skipped, retained online", async () => {
+    const { sub, device } = await setup();
+    await sub.waitFor(() => sub.on(DATA).length >= 12, 20000, "12 readings");
+    const readings = sub.on(DATA);
+    for (const m of readings) {
+      const body = JSON.parse(m.payload);
+      expect(Object.keys(body)).toEqual(["device", "seq", "temperature", "uptime"]);
+      expect(body.device).toBe(DEVICE);
+      expect(typeof body.temperature).toBe("number");
+      expect(Number.isFinite(body.temperature)).toBe(true);
+      expect(body.temperature).toBeGreaterThanOrEqual(-55);
+      expect(body.temperature).toBeLessThanOrEqual(125);
+      expect(/^-?\d+(\.\d{1,2})?$/.test(m.payload.match(/"temperature":([^,]+)/)![1])).toBe(true);
+      expect(typeof body.uptime).toBe("number");
+      expect(m.qos).toBe(1);
+      expect(m.retain).toBe(false);
+    }
+    expect(seqs(readings)).toEqual(readings.map((_, i) => i + 1));
+    // The simulated sensor fails about 1 read in 10: each is logged with a count, none published.
+    expect(device.lines.some((l) => /\[app\] bad reading skipped \(1 so far\)/.test(l))).toBe(true);
+    expect(readings.some((m) => /NaN|null/.test(m.payload))).toBe(false);
+    // A late subscriber still learns the device is online: the status is retained.
+    const late = await subscribe(`mqtt://127.0.0.1:${sub.client.options.port}`, STATUS);
+    cleanups.push(() => late.close());
+    await late.waitFor((m) => m.some((x) => x.payload === "online" && x.retain), 5000, "retained online");
+    // The console tells the story: state changes, each publish, each PUBACK.
+    const log = device.lines.join("\n");
+    expect(log).toMatch(/\[mqtt\] MQTT_CONNECTING -> CONNECTED/);
+    expect(log).toMatch(/\[mqtt\] PUBLISH #\d+ sensors\/e2e-fw\/temperature/);
+    expect(log).toMatch(/\[mqtt\] PUBACK #\d+/);
+    expect(log).toMatch(/\[app\] reading #1 delivered/);
+  });
+
+  it("says offline (retained) on a clean stop, without the Will", async () => {
+    const { broker, sub, device } = await setup();
+    await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "online"), 10000, "online");
+    await device.firmware.stop();
+    await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "offline"), 5000, "offline");
+    expect(broker.log()).toMatch(new RegExp(`Client ${DEVICE} disconnected\\.`));
+    expect(broker.log()).not.toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
+  });
+
+  it("has the broker publish the Will (offline, retained) when the device is killed", async () => {
+    const { sub, device } = await setup();
+    await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "online"), 10000, "online");
+    const killedAt = Date.now();
+    device.firmware.kill();
+    await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "offline"), 7500, "the Will within 1.5 x keepalive");
+    const will = sub.on(STATUS).find((m) => m.payload === "offline")!;
+    expect(will.at - killedAt).toBeLessThan(7500);
+  });
+
+  it("keeps readings through a 10 s broker outage and delivers them in order", async () => {
+    const { broker, sub, device } = await setup({ QUEUE_SIZE: "200" });
+    await sub.waitFor(() => sub.on(DATA).length >= 3, 10000, "3 readings");
+    await broker.restart(10000);
+    await device.waitForLine(/queued \((\d{2,}) waiting\)/, 1000).catch(() => undefined);
+    const lastBefore = Math.max(...seqs(sub.on(DATA)));
+    await sub.waitFor(() => sub.on(DATA).length > 0 && Math.max(...seqs(sub.on(DATA))) >= lastBefore + 50, 45000, "50 readings after the outage");
+    const got = seqs(sub.on(DATA));
+    const unique = [...new Set(got)];
+    expect(unique).toEqual(unique.map((_, i) => i + 1)); // every seq, none lost
+    expect([...unique].sort((a, b) => a - b)).toEqual(unique); // in order
+    expect(device.lines.some((l) => l.includes("CONNECTED -> BACKOFF"))).toBe(true);
+    console.log(`outage: ${got.length} messages, ${got.length - unique.length} duplicates`);
+  });
+
+  it("drops the oldest readings when the queue is full, saying so with a running count", async () => {
+    const { broker, sub, device } = await setup({ QUEUE_SIZE: "5" });
+    await sub.waitFor(() => sub.on(DATA).length >= 2, 10000, "2 readings");
+    await broker.restart(4000);
+    await device.waitForLine(/queue full: dropped the oldest reading .* \(3 dropped so far\)/, 20000);
+    const before = seqs(sub.on(DATA));
+    await sub.waitFor(() => sub.on(DATA).length > before.length + 5, 30000, "readings after the outage");
+    const after = [...new Set(seqs(sub.on(DATA)))];
+    // A gap where the oldest were dropped; the rest still in order.
+    expect([...after].sort((a, b) => a - b)).toEqual(after);
+    const gaps = after.filter((s, i) => i > 0 && s !== after[i - 1] + 1);
+    expect(gaps.length).toBeGreaterThanOrEqual(1);
+  });
+});

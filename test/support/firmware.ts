@@ -1,0 +1,49 @@
+/**
+ * The built `linux` firmware for end-to-end tests: built with the test's settings, then run on
+ * Espruino's real Linux interpreter when ESPRUINO is set, or in the host runtime otherwise.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBundle } from "../../tools/build/build-bundle";
+import { runFirmware, type RunningFirmware } from "../../tools/firmware-runner";
+
+export interface Device {
+  firmware: RunningFirmware;
+  /** Console lines so far. */
+  lines: string[];
+  /** Resolves when a console line matches, or rejects after `timeoutMs`. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Where the bundle runs, for test titles and notes. */
+export const RUNTIME = process.env.ESPRUINO ? `Espruino (${process.env.ESPRUINO})` : "host runtime";
+
+export async function buildLinux(settings: Record<string, string>): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), "bundle-")), "linux.js");
+  await buildBundle("linux", settings, file);
+  return file;
+}
+
+export function runDevice(file: string, echo = false): Device {
+  const lines: string[] = [];
+  const firmware = runFirmware(file, {
+    console: (line) => {
+      lines.push(line);
+      if (echo) console.log(line);
+    },
+  });
+  return {
+    firmware,
+    lines,
+    async waitForLine(pattern, timeoutMs = 10000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = lines.find((l) => pattern.test(l));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no console line like ${pattern} after ${timeoutMs} ms; last lines:\n${lines.slice(-15).join("\n")}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * Codec benchmark: encode+decode throughput against mqtt-packet in the same run, and the
+ * minified size of the codec alone (rollup + TypeScript to ES5 + terser).
+ *
+ *   npx tsx tools/bench/codec.ts
+ *
+ * Targets (issue): ours/theirs >= 1.0 for each packet; minified size <= 3072 bytes.
+ */
+import { fileURLToPath } from "node:url";
+import { dirname, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import mqttPacket from "mqtt-packet";
+import { rollup } from "rollup";
+import typescript from "@rollup/plugin-typescript";
+import { minify } from "terser";
+import {
+  PacketStream,
+  PacketType,
+  encodeAck,
+  encodePublish,
+  utf8Encode,
+  type IncomingPacket,
+} from "../../src/mqtt/index.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export const SIZE_TARGET_BYTES = 3072;
+export const RATIO_TARGET = 1.0;
+
+export interface BenchRow {
+  name: string;
+  /** What is measured, in the unit of `value`. */
+  value: number;
+  unit: string;
+  /** Human-readable target, e.g. ">= 1.0". */
+  target: string;
+  /** Whether the figure meets its target; undefined for figures without one. */
+  ok?: boolean;
+}
+
+/** ops/s of `fn`, run in batches until `ms` have passed. */
+function measure(fn: () => void, ms: number): { ops: number; seconds: number } {
+  let ops = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(Math.round(ms * 1e6));
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 1000; i++) fn();
+    ops += 1000;
+    now = process.hrtime.bigint();
+  }
+  return { ops, seconds: Number(now - start) / 1e9 };
+}
+
+/**
+ * Runs two contenders in alternating rounds (so drift in CPU clock or GC hits both alike),
+ * after a warm-up, for about `totalMs` each. Returns ops/s of each.
+ */
+function compare(ours: () => void, theirs: () => void, totalMs = 1000, rounds = 10): [number, number] {
+  measure(ours, 200);
+  measure(theirs, 200);
+  const sum = [
+    { ops: 0, seconds: 0 },
+    { ops: 0, seconds: 0 },
+  ];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which one goes first, too.
+    const order = r % 2 === 0 ? [0, 1] : [1, 0];
+    for (const k of order) {
+      const m = measure(k === 0 ? ours : theirs, totalMs / rounds);
+      sum[k].ops += m.ops;
+      sum[k].seconds += m.seconds;
+    }
+  }
+  return [sum[0].ops / sum[0].seconds, sum[1].ops / sum[1].seconds];
+}
+
+// A QoS 1 PUBLISH of 60 bytes in all: 2 (fixed header) + 2+28 (topic) + 2 (id) + 26 (payload).
+const TOPIC = "sensors/esp32-01/temperature";
+const PAYLOAD_TEXT = '{"t":21.5,"ts":1700000000}';
+export const PUBLISH_TOTAL_BYTES = 2 + 2 + TOPIC.length + 2 + PAYLOAD_TEXT.length;
+
+interface Pair {
+  ours: () => void;
+  theirs: () => void;
+}
+
+/** Encode then decode with a long-lived stream decoder on each side, as a client would. */
+function publishPair(): Pair {
+  const wireTopic = utf8Encode(TOPIC);
+  const payload = new Uint8Array(Buffer.from(PAYLOAD_TEXT, "latin1"));
+  const stream = new PacketStream(4096);
+  let got: IncomingPacket | undefined;
+  const onPacket = (p: IncomingPacket): void => {
+    got = p;
+  };
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  let theirGot: mqttPacket.Packet | undefined;
+  parser.on("packet", (p) => {
+    theirGot = p;
+  });
+  const theirPayload = Buffer.from(PAYLOAD_TEXT, "latin1");
+  let id = 0;
+  return {
+    ours() {
+      id = (id % 65535) + 1;
+      const bytes = encodePublish({ topic: wireTopic, payload, qos: 1, dup: false, retain: false, id });
+      stream.push(bytes, onPacket);
+      if (got === undefined) throw new Error("ours: no packet");
+      got = undefined;
+    },
+    theirs() {
+      id = (id % 65535) + 1;
+      const bytes = mqttPacket.generate({
+        cmd: "publish",
+        topic: TOPIC,
+        payload: theirPayload,
+        qos: 1,
+        dup: false,
+        retain: false,
+        messageId: id,
+      });
+      parser.parse(bytes);
+      if (theirGot === undefined) throw new Error("mqtt-packet: no packet");
+      theirGot = undefined;
+    },
+  };
+}
+
+function pubackPair(): Pair {
+  const stream = new PacketStream(4096);
+  let got: IncomingPacket | undefined;
+  const onPacket = (p: IncomingPacket): void => {
+    got = p;
+  };
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  let theirGot: mqttPacket.Packet | undefined;
+  parser.on("packet", (p) => {
+    theirGot = p;
+  });
+  let id = 0;
+  return {
+    ours() {
+      id = (id % 65535) + 1;
+      stream.push(encodeAck(PacketType.PUBACK, id), onPacket);
+      if (got === undefined) throw new Error("ours: no packet");
+      got = undefined;
+    },
+    theirs() {
+      id = (id % 65535) + 1;
+      parser.parse(mqttPacket.generate({ cmd: "puback", messageId: id }));
+      if (theirGot === undefined) throw new Error("mqtt-packet: no packet");
+      theirGot = undefined;
+    },
+  };
+}
+
+/** Checks both sides produce the same bytes for the benchmarked packets, so we time like for like. */
+function checkSameBytes(): void {
+  const ours = encodePublish({ topic: utf8Encode(TOPIC), payload: PAYLOAD_TEXT, qos: 1, dup: false, retain: false, id: 1 });
+  const theirs = mqttPacket.generate({ cmd: "publish", topic: TOPIC, payload: Buffer.from(PAYLOAD_TEXT), qos: 1, dup: false, retain: false, messageId: 1 });
+  if (!Buffer.from(ours).equals(theirs) || ours.length !== PUBLISH_TOTAL_BYTES) throw new Error("benchmark PUBLISH differs");
+}
+
+/** A module bundled alone (default: the codec, src/mqtt/index.ts) to ES5 and minified; sizes in bytes. */
+export async function codecSize(
+  entry = resolve(ROOT, "src/mqtt/index.ts"),
+  tsconfig = resolve(ROOT, "src/tsconfig.json"),
+): Promise<{ minified: number; gzip: number; code: string }> {
+  const bundle = await rollup({
+    input: entry,
+    plugins: [
+      typescript({
+        tsconfig,
+        compilerOptions: { target: "ES5", noEmit: false, removeComments: true, declaration: false, sourceMap: false },
+        include: [resolve(dirname(entry), "*.ts")],
+      }),
+    ],
+    onwarn(warning, warn) {
+      warn(warning);
+    },
+  });
+  const { output } = await bundle.generate({ format: "es" });
+  await bundle.close();
+  // The firmware build's terser settings (tools/build/targets.ts): `_private` members renamed too.
+  const result = await minify(output[0].code, {
+    ecma: 5,
+    module: true,
+    compress: { passes: 2 },
+    mangle: { properties: { regex: /^_/ } },
+    format: { ascii_only: true, comments: false },
+  });
+  const code = result.code ?? "";
+  return { minified: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, code };
+}
+
+export async function benchCodec(): Promise<{ rows: BenchRow[] }> {
+  checkSameBytes();
+  const rows: BenchRow[] = [];
+  const cases: Array<[string, Pair]> = [
+    [`PUBLISH QoS 1, ${PUBLISH_TOTAL_BYTES} B`, publishPair()],
+    ["PUBACK", pubackPair()],
+  ];
+  for (const [name, pair] of cases) {
+    const [ours, theirs] = compare(pair.ours, pair.theirs);
+    rows.push({ name: `${name}: ours, encode+decode`, value: ours, unit: "ops/s", target: "" });
+    rows.push({ name: `${name}: mqtt-packet, generate+parse`, value: theirs, unit: "ops/s", target: "" });
+    rows.push({ name: `${name}: ratio ours/mqtt-packet`, value: ours / theirs, unit: "x", target: `>= ${RATIO_TARGET.toFixed(1)}`, ok: ours / theirs >= RATIO_TARGET });
+  }
+  const size = await codecSize();
+  rows.push({ name: "codec minified (terser)", value: size.minified, unit: "B", target: `<= ${SIZE_TARGET_BYTES}`, ok: size.minified <= SIZE_TARGET_BYTES });
+  rows.push({ name: "codec minified + gzip", value: size.gzip, unit: "B", target: "" });
+  return { rows };
+}
+
+export function formatRows(rows: BenchRow[]): string {
+  const fmt = (r: BenchRow): string =>
+    r.unit === "ops/s" ? Math.round(r.value).toLocaleString("en-US") : r.unit === "x" ? r.value.toFixed(2) : String(r.value);
+  const width = Math.max(...rows.map((r) => r.name.length));
+  const valueWidth = Math.max(...rows.map((r) => fmt(r).length));
+  return rows
+    .map((r) => {
+      const status = r.ok === undefined ? "" : r.ok ? "  ok" : "  MISSED";
+      const target = r.target ? `  target ${r.target}${status}` : "";
+      return `${r.name.padEnd(width)}  ${fmt(r).padStart(valueWidth)} ${r.unit.padEnd(5)}${target}`;
+    })
+    .join("\n");
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { rows } = await benchCodec();
+  console.log(formatRows(rows));
+}
