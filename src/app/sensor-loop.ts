@@ -45,7 +45,7 @@ export function createSensorLoop(session: MqttSession, sensor: TemperatureSensor
       try {
         accept(celsius, error);
       } catch (e) {
-        log("[app] reading lost: " + ((e as Error).message || e) + " " + (e as Error).stack);
+        log("[app] reading lost: " + ((e as Error).message || e));
       }
     };
     try {
