@@ -20,6 +20,8 @@ export interface FirmwareConfig {
   port: number;
   /** Present for `mqtts://`. */
   tls?: TlsCredentials;
+  /** With TLS on the Linux build: JsVars to grow the pool by first (boards/<name>.json). */
+  tlsPoolGrowthVars?: number;
   clientId: WireString;
   username?: WireString;
   password?: WireString;

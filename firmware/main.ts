@@ -13,6 +13,16 @@ import { espruinoTransport } from "./transport";
 const bootAt = Date.now();
 
 /** One console line, prefixed with seconds since boot (the serial console has no clock). */
+/**
+ * Makes the Linux interpreter's resizable JsVar pool grow by about `vars`, then frees them: the
+ * free space mbedtls needs as contiguous blocks, which its own allocations cannot make appear.
+ */
+function growPool(vars: number): number {
+  const filler: number[] = [];
+  for (let i = 0; i < vars; i++) filler.push(i);
+  return filler.length;
+}
+
 function log(line: string): void {
   console.log(((Date.now() - bootAt) / 1000).toFixed(1) + " " + line);
 }
@@ -39,5 +49,11 @@ E.on("kill", () => {
   loop.stop();
   session.stop();
 });
-session.start();
-loop.start();
+// Start once this top-level script has finished: while it runs, its own text holds JsVars, and
+// a TLS connection needs ~16 KB of contiguous JsVar memory for mbedtls (measured: connecting from
+// the top level made Espruino 2v29 on Linux fail ASSERT(jsvIsFlatString) in jsvMalloc).
+setTimeout(() => {
+  if (config.tlsPoolGrowthVars) log("[boot] TLS: JsVar pool grown by " + growPool(config.tlsPoolGrowthVars) + " for mbedtls");
+  session.start();
+  loop.start();
+}, 0);

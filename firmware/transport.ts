@@ -17,9 +17,8 @@ export function espruinoTransport(tls: TlsCredentials | undefined): Transport {
         ended = true;
       };
       const onOpen = () => events.open();
-      const socket = tls
-        ? require("tls").connect({ host, port, ca: tls.ca, cert: tls.cert, key: tls.key }, onOpen)
-        : require("net").connect({ host, port }, onOpen);
+      // Only the certificates that are set: an option present as undefined crashes Espruino 2v29.
+      const socket = tls ? require("tls").connect(Object.assign({ host, port }, tls), onOpen) : require("net").connect({ host, port }, onOpen);
       socket.on("data", (data) => events.data(binaryStringToBytes(data)));
       socket.on("drain", () => events.drain());
       socket.on("error", (e) => end(typeof e === "string" ? e : e.message || "socket error"));

@@ -21,22 +21,14 @@ import {
   utf8Encode,
   type IncomingPacket,
 } from "../../src/mqtt/index.ts";
+import { formatRows, type BenchRow } from "./table";
+
+export { formatRows, type BenchRow } from "./table";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const SIZE_TARGET_BYTES = 3072;
 export const RATIO_TARGET = 1.0;
-
-export interface BenchRow {
-  name: string;
-  /** What is measured, in the unit of `value`. */
-  value: number;
-  unit: string;
-  /** Human-readable target, e.g. ">= 1.0". */
-  target: string;
-  /** Whether the figure meets its target; undefined for figures without one. */
-  ok?: boolean;
-}
 
 /** ops/s of `fn`, run in batches until `ms` have passed. */
 function measure(fn: () => void, ms: number): { ops: number; seconds: number } {
@@ -194,37 +186,25 @@ export async function codecSize(
   return { minified: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length, code };
 }
 
-export async function benchCodec(): Promise<{ rows: BenchRow[] }> {
+/** `totalMs`: time each contender runs per packet (after a warm-up). */
+export async function benchCodec(totalMs = 1000): Promise<{ rows: BenchRow[] }> {
   checkSameBytes();
+  const node = `Node ${process.versions.node}`;
   const rows: BenchRow[] = [];
   const cases: Array<[string, Pair]> = [
     [`PUBLISH QoS 1, ${PUBLISH_TOTAL_BYTES} B`, publishPair()],
     ["PUBACK", pubackPair()],
   ];
   for (const [name, pair] of cases) {
-    const [ours, theirs] = compare(pair.ours, pair.theirs);
-    rows.push({ name: `${name}: ours, encode+decode`, value: ours, unit: "ops/s", target: "" });
-    rows.push({ name: `${name}: mqtt-packet, generate+parse`, value: theirs, unit: "ops/s", target: "" });
-    rows.push({ name: `${name}: ratio ours/mqtt-packet`, value: ours / theirs, unit: "x", target: `>= ${RATIO_TARGET.toFixed(1)}`, ok: ours / theirs >= RATIO_TARGET });
+    const [ours, theirs] = compare(pair.ours, pair.theirs, totalMs);
+    rows.push({ name: `${name}: ours, encode+decode`, value: ours, unit: "ops/s", target: "", runtime: node });
+    rows.push({ name: `${name}: mqtt-packet, generate+parse`, value: theirs, unit: "ops/s", target: "", runtime: node });
+    rows.push({ name: `${name}: ratio ours/mqtt-packet`, value: ours / theirs, unit: "x", target: `>= ${RATIO_TARGET.toFixed(1)}`, ok: ours / theirs >= RATIO_TARGET, runtime: node });
   }
   const size = await codecSize();
-  rows.push({ name: "codec minified (terser)", value: size.minified, unit: "B", target: `<= ${SIZE_TARGET_BYTES}`, ok: size.minified <= SIZE_TARGET_BYTES });
-  rows.push({ name: "codec minified + gzip", value: size.gzip, unit: "B", target: "" });
+  rows.push({ name: "codec minified (terser)", value: size.minified, unit: "B", target: `<= ${SIZE_TARGET_BYTES}`, ok: size.minified <= SIZE_TARGET_BYTES, runtime: "build" });
+  rows.push({ name: "codec minified + gzip", value: size.gzip, unit: "B", target: "", runtime: "build" });
   return { rows };
-}
-
-export function formatRows(rows: BenchRow[]): string {
-  const fmt = (r: BenchRow): string =>
-    r.unit === "ops/s" ? Math.round(r.value).toLocaleString("en-US") : r.unit === "x" ? r.value.toFixed(2) : String(r.value);
-  const width = Math.max(...rows.map((r) => r.name.length));
-  const valueWidth = Math.max(...rows.map((r) => fmt(r).length));
-  return rows
-    .map((r) => {
-      const status = r.ok === undefined ? "" : r.ok ? "  ok" : "  MISSED";
-      const target = r.target ? `  target ${r.target}${status}` : "";
-      return `${r.name.padEnd(width)}  ${fmt(r).padStart(valueWidth)} ${r.unit.padEnd(5)}${target}`;
-    })
-    .join("\n");
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

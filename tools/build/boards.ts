@@ -28,6 +28,13 @@ export interface Board {
   description: string;
   network: "wifi" | "none";
   sensor: { type: string } & Record<string, unknown>;
+  /**
+   * Linux build only: before a TLS connection, grow the interpreter's resizable JsVar pool by this
+   * many small values. mbedtls takes two ~16 KB contiguous blocks from JsVar memory (jsvMalloc),
+   * which does not grow the pool, and a failed allocation crashes 2v29 (measured). Boards with a
+   * fixed pool (ESP32) leave it out.
+   */
+  tlsPoolGrowthVars?: number;
   /** Largest minified bundle allowed, bytes (the bundle gate checks it). */
   budgetBytes: number;
   /** Setting defaults, overridden by .env and the environment. */
@@ -56,6 +63,7 @@ export function loadBoard(name: string): Board {
   if (!driver) problems.push(`"sensor.type" must be one of ${Object.keys(SENSOR_DRIVERS).join(", ")}`);
   else if (driver.check(data.sensor)) problems.push(`sensor ${data.sensor.type} ${driver.check(data.sensor)}`);
   if (!(Number.isInteger(data.budgetBytes) && data.budgetBytes > 0)) problems.push(`"budgetBytes" must be a positive integer`);
+  if (data.tlsPoolGrowthVars !== undefined && !(Number.isInteger(data.tlsPoolGrowthVars) && data.tlsPoolGrowthVars > 0)) problems.push(`"tlsPoolGrowthVars" must be a positive integer`);
   if (typeof data.defaults !== "object" || data.defaults === null) data.defaults = {};
   if (problems.length) throw new Error(`board "${name}" (${file}): ${problems.join("; ")}`);
   return data;

@@ -41,6 +41,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
           key: s.keyFile ? pemFileToDer(s.keyFile, "MQTT_KEY") : undefined,
         }
       : undefined,
+    tlsPoolGrowthVars: tls ? board.tlsPoolGrowthVars : undefined,
     clientId: utf8Encode(s.deviceId),
     username: username === undefined ? undefined : utf8Encode(username),
     password: password === undefined ? undefined : utf8Encode(password),

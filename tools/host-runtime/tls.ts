@@ -21,6 +21,13 @@ const SNI_NAME = "mbed TLS Server 1";
 /** Decodes options.key/cert/ca like ssl_newSocketData, throwing its InternalErrors. */
 export function prepareTls(options: Record<string, unknown>, realm: Realm, cwd: string): TlsSetup {
   const setup: TlsSetup = {};
+  // An option present with the value undefined crashes 2v29 (ASSERT(jsvIsFlatString(v)) in
+  // jsvar.c, measured): fail loudly here too rather than quietly ignore it.
+  for (const name of ["key", "cert", "ca"]) {
+    if (Object.prototype.hasOwnProperty.call(options, name) && options[name] === undefined) {
+      throw realm.error("InternalError", `ASSERT(jsvIsFlatString(v)) FAILED: tls option '${name}' is undefined (the interpreter crashes here)`);
+    }
+  }
   const key = der(options.key, cwd);
   if (key !== undefined) {
     setup.key = parseKey(key);

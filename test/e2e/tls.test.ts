@@ -1,0 +1,74 @@
+/**
+ * mqtts:// end to end (issue 6): mosquitto with a TLS listener, certificates made by openssl in the
+ * test, the `linux` bundle in the host runtime or on Espruino's Linux interpreter (ESPRUINO=...).
+ * Espruino 2v29 does not verify the server's certificate; the firmware says so at start-up.
+ */
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startMosquitto, type Mosquitto } from "../support/mosquitto";
+import { subscribe, type Subscriber } from "../support/subscriber";
+import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
+import { freePort } from "../support/ports";
+import { makeCertificates, tlsListener, type Certificates } from "../support/certificates";
+
+const DEVICE = "tls-dev";
+const DATA = `sensors/${DEVICE}/temperature`;
+
+let certs: Certificates;
+beforeAll(() => {
+  certs = makeCertificates();
+});
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Resolves once `pattern` has matched `count` console lines. */
+async function lines(device: Device, pattern: RegExp, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (device.lines.filter((l) => pattern.test(l)).length < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} lines like ${pattern}; last:\n${device.lines.slice(-10).join("\n")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function setup(requireClientCertificate: boolean, settings: (tlsPort: number, plainPort: number) => Record<string, string>) {
+  const tlsPort = await freePort();
+  const broker: Mosquitto = await startMosquitto({ extraConfig: tlsListener(tlsPort, certs, requireClientCertificate) });
+  cleanups.push(() => broker.stop());
+  const sub: Subscriber = await subscribe(broker.url, "sensors/#");
+  cleanups.push(() => sub.close());
+  const file = await buildLinux({ DEVICE_ID: DEVICE, PUBLISH_INTERVAL_MS: "200", KEEPALIVE_S: "5", ...settings(tlsPort, broker.port) });
+  const device: Device = runDevice(file, !!process.env.ECHO);
+  cleanups.push(() => device.firmware.kill());
+  return { broker, sub, device };
+}
+
+describe(`mqtts:// on the ${RUNTIME} against mosquitto`, () => {
+  it("one-way TLS (CA only): readings arrive, and the console warns that the server is not authenticated", async () => {
+    const { sub, device } = await setup(false, (port) => ({ MQTT_URL: `mqtts://127.0.0.1:${port}`, MQTT_CA: certs.ca }));
+    await sub.waitFor(() => sub.on(DATA).length >= 3, 20000, "3 readings over TLS");
+    expect(device.lines.some((l) => /WARNING: TLS .* does not verify the broker's certificate/.test(l))).toBe(true);
+    expect(device.lines.some((l) => l.includes("broker mqtts://127.0.0.1:"))).toBe(true);
+  });
+
+  it("two-way TLS (client certificate and key): readings arrive at a broker that requires them", async () => {
+    const { sub } = await setup(true, (port) => ({ MQTT_URL: `mqtts://127.0.0.1:${port}`, MQTT_CA: certs.ca, MQTT_CERT: certs.clientCert, MQTT_KEY: certs.clientKey }));
+    await sub.waitFor(() => sub.on(DATA).length >= 3, 20000, "3 readings over two-way TLS");
+  });
+
+  it("a broker that requires a client certificate refuses a device without one; the device backs off and keeps running", async () => {
+    const { sub, device } = await setup(true, (port) => ({ MQTT_URL: `mqtts://127.0.0.1:${port}`, MQTT_CA: certs.ca }));
+    await lines(device, /BACKOFF -> TCP_CONNECTING \(retry\)/, 3, 30000);
+    await device.waitForLine(/\[app\] reading #3 .* queued/, 20000); // still measuring, keeping readings
+    expect(sub.on(DATA)).toHaveLength(0);
+    expect(device.lines.some((l) => /ASSERT|FAILED AT/.test(l))).toBe(false);
+  });
+
+  it("TLS to a plain-TCP port ends in backoff, not a crash", async () => {
+    const { device } = await setup(false, (_tls, plain) => ({ MQTT_URL: `mqtts://127.0.0.1:${plain}`, MQTT_CA: certs.ca }));
+    await lines(device, /BACKOFF -> TCP_CONNECTING \(retry\)/, 3, 30000);
+    await device.waitForLine(/\[app\] reading #3 /, 20000);
+    expect(device.lines.some((l) => /ASSERT|FAILED AT/.test(l))).toBe(false);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Shared pieces of the reliability suite (issue 7): the device with time-stamped console lines,
+ * waiting, per-test cleanup for concurrent tests, and the suite's scale.
+ */
+import { buildLinux, RUNTIME } from "../support/firmware";
+import { runFirmware, type RunningFirmware } from "../../tools/firmware-runner";
+import type { Received } from "../support/subscriber";
+
+export { RUNTIME };
+export const ON_INTERPRETER = !!process.env.ESPRUINO;
+
+/**
+ * A count of the suite, from the environment: RELIABILITY_<NAME>, else `base` x RELIABILITY_SCALE
+ * (default 1, the CI size), at least 1.
+ */
+export function count(name: string, base: number): number {
+  const own = process.env[`RELIABILITY_${name}`];
+  if (own) return Math.max(1, Math.round(Number(own)));
+  const scale = Number(process.env.RELIABILITY_SCALE || 1);
+  return Math.max(1, Math.round(base * scale));
+}
+
+export const KEEPALIVE_S = 5;
+/** The device gives up on a silent link 1.5 x keepalive after its last packet; its check runs each second. */
+export const DEAD_LINK_MS = KEEPALIVE_S * 1500 + 1000;
+
+export interface Line {
+  /** Date.now() on the host when the line came. */
+  at: number;
+  text: string;
+}
+
+export interface Device {
+  firmware: RunningFirmware;
+  /** Every console line, time-stamped (empty when started with keepLines false). */
+  lines: Line[];
+  /** Index of the first line at or after `index` matching `pattern`, or -1. */
+  find(pattern: RegExp, index?: number): number;
+  /** Index of the newest line matching `pattern`, or -1. */
+  last(pattern: RegExp): number;
+  /** Resolves with the first line from `index` on matching `pattern`; rejects after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs: number, index?: number): Promise<Line & { index: number }>;
+  /** The seq of the newest reading the device queued (0 before the first). */
+  lastSeq(): number;
+  /** `Uncaught ...` lines (an exception nobody caught: the firmware must never print one). */
+  uncaught: string[];
+  /** False once the runtime or the interpreter has exited. */
+  alive(): boolean;
+}
+
+export const CONNECTED = /\[mqtt\] MQTT_CONNECTING -> CONNECTED/;
+export const LOST = /\[mqtt\] CONNECTED -> BACKOFF \((.*)\)$/;
+/** The connection lost, from any state. */
+export const ANY_LOSS = /\[mqtt\] \w+ -> BACKOFF \((.*)\)$/;
+export const DELIVERED = /\[app\] reading #(\d+) delivered/;
+const QUEUED = /\[app\] reading #(\d+) .* queued \((\d+) waiting\)/;
+
+/** Builds the `linux` bundle with `settings` and runs it (host runtime, or ESPRUINO's interpreter). */
+export async function startDevice(
+  settings: Record<string, string>,
+  options: { keepLines?: boolean; onLine?: (line: string) => void } = {},
+): Promise<Device> {
+  const file = await buildLinux({ KEEPALIVE_S: String(KEEPALIVE_S), ...settings });
+  const lines: Line[] = [];
+  const uncaught: string[] = [];
+  let seq = 0;
+  let running = true;
+  const keep = options.keepLines !== false;
+  const firmware = runFirmware(file, {
+    console: (text) => {
+      if (keep) lines.push({ at: Date.now(), text });
+      if (/Uncaught/.test(text)) uncaught.push(text);
+      const queued = QUEUED.exec(text);
+      if (queued) seq = Number(queued[1]);
+      if (process.env.ECHO) console.log(text);
+      options.onLine?.(text);
+    },
+  });
+  void firmware.exited.then(() => (running = false));
+  const find = (pattern: RegExp, index = 0) => {
+    for (let i = index; i < lines.length; i++) if (pattern.test(lines[i].text)) return i;
+    return -1;
+  };
+  return {
+    firmware,
+    lines,
+    find,
+    last(pattern) {
+      for (let i = lines.length - 1; i >= 0; i--) if (pattern.test(lines[i].text)) return i;
+      return -1;
+    },
+    async waitFor(pattern, timeoutMs, index = 0) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const i = find(pattern, index);
+        if (i >= 0) return { ...lines[i], index: i };
+        if (Date.now() > deadline) {
+          throw new Error(`no console line like ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).map((l) => l.text).join("\n")}`);
+        }
+        await sleep(20);
+      }
+    },
+    lastSeq: () => seq,
+    uncaught,
+    alive: () => running,
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Waits until the device is connected and has had a reading acknowledged on this connection. */
+export async function settled(device: Device, timeoutMs = 70000): Promise<void> {
+  await until(() => {
+    const up = device.last(CONNECTED);
+    return up > device.last(ANY_LOSS) && device.find(DELIVERED, up) >= 0;
+  }, timeoutMs, "connected, with a reading delivered");
+}
+
+/** Cleanups for one test, run newest first when it finishes (tests of a file run concurrently). */
+export function cleanups(onTestFinished: (fn: () => Promise<void>) => void): (fn: () => unknown) => void {
+  const list: (() => unknown)[] = [];
+  onTestFinished(async () => {
+    for (const fn of list.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch {
+        // a cleanup's failure must not hide the test's
+      }
+    }
+  });
+  return (fn) => list.push(fn);
+}
+
+/** How many times each seq arrived, from messages on `topic`. */
+export function seqCounts(messages: Received[], topic: string): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const m of messages) {
+    if (m.topic !== topic) continue;
+    const seq = JSON.parse(m.payload).seq as number;
+    counts.set(seq, (counts.get(seq) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Seqs in 1..n that never arrived. */
+export function missing(counts: Map<number, number>, n: number): number[] {
+  const gone: number[] = [];
+  for (let s = 1; s <= n; s++) if (!counts.has(s)) gone.push(s);
+  return gone;
+}
+
+/** Arrivals beyond the first, summed over all seqs. */
+export function duplicates(counts: Map<number, number>): number {
+  let n = 0;
+  for (const c of counts.values()) n += c - 1;
+  return n;
+}
+
+export const seconds = (ms: number) => (ms / 1000).toFixed(2) + " s";
+
+/** One summary line per scenario, for the run's log. */
+export function report(line: string): void {
+  console.log(`[reliability] ${line}`);
+}

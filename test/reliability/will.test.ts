@@ -1,0 +1,54 @@
+/**
+ * Issue 7, the Will: the device killed abruptly (firmware.kill(): no `kill` event, no DISCONNECT),
+ * and a subscriber sees the retained `offline` within 1.5 x keepalive. Once with the TCP close
+ * reaching mosquitto, once behind a stalled link where nothing reaches it (a power cut on a lossy
+ * network): there only mosquitto's keepalive can end the session.
+ */
+import { describe, it } from "vitest";
+import { startMosquitto } from "../support/mosquitto";
+import { subscribe } from "../support/subscriber";
+import { startFaultProxy } from "../support/fault-proxy";
+import { cleanups, KEEPALIVE_S, report, RUNTIME, startDevice, until } from "./harness";
+
+/** mosquitto checks keepalives on its own tick; the subscriber's delivery and polling add a little. */
+const SLACK_MS = 1500;
+
+describe.concurrent(`the Will, firmware on the ${RUNTIME}`, () => {
+  for (const silent of [false, true]) {
+    const how = silent ? "behind a stalled link (no FIN reaches the broker)" : "with its TCP connection closed";
+    it(`killed ${how}: retained offline within 1.5 x keepalive`, { timeout: 60_000 }, async ({ expect, onTestFinished }) => {
+      const add = cleanups(onTestFinished);
+      const name = silent ? "rel-will-silent" : "rel-will-closed";
+      const status = `sensors/${name}/status`;
+      const broker = await startMosquitto();
+      add(() => broker.stop());
+      const sub = await subscribe(broker.url, status, { clientId: `${name}-watcher`, clean: false });
+      add(() => sub.close());
+      const proxy = await startFaultProxy(broker.port);
+      add(() => proxy.close());
+      const device = await startDevice({ MQTT_URL: proxy.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
+      add(() => device.firmware.kill());
+      await until(() => sub.messages.some((m) => m.payload === "online"), 20000, "online");
+      await until(() => device.lines.some((l) => /reading #2 delivered/.test(l.text)), 10000, "2 readings delivered");
+
+      if (silent) proxy.stall();
+      const killedAt = Date.now();
+      device.firmware.kill();
+      await device.firmware.exited;
+      const limitMs = KEEPALIVE_S * 1500 + SLACK_MS;
+      await until(() => sub.messages.some((m) => m.payload === "offline"), limitMs + 5000, "the Will").catch(() => undefined);
+      const will = sub.messages.find((m) => m.payload === "offline");
+      expect(will, "the Will never came").toBeDefined();
+      const afterMs = will!.at - killedAt;
+      expect(afterMs).toBeLessThanOrEqual(limitMs);
+      expect(will!.qos).toBe(1);
+      // Retained: a subscriber arriving later learns the device is offline.
+      const late = await subscribe(broker.url, status);
+      add(() => late.close());
+      await until(() => late.messages.length > 0, 5000, "the retained status");
+      expect(late.messages[0]).toMatchObject({ payload: "offline", retain: true });
+      expect(broker.log()).toMatch(silent ? new RegExp(`Client ${name} .*(exceeded timeout|keepalive)`, "i") : new RegExp(`Client ${name} closed its connection`));
+      report(`Will ${silent ? "behind a stalled link" : "on TCP close"} (${RUNTIME}): retained offline ${(afterMs / 1000).toFixed(2)} s after the kill (limit ${(limitMs / 1000).toFixed(1)} s)`);
+    });
+  }
+});

@@ -1,0 +1,219 @@
+/**
+ * Figure 2: JsVars of the whole `linux` firmware on Espruino's real Linux interpreter, after load
+ * (started, no broker: backing off, no socket) and connected with the queue empty (the `online`
+ * status acknowledged, every reading delivered), with the bundle run from RAM (`espruino
+ * bundle.js`) and from flash (written to Storage as `.bootcde`, booted by starting the
+ * interpreter without a script). The peer: Espruino's own MQTT module (modules/MQTT.js of
+ * espruino/EspruinoDocs), minified with the build's terser settings and connected to the same
+ * broker the same way, when ESPRUINO_MQTT_MODULE names a copy of it (its code is never part of
+ * this repository, nor downloaded here); otherwise issue 7's reference figure, labelled as such.
+ *
+ *   ESPRUINO=/path/to/espruino [ESPRUINO_MQTT_MODULE=/path/to/MQTT.js] npx tsx tools/bench/memory.ts
+ *
+ * Every figure is process.memory().usage minus .history (the console's history holds the probe
+ * line), read from a timer 300 ms after the console line that marks the state. Target (issue 7):
+ * our firmware connected uses no more JsVars than the MQTT module alone connected (ratio <= 1.0).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { minify } from "terser";
+import { buildBundle } from "../build/build-bundle";
+import { startBroker, startProxy, type Broker, type Proxy } from "./broker";
+import { espruinoVersion, flashDirectory, startEspruino, type EspruinoDevice } from "./device";
+import { formatRows, missingRow, type BenchRow } from "./table";
+
+/** Issue 7: modules/MQTT.js, minified, connected, on Espruino 2v29 for Linux. */
+export const MQTT_MODULE_REFERENCE_JSVARS = 607;
+export const MQTT_MODULE_REFERENCE_AFTER_LOAD = 445;
+const SETTLE_MS = 300;
+/** The peer connects this long after load, so its after-load figure is read before. */
+const PEER_CONNECT_AFTER_MS = 1500;
+
+type Mode = "RAM" | "flash";
+interface Program {
+  label: string;
+  /** Script text to run. */
+  code: string;
+  /** Console lines that mark each state. */
+  loaded: RegExp;
+  connected: RegExp;
+  /** Extra wait after `connected`, until the state is steady (our queue empty). */
+  settle?: (device: EspruinoDevice, from: number) => Promise<void>;
+}
+
+/** Waits until every queued reading has been delivered, and the session is still connected. */
+async function queueEmpty(device: EspruinoDevice, from: number): Promise<void> {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const text = device.lines.slice(from).map((l) => l.text);
+    if (text.some((t) => /-> BACKOFF/.test(t))) throw new Error("the firmware lost its connection while measured:\n" + text.join("\n"));
+    const all = device.lines.map((l) => l.text);
+    const queuedEver = all.filter((t) => /\[app\] reading #\d+ .* queued/.test(t)).length;
+    const deliveredEver = all.filter((t) => /\[app\] reading #\d+ delivered/.test(t)).length;
+    if (queuedEver === deliveredEver) return;
+    if (Date.now() > deadline) throw new Error(`queue not empty after 10 s: ${queuedEver} queued, ${deliveredEver} delivered`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One run: start, wait for `marker`, settle, read memory, kill. */
+async function measureOnce(espruino: string, program: Program, mode: Mode, flashDir: string | undefined, file: string, marker: RegExp, settle?: Program["settle"]): Promise<number> {
+  const device =
+    mode === "RAM"
+      ? startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-ram-")), program.label)
+      : startEspruino(espruino, [], flashDir!, program.label);
+  try {
+    const line = await device.waitFor(marker, 15000);
+    if (settle) await settle(device, line.index);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const m = await device.memory();
+    return m.usage - m.history;
+  } finally {
+    await device.kill();
+  }
+}
+
+async function measureProgram(espruino: string, program: Program, proxy: Proxy): Promise<Record<Mode, { loaded: number; connected: number }>> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-mem-"));
+  const file = join(dir, "program.js");
+  writeFileSync(file, program.code);
+  const flashDir = await flashDirectory(espruino, program.code);
+  const out = {} as Record<Mode, { loaded: number; connected: number }>;
+  for (const mode of ["RAM", "flash"] as Mode[]) {
+    await proxy.close();
+    const loaded = await measureOnce(espruino, program, mode, flashDir, file, program.loaded);
+    await proxy.open();
+    const connected = await measureOnce(espruino, program, mode, flashDir, file, program.connected, program.settle);
+    await proxy.close();
+    out[mode] = { loaded, connected };
+  }
+  return out;
+}
+
+/** The build's terser settings (tools/build/targets.ts). */
+async function minifyLikeTheBuild(code: string): Promise<string> {
+  const result = await minify(code, {
+    ecma: 5,
+    compress: { passes: 2, hoist_vars: true },
+    mangle: { properties: { regex: /^_/, reserved: ["on", "emit", "removeListener", "removeAllListeners", "prependListener"] } },
+    format: { ascii_only: true, comments: false },
+  });
+  return result.code ?? "";
+}
+
+/** The MQTT module, loaded as Espruino loads a module (a function of `exports`), connected like the firmware. */
+export async function peerProgram(modulePath: string, port: number): Promise<Program> {
+  const source = readFileSync(modulePath, "utf8");
+  const code = await minifyLikeTheBuild(
+    `var MQTT=function(exports){${source}\nreturn exports}({});\n` +
+      `var mqtt=MQTT.create("127.0.0.1",{port:${port},client_id:"bench-peer"});\n` +
+      `mqtt.on("connected",function(){console.log("[peer] connected")});\n` +
+      // After load: read before connect() is called (a script with nothing pending ends the
+      // interpreter, so a failed connect cannot be the marker as it is for the firmware).
+      `setTimeout(function(){console.log("[peer] loaded")},0);\n` +
+      `setTimeout(function(){mqtt.connect()},${PEER_CONNECT_AFTER_MS});\n`,
+  );
+  return { label: "MQTT module", code, loaded: /\[peer\] loaded/, connected: /\[peer\] connected/ };
+}
+
+export interface MemoryOptions {
+  espruino?: string;
+  mqttModule?: string;
+  broker: Broker;
+  group?: string;
+}
+
+export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
+  const group = o.group;
+  const rows: BenchRow[] = [];
+  const names = {
+    loaded: (mode: Mode) => `linux firmware after load (no broker), ${mode}`,
+    connected: (mode: Mode) => `linux firmware connected, queue empty, ${mode}`,
+    peerLoaded: (mode: Mode) => `Espruino MQTT module after load, ${mode}`,
+    peerConnected: (mode: Mode) => `Espruino MQTT module connected, ${mode}`,
+    ratio: (mode: Mode) => `ratio firmware/MQTT module connected, ${mode}`,
+  };
+  const referenceRows = (): void => {
+    rows.push({ group, name: names.peerLoaded("RAM"), value: MQTT_MODULE_REFERENCE_AFTER_LOAD, unit: "JsVars", target: "", runtime: "reference", note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE" });
+    rows.push({ group, name: names.peerConnected("RAM"), value: MQTT_MODULE_REFERENCE_JSVARS, unit: "JsVars", target: "", runtime: "reference", note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE" });
+  };
+  if (!o.espruino) {
+    rows.push(missingRow("interpreter alone (same probe)", "JsVars", "", "needs ESPRUINO", group));
+    for (const mode of ["RAM", "flash"] as Mode[]) {
+      rows.push(missingRow(names.loaded(mode), "JsVars", "", "needs ESPRUINO", group));
+      rows.push(missingRow(names.connected(mode), "JsVars", "", "needs ESPRUINO", group));
+    }
+    if (o.mqttModule) {
+      for (const mode of ["RAM", "flash"] as Mode[]) {
+        rows.push(missingRow(names.peerLoaded(mode), "JsVars", "", "needs ESPRUINO", group));
+        rows.push(missingRow(names.peerConnected(mode), "JsVars", "", "needs ESPRUINO", group));
+      }
+    } else referenceRows();
+    for (const mode of ["RAM", "flash"] as Mode[]) rows.push(missingRow(names.ratio(mode), "x", "<= 1.0", "needs ESPRUINO", group));
+    return rows;
+  }
+
+  const version = espruinoVersion(o.espruino);
+  const runtime = (mode: Mode) => `${version}, ${mode === "RAM" ? "RAM (espruino file.js)" : "flash (.bootcde, run at boot)"}`;
+  const proxy = await startProxy(o.broker.port);
+  try {
+    // The interpreter alone, read the same way: what every figure below includes.
+    const idle = startEspruino(o.espruino, [], mkdtempSync(join(tmpdir(), "bench-idle-")), "interpreter");
+    let baseline: number;
+    try {
+      await idle.waitFor(/espruino\.com/, 5000);
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const m = await idle.memory();
+      baseline = m.usage - m.history;
+    } finally {
+      await idle.kill();
+    }
+    rows.push({ group, name: "interpreter alone (same probe)", value: baseline, unit: "JsVars", target: "", runtime: version });
+
+    const dir = mkdtempSync(join(tmpdir(), "bench-mem-build-"));
+    const code = await buildBundle(
+      "linux",
+      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "3600000" },
+      join(dir, "linux.js"),
+    );
+    const ours = await measureProgram(
+      o.espruino,
+      { label: "firmware", code, loaded: /\[mqtt\] retry in/, connected: /\[mqtt\] PUBACK #\d+$/, settle: queueEmpty },
+      proxy,
+    );
+    for (const mode of ["RAM", "flash"] as Mode[]) {
+      rows.push({ group, name: names.loaded(mode), value: ours[mode].loaded, unit: "JsVars", target: "", runtime: runtime(mode) });
+      rows.push({ group, name: names.connected(mode), value: ours[mode].connected, unit: "JsVars", target: "", runtime: runtime(mode) });
+    }
+    if (o.mqttModule) {
+      const theirs = await measureProgram(o.espruino, await peerProgram(o.mqttModule, proxy.port), proxy);
+      for (const mode of ["RAM", "flash"] as Mode[]) {
+        rows.push({ group, name: names.peerLoaded(mode), value: theirs[mode].loaded, unit: "JsVars", target: "", runtime: runtime(mode) });
+        rows.push({ group, name: names.peerConnected(mode), value: theirs[mode].connected, unit: "JsVars", target: "", runtime: runtime(mode) });
+      }
+      for (const mode of ["RAM", "flash"] as Mode[]) {
+        const ratio = ours[mode].connected / theirs[mode].connected;
+        rows.push({ group, name: names.ratio(mode), value: ratio, unit: "x", target: "<= 1.0", ok: ratio <= 1, runtime: runtime(mode) });
+      }
+    } else {
+      referenceRows();
+      const ratio = ours.RAM.connected / MQTT_MODULE_REFERENCE_JSVARS;
+      rows.push({ group, name: names.ratio("RAM"), value: ratio, unit: "x", target: "<= 1.0", ok: ratio <= 1, runtime: runtime("RAM"), note: "against the reference figure" });
+      rows.push(missingRow(names.ratio("flash"), "x", "<= 1.0", "needs ESPRUINO_MQTT_MODULE (no reference from flash)", group));
+    }
+  } finally {
+    await proxy.close();
+  }
+  return rows;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const broker = await startBroker();
+  try {
+    console.log(formatRows(await benchMemory({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker })));
+  } finally {
+    await broker.stop();
+  }
+}
