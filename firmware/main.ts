@@ -43,6 +43,9 @@ const loop = createSensorLoop(
   { intervalMs: config.publishIntervalMs, topic: config.temperatureTopic, payloadPrefix: config.payloadPrefix },
   log,
 );
+// An exception nobody caught (Espruino reports a failed TLS handshake this way) is logged, and
+// the firmware carries on: the session's deadlines recover from whatever was interrupted.
+process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying on): " + e));
 // Espruino's `kill` comes before a reset, a new upload or the interpreter's exit: leave cleanly,
 // so the broker does not send the Will.
 E.on("kill", () => {

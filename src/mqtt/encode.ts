@@ -16,9 +16,10 @@ import {
 /** Largest Remaining Length the 4-byte variable integer can hold (MQTT-2.2.3). */
 export const MAX_REMAINING_LENGTH = 268435455;
 
+/** The packet being written and the next byte's index (`_` names: the minifier shortens them). */
 interface Writer {
-  bytes: Uint8Array;
-  pos: number;
+  _bytes: Uint8Array;
+  _pos: number;
 }
 
 function fail(why: string): never {
@@ -29,27 +30,27 @@ function fail(why: string): never {
 function startPacket(firstByte: number, remaining: number): Writer {
   if (remaining > MAX_REMAINING_LENGTH) fail("packet too large");
   const lengthBytes = remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4;
-  const w: Writer = { bytes: new Uint8Array(1 + lengthBytes + remaining), pos: 1 };
-  w.bytes[0] = firstByte;
+  const w: Writer = { _bytes: new Uint8Array(1 + lengthBytes + remaining), _pos: 1 };
+  w._bytes[0] = firstByte;
   do {
     let digit = remaining % 128;
     remaining = (remaining - digit) / 128;
     if (remaining > 0) digit |= 128;
-    w.bytes[w.pos++] = digit;
+    w._bytes[w._pos++] = digit;
   } while (remaining > 0);
   return w;
 }
 
 function writeU16(w: Writer, value: number): void {
-  w.bytes[w.pos++] = value >> 8;
-  w.bytes[w.pos++] = value & 255;
+  w._bytes[w._pos++] = value >> 8;
+  w._bytes[w._pos++] = value & 255;
 }
 
 function writeRaw(w: Writer, data: Payload): void {
-  if (typeof data === "string") for (let i = 0; i < data.length; i++) w.bytes[w.pos++] = data.charCodeAt(i);
+  if (typeof data === "string") for (let i = 0; i < data.length; i++) w._bytes[w._pos++] = data.charCodeAt(i);
   else {
-    w.bytes.set(data, w.pos);
-    w.pos += data.length;
+    w._bytes.set(data, w._pos);
+    w._pos += data.length;
   }
 }
 
@@ -62,8 +63,8 @@ function writeField(w: Writer, data: Payload): void {
 /** Checks a WireString: a byte string of well-formed UTF-8 that fits a 2-byte length. */
 function checkString(text: WireString, what: string): number {
   if (text.length > 65535) fail(what + " over 65535 bytes");
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 255) fail(what + " is not a byte string (use utf8Encode)");
-  if (!isUtf8(text, 0, text.length)) fail(what + " is not valid UTF-8");
+  // Also refuses chars above 0xff: a WireString holds bytes (see utf8Encode).
+  if (!isUtf8(text, 0, text.length)) fail(what + " is not UTF-8 bytes (utf8Encode it)");
   return 2 + text.length;
 }
 
@@ -104,8 +105,8 @@ export function encodeConnect(o: ConnectOptions): Uint8Array {
   }
   const w = startPacket(PacketType.CONNECT << 4, length);
   writeField(w, "MQTT");
-  w.bytes[w.pos++] = 4;
-  w.bytes[w.pos++] = flags;
+  w._bytes[w._pos++] = 4;
+  w._bytes[w._pos++] = flags;
   writeU16(w, o.keepalive);
   writeField(w, o.clientId);
   if (will) {
@@ -114,7 +115,7 @@ export function encodeConnect(o: ConnectOptions): Uint8Array {
   }
   if (o.username !== undefined) writeField(w, o.username);
   if (o.password !== undefined) writeField(w, o.password);
-  return w.bytes;
+  return w._bytes;
 }
 
 export function encodePublish(o: PublishOptions): Uint8Array {
@@ -130,7 +131,7 @@ export function encodePublish(o: PublishOptions): Uint8Array {
   writeField(w, o.topic);
   if (o.qos > 0) writeU16(w, o.id);
   writeRaw(w, o.payload);
-  return w.bytes;
+  return w._bytes;
 }
 
 /** PUBACK, PUBREC, PUBREL or PUBCOMP: the type and a packet id (PUBREL's flags are 0010). */
@@ -141,7 +142,7 @@ export function encodeAck(
   checkId(id);
   const w = startPacket((type << 4) | (type === PacketType.PUBREL ? 2 : 0), 2);
   writeU16(w, id);
-  return w.bytes;
+  return w._bytes;
 }
 
 export function encodeSubscribe(id: number, subscriptions: Subscription[]): Uint8Array {
@@ -158,9 +159,9 @@ export function encodeSubscribe(id: number, subscriptions: Subscription[]): Uint
   writeU16(w, id);
   for (const s of subscriptions) {
     writeField(w, s.filter);
-    w.bytes[w.pos++] = s.qos;
+    w._bytes[w._pos++] = s.qos;
   }
-  return w.bytes;
+  return w._bytes;
 }
 
 export function encodeUnsubscribe(id: number, filters: WireString[]): Uint8Array {
@@ -175,10 +176,10 @@ export function encodeUnsubscribe(id: number, filters: WireString[]): Uint8Array
   const w = startPacket((PacketType.UNSUBSCRIBE << 4) | 2, length);
   writeU16(w, id);
   for (const f of filters) writeField(w, f);
-  return w.bytes;
+  return w._bytes;
 }
 
 /** PINGREQ or DISCONNECT: a fixed header and nothing else. */
 export function encodeEmpty(type: PacketType.PINGREQ | PacketType.DISCONNECT): Uint8Array {
-  return startPacket(type << 4, 0).bytes;
+  return startPacket(type << 4, 0)._bytes;
 }

@@ -2,7 +2,7 @@
 export * from "./packets";
 export * from "./encode";
 export { decodeBody, fixedHeaderError } from "./decode";
-export { PacketStream, decodePacket } from "./stream-decoder";
+export { createPacketStream, decodePacket, type PacketStream } from "./stream-decoder";
 export { utf8Encode, utf8Decode, isUtf8 } from "./utf8";
 export { topicNameError, topicFilterError, topicMatches } from "./topic";
 export { bytesToBinaryString, binaryStringToBytes } from "./binary-string";

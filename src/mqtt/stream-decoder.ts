@@ -14,80 +14,86 @@ const enum Step {
   FAILED,
 }
 
-export class PacketStream {
-  private _step = Step.HEADER;
-  private _firstByte = 0;
-  private _remaining = 0;
-  private _multiplier = 1;
-  private _lengthBytes = 0;
-  private _body = new Uint8Array(0);
-  private _filled = 0;
-  /** Why the stream failed, or "" while it is healthy. */
-  error = "";
-
-  /** @param maxPacketSize largest whole packet accepted, fixed header included */
-  constructor(private readonly _maxPacketSize: number) {}
-
+export interface PacketStream {
   /**
    * Feeds one chunk; calls `onPacket` for each complete packet, in order.
    * Returns a MalformedPacket when the stream breaks the spec (now or earlier), else undefined.
    */
-  push(chunk: Uint8Array, onPacket: (packet: IncomingPacket) => void): MalformedPacket | undefined {
-    for (let i = 0; i < chunk.length; ) {
-      if (this._step === Step.FAILED) break;
-      if (this._step === Step.HEADER) {
-        const why = fixedHeaderError(chunk[i]);
-        if (why) return this._fail(why);
-        this._firstByte = chunk[i++];
-        this._remaining = 0;
-        this._multiplier = 1;
-        this._lengthBytes = 0;
-        this._step = Step.LENGTH;
-      } else if (this._step === Step.LENGTH) {
-        const digit = chunk[i++];
-        this._remaining += (digit & 127) * this._multiplier;
-        this._multiplier *= 128;
-        if (++this._lengthBytes === 4 && digit & 128) return this._fail("remaining length over 4 bytes");
-        if (digit & 128) continue;
-        if (1 + this._lengthBytes + this._remaining > this._maxPacketSize) {
-          return this._fail("packet of " + (1 + this._lengthBytes + this._remaining) + " bytes over the limit " + this._maxPacketSize);
-        }
-        this._body = new Uint8Array(this._remaining);
-        this._filled = 0;
-        this._step = Step.BODY;
-      } else {
-        const take = Math.min(this._remaining - this._filled, chunk.length - i);
-        this._body.set(chunk.subarray(i, i + take), this._filled);
-        this._filled += take;
-        i += take;
-      }
-      if (this._step === Step.BODY && this._filled === this._remaining) {
-        const packet = decodeBody(this._firstByte, this._body);
-        this._step = Step.HEADER;
-        this._body = new Uint8Array(0);
-        if (packet.type === PacketType.MALFORMED) return this._fail(packet.error);
-        onPacket(packet);
-      }
-    }
-    return this._step === Step.FAILED ? malformed(this.error) : undefined;
-  }
-
+  push(chunk: Uint8Array, onPacket: (packet: IncomingPacket) => void): MalformedPacket | undefined;
   /** True between packets: nothing half-read is buffered. */
-  idle(): boolean {
-    return this._step === Step.HEADER;
-  }
-
-  private _fail(why: string): MalformedPacket {
-    this._step = Step.FAILED;
-    this.error = why;
-    this._body = new Uint8Array(0);
-    return malformed(why);
-  }
+  idle(): boolean;
+  /** Bytes of a packet body held right now (never more than the maximum packet size). */
+  buffered(): number;
+  /** Why the stream failed, or "" while it is healthy. */
+  error(): string;
 }
 
-/** Decodes exactly one whole packet from `bytes` (tests and tools; the session uses PacketStream). */
+/** @param maxPacketSize largest whole packet accepted, fixed header included */
+export function createPacketStream(maxPacketSize: number): PacketStream {
+  let step = Step.HEADER;
+  let firstByte = 0;
+  let remaining = 0;
+  let multiplier = 1;
+  let lengthBytes = 0;
+  let body = new Uint8Array(0);
+  let filled = 0;
+  let failure = "";
+
+  function fail(why: string): MalformedPacket {
+    step = Step.FAILED;
+    failure = why;
+    body = new Uint8Array(0);
+    return malformed(why);
+  }
+
+  return {
+    push(chunk, onPacket) {
+      for (let i = 0; i < chunk.length && step !== Step.FAILED; ) {
+        if (step === Step.HEADER) {
+          const why = fixedHeaderError(chunk[i]);
+          if (why) return fail(why);
+          firstByte = chunk[i++];
+          remaining = 0;
+          multiplier = 1;
+          lengthBytes = 0;
+          step = Step.LENGTH;
+        } else if (step === Step.LENGTH) {
+          const digit = chunk[i++];
+          remaining += (digit & 127) * multiplier;
+          multiplier *= 128;
+          if (++lengthBytes === 4 && digit & 128) return fail("remaining length over 4 bytes");
+          if (digit & 128) continue;
+          if (1 + lengthBytes + remaining > maxPacketSize) {
+            return fail("packet of " + (1 + lengthBytes + remaining) + " bytes over the limit " + maxPacketSize);
+          }
+          body = new Uint8Array(remaining);
+          filled = 0;
+          step = Step.BODY;
+        } else {
+          const take = Math.min(remaining - filled, chunk.length - i);
+          body.set(chunk.subarray(i, i + take), filled);
+          filled += take;
+          i += take;
+        }
+        if (step === Step.BODY && filled === remaining) {
+          const packet = decodeBody(firstByte, body);
+          step = Step.HEADER;
+          body = new Uint8Array(0);
+          if (packet.type === PacketType.MALFORMED) return fail(packet.error);
+          onPacket(packet);
+        }
+      }
+      return step === Step.FAILED ? malformed(failure) : undefined;
+    },
+    idle: () => step === Step.HEADER,
+    buffered: () => body.length,
+    error: () => failure,
+  };
+}
+
+/** Decodes exactly one whole packet from `bytes` (tests and tools; the session uses a PacketStream). */
 export function decodePacket(bytes: Uint8Array, maxPacketSize = 268435460): IncomingPacket | MalformedPacket {
-  const stream = new PacketStream(maxPacketSize);
+  const stream = createPacketStream(maxPacketSize);
   const packets: IncomingPacket[] = [];
   const error = stream.push(bytes, (p) => packets.push(p));
   if (error) return error;

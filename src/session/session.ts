@@ -25,7 +25,7 @@ import {
   encodeSubscribe,
   encodeUnsubscribe,
 } from "../mqtt/encode";
-import { PacketStream } from "../mqtt/stream-decoder";
+import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
 import { topicFilterError, topicNameError } from "../mqtt/topic";
 import { createOutbox, type OutboxEntry } from "../outbox/outbox";
 import { createBackoff, type BackoffOptions } from "./backoff";
@@ -112,7 +112,8 @@ const QOS2_MEMORY = 16;
 
 export function createSession(options: SessionOptions, ports: SessionPorts): MqttSession {
   const clock = ports.clock;
-  const log = ports.log;
+  /** A console line of the session's own. */
+  const say = (line: string) => ports.log("[mqtt] " + line);
   const keepaliveMs = (options.keepalive === undefined ? 30 : options.keepalive) * 1000;
   const window = options.inflightWindow || 1;
   const retryMs = options.retryMs || 10000;
@@ -152,7 +153,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     const previous = state;
     clock.clearTimeout(timer);
     timer = 0;
-    log("[mqtt] " + STATE_NAMES[previous] + " -> " + STATE_NAMES[next] + " (" + reason + ")");
+    say("" + STATE_NAMES[previous] + " -> " + STATE_NAMES[next] + " (" + reason + ")");
     state = next;
     if (previous === SessionState.CONNECTED && clock.now() - connectedAt >= stableMs) backoff.reset();
     if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING) dropConnection();
@@ -175,7 +176,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       tick();
     } else if (next === SessionState.BACKOFF) {
       const delay = backoff.next(!!patient);
-      log("[mqtt] retry in " + delay + " ms");
+      say("retry in " + delay + " ms");
       timer = clock.setTimeout(() => reconnect("retry"), delay);
     } else if (next === SessionState.CLOSING) {
       deadline(CLOSE_TIMEOUT_MS, "offline status not acknowledged");
@@ -200,7 +201,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   }
 
   function openConnection(): void {
-    decoder = new PacketStream(options.maxPacketSize || 4096);
+    decoder = createPacketStream(options.maxPacketSize || 4096);
     waitingForDrain = false;
     let opened: Connection | undefined;
     // Each connection's events only count while it is the current one: a late event from an
@@ -308,7 +309,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function sendEntry(e: OutboxEntry): void {
     const resend = e.id !== 0;
     if (e.qos > 0 && !resend) e.id = nextId();
-    log("[mqtt] PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
+    say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
     if (!send(encodePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }))) {
       if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
       return;
@@ -361,8 +362,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (type === PacketType.PUBLISH) return receivePublish(packet);
     if (type === PacketType.PUBACK) {
       const e = statusEntry && statusEntry.inFlight && statusEntry.id === packet.id ? statusEntry : outbox.acknowledge(packet.id);
-      if (!e) return log("[mqtt] PUBACK #" + packet.id + " for no message in flight (ignored)");
-      log("[mqtt] PUBACK #" + packet.id);
+      if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
+      say("PUBACK #" + packet.id);
       waitingForDrain = false;
       completed(e);
       return pump();
@@ -375,7 +376,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (type === PacketType.SUBACK || type === PacketType.UNSUBACK) forget(pendingAcks, packet.id);
     if (type === PacketType.SUBACK) {
       for (let k = 0; k < packet.granted.length; k++) {
-        if (packet.granted[k] === 0x80) log("[mqtt] subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
+        if (packet.granted[k] === 0x80) say("subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
       }
     }
     // PINGRESP, PUBREC and PUBCOMP (we publish at QoS 0 and 1 only) need nothing beyond
@@ -398,9 +399,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       if (qos2Received.length > QOS2_MEMORY) qos2Received.shift();
     }
     try {
-      if (!subs.deliver(packet)) log("[mqtt] message on " + packet.topic + " matches no subscription");
+      if (!subs.deliver(packet)) say("message on " + packet.topic + " matches no subscription");
     } catch (e) {
-      log("[mqtt] message handler failed: " + errorText(e));
+      say("message handler failed: " + errorText(e));
     }
   }
 
@@ -415,7 +416,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     for (const e of outbox.entries) if (e.inFlight) stale.push(e);
     for (const e of stale) {
       if (now - e.sentAt >= retryMs) {
-        log("[mqtt] no PUBACK #" + e.id + " after " + retryMs + " ms");
+        say("no PUBACK #" + e.id + " after " + retryMs + " ms");
         sendEntry(e);
       }
     }

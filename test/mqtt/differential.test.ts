@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import mqtt from "mqtt-packet";
 import {
-  PacketStream,
+  createPacketStream,
   PacketType,
   decodePacket,
   encodeAck,
@@ -370,7 +370,7 @@ describe("differential against mqtt-packet", () => {
     fc.assert(
       fc.property(fc.array(serverSpec, { minLength: 1, maxLength: 40 }), chunking, (specs, sizes) => {
         const bytes = concat(specs.map((s) => mqtt.generate(theirPacket(s))));
-        const stream = new PacketStream(65536);
+        const stream = createPacketStream(65536);
         const got: unknown[] = [];
         for (const chunk of cut(bytes, sizes)) expect(stream.push(chunk, (p) => got.push(comparable(p)))).toBeUndefined();
         expect(got).toEqual(specs.map(ourDecoded));

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  PacketStream,
+  createPacketStream,
+  type PacketStream,
   PacketType,
   binaryStringToBytes,
   bytesToBinaryString,
@@ -26,12 +27,8 @@ import {
   type QoS,
 } from "../../src/mqtt/index.ts";
 
-/** Length of the body a PacketStream holds: its one private Uint8Array (found by type, not name). */
-function bufferedBody(stream: PacketStream): number {
-  const buffers = Object.values(stream).filter((v): v is Uint8Array => v instanceof Uint8Array);
-  expect(buffers).toHaveLength(1);
-  return buffers[0].length;
-}
+/** Bytes of a packet body the stream holds right now. */
+const bufferedBody = (stream: PacketStream): number => stream.buffered();
 
 /** Decodes `bytes` as one packet; asserts it neither throws nor succeeds, and returns the error. */
 function decodeError(bytes: number[]): string {
@@ -119,7 +116,7 @@ describe("decoder: malformed packets are error values", () => {
   });
 
   it("stays failed after an error, and passes on no packet", () => {
-    const stream = new PacketStream(4096);
+    const stream = createPacketStream(4096);
     const got: IncomingPacket[] = [];
     const first = stream.push(new Uint8Array([0xd0, 0x00, 0x00, 0x00, 0xd0, 0x00]), (p) => got.push(p));
     expect(first).toEqual({ type: PacketType.MALFORMED, error: "unexpected packet type 0" });
@@ -127,12 +124,12 @@ describe("decoder: malformed packets are error values", () => {
     expect(stream.push(new Uint8Array([0xd0, 0x00]), (p) => got.push(p))).toEqual(first);
     expect(stream.push(new Uint8Array(0), (p) => got.push(p))).toEqual(first);
     expect(got).toHaveLength(1);
-    expect(stream.error).toBe("unexpected packet type 0");
+    expect(stream.error()).toBe("unexpected packet type 0");
   });
 
   describe("maximum packet size", () => {
     it("refuses a 10 MB packet from its header alone, before buffering the body", () => {
-      const stream = new PacketStream(4096);
+      const stream = createPacketStream(4096);
       // PUBLISH, Remaining Length 10,485,760 = 80 80 80 05.
       const error = stream.push(new Uint8Array([0x30, 0x80, 0x80, 0x80, 0x05]), () => expect.unreachable());
       expect(error).toEqual({ type: PacketType.MALFORMED, error: expect.stringMatching(/10485765 .*4096/) });
@@ -147,7 +144,7 @@ describe("decoder: malformed packets are error values", () => {
       expect(decodePacket(new Uint8Array([0x40, 0x02, 0x00, 0x01]), 4)).toEqual({ type: PacketType.PUBACK, id: 1 });
       expect(decodePacket(new Uint8Array([0x40, 0x02, 0x00, 0x01]), 3)).toMatchObject({ type: PacketType.MALFORMED, error: expect.stringMatching(/over the limit 3/) });
       // 2-byte Remaining Length: 1 + 2 + 200 = 203 bytes.
-      const stream = new PacketStream(202);
+      const stream = createPacketStream(202);
       expect(stream.push(new Uint8Array([0x30, 0xc8, 0x01]), () => expect.unreachable())?.error).toMatch(/203 bytes/);
     });
   });
@@ -165,7 +162,7 @@ describe("encoder: bad arguments throw", () => {
     ["a wildcard inside a PUBLISH topic level", () => publish({ topic: "a+b" }), /wildcard/],
     ["an empty PUBLISH topic", () => publish({ topic: "" }), /empty topic/],
     ["a PUBLISH topic over 65535 bytes", () => publish({ topic: long }), /65535/],
-    ["a PUBLISH topic that is not a byte string", () => publish({ topic: "€" }), /byte string/],
+    ["a PUBLISH topic that is not a byte string", () => publish({ topic: "€" }), /not UTF-8 bytes/],
     ["a PUBLISH topic of invalid UTF-8", () => publish({ topic: "\xc3" }), /UTF-8/],
     ["an overlong UTF-8 PUBLISH topic", () => publish({ topic: "\xc0\xaf" }), /UTF-8/],
     ["U+0000 in a PUBLISH topic", () => publish({ topic: "a\x00" }), /UTF-8/],
@@ -189,7 +186,7 @@ describe("encoder: bad arguments throw", () => {
     ["UNSUBSCRIBE with '#' not last", () => encodeUnsubscribe(1, ["#/a"]), /not last/],
     ["CONNECT with a password and no user name", () => connect({ password: "p" }), /user name/],
     ["CONNECT with a client id over 65535 bytes", () => connect({ clientId: long }), /65535/],
-    ["CONNECT with a non-byte client id", () => connect({ clientId: "😀" }), /byte string/],
+    ["CONNECT with a non-byte client id", () => connect({ clientId: "😀" }), /not UTF-8 bytes/],
     ["CONNECT with an invalid UTF-8 user name", () => connect({ username: "\xff" }), /UTF-8/],
     ["CONNECT with a password over 65535 bytes", () => connect({ username: "u", password: long }), /65535/],
     ["CONNECT with an empty client id and no clean session", () => connect({ clientId: "", cleanSession: false }), /clean session/],

@@ -101,7 +101,7 @@ describe.concurrent(`hostile broker, firmware on the ${RUNTIME}`, () => {
         const lost = await device.waitFor(LOST, c.withinMs + 5000, index);
         const reason = LOST.exec(lost.text)![1];
         expect(reason, lost.text).toMatch(c.reason);
-        expect(lost.at - at, `${c.kind}: dropped after ${lost.at - at} ms`).toBeLessThanOrEqual(c.withinMs);
+        expect(lost.at - at, `${c.kind}: "${lost.text}" ${lost.at - at} ms after the bytes`).toBeLessThanOrEqual(c.withinMs);
         const next = await goesOn(device, acked, at, lost.index, before);
         rounds.push(
           `${bytes.length} bytes${c.seeds ? ` (seed ${seed})` : ""}: "${reason}" after ${seconds(lost.at - at)}, connected ${seconds(next.connectedMs)}, reading acked ${seconds(next.deliveredMs)}`,

@@ -14,7 +14,7 @@ import { rollup } from "rollup";
 import typescript from "@rollup/plugin-typescript";
 import { minify } from "terser";
 import {
-  PacketStream,
+  createPacketStream,
   PacketType,
   encodeAck,
   encodePublish,
@@ -81,7 +81,7 @@ interface Pair {
 function publishPair(): Pair {
   const wireTopic = utf8Encode(TOPIC);
   const payload = new Uint8Array(Buffer.from(PAYLOAD_TEXT, "latin1"));
-  const stream = new PacketStream(4096);
+  const stream = createPacketStream(4096);
   let got: IncomingPacket | undefined;
   const onPacket = (p: IncomingPacket): void => {
     got = p;
@@ -120,7 +120,7 @@ function publishPair(): Pair {
 }
 
 function pubackPair(): Pair {
-  const stream = new PacketStream(4096);
+  const stream = createPacketStream(4096);
   let got: IncomingPacket | undefined;
   const onPacket = (p: IncomingPacket): void => {
     got = p;

@@ -1,8 +1,75 @@
 /**
- * `npm run bench`: every benchmark, each figure beside its target. Figures, not pass/fail tests:
- * peers are measured in the same run and compared as ratios.
+ * `npm run bench`: every benchmark of issue 7 in one table, each figure beside its target and the
+ * runtime it came from. Figures, not pass/fail tests: peers are measured in the same run and
+ * compared as ratios. Each benchmark lives in its own file here and runs alone too.
+ *
+ *   npm run bench                                   # everything this machine can measure
+ *   ESPRUINO=/path/to/espruino npm run bench        # + figures on Espruino's Linux interpreter
+ *   ESPRUINO_MQTT_MODULE=/path/to/MQTT.js ...       # + Espruino's MQTT module measured, not the reference
+ *   npm run bench -- --quick                        # fewer runs, no drain (about 30 s)
+ *   npm run bench -- --only=1,4                     # some figures
+ *
+ * Without ESPRUINO, figures that need the real interpreter print "needs ESPRUINO", never a number.
  */
-import { benchCodec, formatRows } from "./codec";
+import { benchBundleSize } from "./bundle-size";
+import { startBroker } from "./broker";
+import { benchCodec } from "./codec";
+import { benchDrain } from "./drain";
+import { benchMemory } from "./memory";
+import { benchStartup } from "./startup";
+import { formatRows, missingRow, type BenchRow } from "./table";
 
-const { rows } = await benchCodec();
-console.log("Codec (Node, same run as mqtt-packet)\n" + formatRows(rows));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+const onlyArg = args.find((a) => a.startsWith("--only="));
+const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",").map(Number)) : undefined;
+const wanted = (n: number) => !only || only.has(n);
+const espruino = process.env.ESPRUINO || undefined;
+const mqttModule = process.env.ESPRUINO_MQTT_MODULE || undefined;
+
+const GROUPS = {
+  1: "1. Bundle bytes per board (minified; test/build.env placeholder settings)",
+  2: "2. JsVars of the linux firmware on the real interpreter (usage - history, read from a timer)",
+  3: "3. Codec ops/s against mqtt-packet (Node)",
+  4: "4. Start to first PUBACK on loopback",
+  5: "5. Drain of a full queue after reconnect (QoS 1, in-flight window 1)",
+};
+
+console.log(`[bench] ESPRUINO=${espruino ?? "(unset: real-interpreter figures are not measured)"}`);
+console.log(`[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}`);
+const needsBroker = wanted(2) || wanted(4) || wanted(5);
+const broker = needsBroker ? await startBroker() : undefined;
+if (broker) console.log(`[bench] broker: ${broker.name} on 127.0.0.1:${broker.port}`);
+
+const rows: BenchRow[] = [];
+const step = async (n: keyof typeof GROUPS, run: () => Promise<BenchRow[]>) => {
+  if (!wanted(n)) return;
+  const t0 = Date.now();
+  process.stdout.write(`[bench] ${GROUPS[n]} ...`);
+  try {
+    const got = await run();
+    rows.push(...got.map((r) => ({ ...r, group: GROUPS[n] })));
+    process.stdout.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  } catch (e) {
+    // One benchmark failing (a build error, a broker that does not answer) leaves the others' figures.
+    const message = String((e as Error).message ?? e).split("\n")[0];
+    process.stdout.write(` FAILED\n`);
+    console.error(e);
+    rows.push({ ...missingRow(`figure ${n}`, "", "", `FAILED: ${message}`), group: GROUPS[n] });
+    process.exitCode = 1;
+  }
+};
+
+try {
+  await step(1, () => benchBundleSize());
+  await step(2, () => benchMemory({ espruino, mqttModule, broker: broker! }));
+  await step(3, async () => (await benchCodec(quick ? 300 : 1000)).rows);
+  await step(4, () => benchStartup({ espruino, broker: broker!, runs: quick ? 3 : 5 }));
+  await step(5, async () =>
+    quick ? [missingRow("drain 200 queued readings", "msg/s", "", "skipped (--quick)")] : benchDrain({ espruino, broker: broker! }),
+  );
+} finally {
+  await broker?.stop();
+}
+console.log("\n" + formatRows(rows));
+process.exit(process.exitCode ?? 0);

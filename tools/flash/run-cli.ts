@@ -18,7 +18,8 @@ export interface RunOptions {
 }
 
 const FAILURES: [RegExp, string][] = [
-  [/Unable to connect!/, "could not open the port"],
+  [/Unable to connect!|Port "[^"]*" not found/, "could not open the port"],
+  [/RECEIVE ERROR/, "the connection failed"],
   [/Prompt not detected - upload failed/, "the board did not answer with a prompt: upload failed"],
   [/Unknown Argument/, "the CLI rejected its arguments"],
 ];
