@@ -49,7 +49,8 @@ export function formatRows(rows: BenchRow[]): string {
     }
     const reference = !Number.isNaN(r.value) && r.note ? `  (${r.note})` : "";
     const runtime = r.runtime ? `  [${r.runtime}]` : "";
-    const line = `${r.name.padEnd(width)}  ${formatValue(r).padStart(valueWidth)} ${r.unit.padEnd(unitWidth)}  ${targets[i].padEnd(targetWidth)}${runtime}${reference}`;
+    const unit = Number.isNaN(r.value) ? "" : r.unit;
+    const line = `${r.name.padEnd(width)}  ${formatValue(r).padStart(valueWidth)} ${unit.padEnd(unitWidth)}  ${targets[i].padEnd(targetWidth)}${runtime}${reference}`;
     out.push(line.trimEnd());
   });
   return out.join("\n");
