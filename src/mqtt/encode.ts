@@ -9,6 +9,7 @@ import {
   type ConnectOptions,
   type Payload,
   type PublishOptions,
+  type QoS,
   type Subscription,
   type WireString,
 } from "./packets";
@@ -145,38 +146,40 @@ export function encodeAck(
   return w._bytes;
 }
 
-export function encodeSubscribe(id: number, subscriptions: Subscription[]): Uint8Array {
+/**
+ * SUBSCRIBE (with a requested QoS byte after each filter) and UNSUBSCRIBE (filters only) share
+ * one layout: a packet id, then at least one filter (MQTT-3.8.3-3, MQTT-3.10.3-2).
+ */
+function encodeFilters(type: PacketType.SUBSCRIBE | PacketType.UNSUBSCRIBE, id: number, filters: WireString[], qos?: QoS[]): Uint8Array {
   checkId(id);
-  if (subscriptions.length === 0) fail("SUBSCRIBE needs a filter"); // MQTT-3.8.3-3
+  if (filters.length === 0) fail("no filter");
   let length = 2;
-  for (const s of subscriptions) {
-    const why = topicFilterError(s.filter);
+  for (let i = 0; i < filters.length; i++) {
+    const why = topicFilterError(filters[i]);
     if (why) fail(why);
-    checkQos(s.qos);
-    length += checkString(s.filter, "filter") + 1;
+    if (qos) checkQos(qos[i]);
+    length += checkString(filters[i], "filter") + (qos ? 1 : 0);
   }
-  const w = startPacket((PacketType.SUBSCRIBE << 4) | 2, length);
+  const w = startPacket((type << 4) | 2, length);
   writeU16(w, id);
-  for (const s of subscriptions) {
-    writeField(w, s.filter);
-    w._bytes[w._pos++] = s.qos;
+  for (let i = 0; i < filters.length; i++) {
+    writeField(w, filters[i]);
+    if (qos) w._bytes[w._pos++] = qos[i];
   }
   return w._bytes;
 }
 
+export function encodeSubscribe(id: number, subscriptions: Subscription[]): Uint8Array {
+  return encodeFilters(
+    PacketType.SUBSCRIBE,
+    id,
+    subscriptions.map((s) => s.filter),
+    subscriptions.map((s) => s.qos),
+  );
+}
+
 export function encodeUnsubscribe(id: number, filters: WireString[]): Uint8Array {
-  checkId(id);
-  if (filters.length === 0) fail("UNSUBSCRIBE needs a filter"); // MQTT-3.10.3-2
-  let length = 2;
-  for (const f of filters) {
-    const why = topicFilterError(f);
-    if (why) fail(why);
-    length += checkString(f, "filter");
-  }
-  const w = startPacket((PacketType.UNSUBSCRIBE << 4) | 2, length);
-  writeU16(w, id);
-  for (const f of filters) writeField(w, f);
-  return w._bytes;
+  return encodeFilters(PacketType.UNSUBSCRIBE, id, filters);
 }
 
 /** PINGREQ or DISCONNECT: a fixed header and nothing else. */
