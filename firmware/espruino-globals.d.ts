@@ -43,8 +43,6 @@ interface TlsModule {
 
 interface WifiModule {
   connect(ssid: string, options: { password?: string }, callback: (error: string | null) => void): void;
-  disconnect(callback?: () => void): void;
-  getDetails(): { status: string };
   on(event: "connected" | "disconnected", listener: (details: { reason?: string | number }) => void): void;
 }
 

@@ -6,7 +6,7 @@ import { wifiLink } from "./wifi";
 /** `"network": "wifi"`. */
 export function createWifiNetwork(config: FirmwareConfig, log: Log): NetworkLink {
   const wifi = config.wifi as { ssid: string; password: string };
-  return wifiLink(wifi.ssid, wifi.password, log);
+  return wifiLink(require("Wifi"), wifi.ssid, wifi.password, log);
 }
 
 /** `"network": "none"`: Espruino's Linux build has no Wi-Fi; the host's network is up. */

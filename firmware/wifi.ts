@@ -1,8 +1,8 @@
 /** The network link on boards with Wi-Fi: Espruino's `Wifi` module, feeding the reconnect state machine. */
 import type { Log, NetworkLink } from "../src/session/ports";
 
-export function wifiLink(ssid: string, password: string, log: Log): NetworkLink {
-  const wifi = require("Wifi");
+/** `wifi` is Espruino's `require("Wifi")`, passed in so the logic is testable off the board. */
+export function wifiLink(wifi: WifiModule, ssid: string, password: string, log: Log): NetworkLink {
   let up = false;
   let downListener: (reason: string) => void = () => {};
   wifi.on("connected", () => {

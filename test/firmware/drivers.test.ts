@@ -1,0 +1,125 @@
+/**
+ * The device glue that only an ESP32 exercises (Wi-Fi, DS18B20 on OneWire), run on Node against
+ * fakes of Espruino's globals, so its logic is tested without a board.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { wifiLink } from "../../firmware/wifi";
+import { createSensor as createDs18b20 } from "../../firmware/sensors/ds18b20";
+import { dallasCrc8 } from "../../src/app/ds18b20";
+
+type Listener = (details: { reason?: string }) => void;
+
+/** A scripted Espruino `Wifi` module. */
+function fakeWifi() {
+  const listeners: Record<string, Listener> = {};
+  const calls: { ssid: string; password?: string; callback: (error: string | null) => void }[] = [];
+  return {
+    listeners,
+    calls,
+    module: {
+      connect: (ssid: string, options: { password?: string }, callback: (error: string | null) => void) => calls.push({ ssid, password: options.password, callback }),
+      on: (event: string, listener: Listener) => (listeners[event] = listener),
+    },
+  };
+}
+
+const globals = globalThis as Record<string, unknown>;
+afterEach(() => {
+  delete globals.OneWire;
+  delete globals.Pin;
+  vi.useRealTimers();
+});
+
+describe("Wi-Fi link", () => {
+  let wifi: ReturnType<typeof fakeWifi>;
+  beforeEach(() => {
+    wifi = fakeWifi();
+  });
+
+  it("connects with the SSID and password, and reports up once connected", () => {
+    const logs: string[] = [];
+    const link = wifiLink(wifi.module, "home", "secret123", (l) => logs.push(l));
+    expect(link.isUp()).toBe(false);
+    const done = vi.fn();
+    link.connect(done);
+    expect(wifi.calls).toEqual([{ ssid: "home", password: "secret123", callback: expect.any(Function) }]);
+    wifi.calls[0].callback(null);
+    expect(done).toHaveBeenCalledWith(undefined);
+    expect(link.isUp()).toBe(true);
+    expect(logs).toEqual(["[wifi] connecting to home", "[wifi] connected"]);
+    expect(logs.join()).not.toContain("secret123");
+  });
+
+  it("passes a connection error on and stays down", () => {
+    const link = wifiLink(wifi.module, "home", "secret123", () => {});
+    const done = vi.fn();
+    link.connect(done);
+    wifi.calls[0].callback("wrong_password");
+    expect(done).toHaveBeenCalledWith("wrong_password");
+    expect(link.isUp()).toBe(false);
+  });
+
+  it("tells the session when an up link goes down, and only then", () => {
+    const link = wifiLink(wifi.module, "home", "secret123", () => {});
+    const down = vi.fn();
+    link.onDown(down);
+    wifi.listeners.disconnected({ reason: "beacon_timeout" });
+    expect(down).not.toHaveBeenCalled(); // it was never up
+    wifi.listeners.connected({});
+    expect(link.isUp()).toBe(true);
+    wifi.listeners.disconnected({ reason: "beacon_timeout" });
+    expect(down).toHaveBeenCalledWith("Wi-Fi disconnected (beacon_timeout)");
+    expect(link.isUp()).toBe(false);
+  });
+});
+
+describe("DS18B20 driver", () => {
+  /** A OneWire bus with one DS18B20 whose scratchpad is `pad` (or none when `present` is false). */
+  function bus(pad: number[], present = true) {
+    const writes: unknown[] = [];
+    globals.Pin = (name: string) => ({ pin: name });
+    globals.OneWire = class {
+      constructor(readonly pin: unknown) {}
+      reset = () => present;
+      skip = () => {};
+      write = (data: number, power?: boolean) => writes.push([data, !!power]);
+      read = (count: number) => pad.slice(0, count);
+    };
+    return writes;
+  }
+  const scratchpad = (lsb: number, msb: number) => {
+    const bytes = [lsb, msb, 0x4b, 0x46, 0x7f, 0xff, 0x0c, 0x10];
+    return [...bytes, dallasCrc8(bytes, 8)];
+  };
+
+  it("starts a conversion with strong pull-up, waits 750 ms, reads the scratchpad", () => {
+    vi.useFakeTimers();
+    const writes = bus(scratchpad(0x91, 0x01));
+    const sensor = createDs18b20({ pin: "D4" });
+    expect(sensor.name).toBe("DS18B20 on D4");
+    const done = vi.fn();
+    sensor.read(done);
+    expect(writes).toEqual([[0x44, true]]);
+    vi.advanceTimersByTime(749);
+    expect(done).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(writes).toEqual([[0x44, true], [0xbe, false]]);
+    expect(done).toHaveBeenCalledWith(25.0625);
+  });
+
+  it("reports a CRC mismatch and a silent bus as errors, not temperatures", () => {
+    vi.useFakeTimers();
+    const bad = scratchpad(0x91, 0x01);
+    bad[8] ^= 0xff;
+    bus(bad);
+    const done = vi.fn();
+    createDs18b20({ pin: "D4" }).read(done);
+    vi.advanceTimersByTime(750);
+    expect(done).toHaveBeenCalledWith(undefined, "CRC mismatch");
+
+    bus([], false);
+    const none = vi.fn();
+    createDs18b20({ pin: "D5" }).read(none);
+    expect(none).toHaveBeenCalledWith(undefined, "no DS18B20 answers on D5");
+  });
+});
