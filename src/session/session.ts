@@ -298,7 +298,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   /** Sends queued messages while the in-flight window has room and the socket has drained. */
   function pump(): void {
     while (state === SessionState.CONNECTED && !waitingForDrain) {
-      const inFlight = outbox.inFlightCount() + (statusEntry && statusEntry.inFlight ? 1 : 0);
+      const inFlight = outbox.inFlight().length + (statusEntry && statusEntry.inFlight ? 1 : 0);
       if (inFlight >= window) return;
       const next = statusEntry && !statusEntry.inFlight ? statusEntry : outbox.nextToSend();
       if (!next) return;
@@ -412,14 +412,14 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       return go(SessionState.BACKOFF, "no packet from the broker for " + Math.round((now - lastReceivedAt) / 1000) + " s");
     }
     if (keepaliveMs && now - lastSentAt >= keepaliveMs) send(encodeEmpty(PacketType.PINGREQ));
-    const stale = statusEntry && statusEntry.inFlight ? [statusEntry] : [];
-    for (const e of outbox.entries) if (e.inFlight) stale.push(e);
-    for (const e of stale) {
+    const stale = outbox.inFlight();
+    if (statusEntry && statusEntry.inFlight) stale.unshift(statusEntry);
+    stale.forEach((e) => {
       if (now - e.sentAt >= retryMs) {
         say("no PUBACK #" + e.id + " after " + retryMs + " ms");
         sendEntry(e);
       }
-    }
+    });
     if (state === SessionState.CONNECTED) timer = clock.setTimeout(tick, TICK_MS);
   }
 

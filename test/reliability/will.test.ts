@@ -1,8 +1,8 @@
 /**
  * Issue 7, the Will: the device killed abruptly (firmware.kill(): no `kill` event, no DISCONNECT),
- * and a subscriber sees the retained `offline` within 1.5 x keepalive. Once with the TCP close
- * reaching mosquitto, once behind a stalled link where nothing reaches it (a power cut on a lossy
- * network): there only mosquitto's keepalive can end the session.
+ * and a subscriber sees the retained `offline`: within 1.5 x keepalive when the TCP close reaches
+ * mosquitto; behind a stalled link where nothing reaches it (a power cut on a lossy network), once
+ * mosquitto's own keepalive check ends the session.
  */
 import { describe, it } from "vitest";
 import { startMosquitto } from "../support/mosquitto";
@@ -13,16 +13,19 @@ import { cleanups, KEEPALIVE_S, report, RUNTIME, startDevice, until } from "./ha
 /** The device is gone: 1.5 x keepalive, as MQTT 3.1.1 asks of the broker. */
 const WILL_MS = KEEPALIVE_S * 1500;
 /**
- * mosquitto 2.0.11 checks keepalives on a coarse tick: measured with an MQTT.js client behind the
- * same stalled proxy (keepalive 5 s), it disconnected 8.9-10.5 s after the last packet. A broker's
- * property, not the device's: the silent case allows it on top of 1.5 x keepalive.
+ * Behind a silent link only the broker's keepalive can end the session, and mosquitto 2.0.11 checks
+ * it coarsely (its simple check runs every 6 s, `last_keepalive_check + 5 < now`, in whole seconds
+ * against keepalive*3/2). Measured with an MQTT.js client behind the same stalled proxy (keepalive
+ * 5 s): 8.9-12.1 s. A property of the broker, not of the device: allowed on top of 1.5 x keepalive.
  */
-const BROKER_TICK_MS = 3500;
+const BROKER_CHECK_MS = 8000;
 
 describe.concurrent(`the Will, firmware on the ${RUNTIME}`, () => {
   for (const silent of [false, true]) {
-    const how = silent ? "behind a stalled link (no FIN reaches the broker)" : "with its TCP connection closed";
-    it(`killed ${how}: retained offline within 1.5 x keepalive`, { timeout: 60_000 }, async ({ expect, onTestFinished }) => {
+    const how = silent
+      ? "behind a stalled link (no FIN reaches the broker): retained offline once mosquitto's keepalive check fires"
+      : "with its TCP connection closed: retained offline within 1.5 x keepalive";
+    it(`killed ${how}`, { timeout: 60_000 }, async ({ expect, onTestFinished }) => {
       const add = cleanups(onTestFinished);
       const name = silent ? "rel-will-silent" : "rel-will-closed";
       const status = `sensors/${name}/status`;
@@ -41,7 +44,7 @@ describe.concurrent(`the Will, firmware on the ${RUNTIME}`, () => {
       const killedAt = Date.now();
       device.firmware.kill();
       await device.firmware.exited;
-      const limitMs = silent ? WILL_MS + BROKER_TICK_MS : WILL_MS;
+      const limitMs = silent ? WILL_MS + BROKER_CHECK_MS : WILL_MS;
       await until(() => sub.messages.some((m) => m.payload === "offline"), limitMs + 5000, "the Will").catch(() => undefined);
       const will = sub.messages.find((m) => m.payload === "offline");
       expect(will, "the Will never came").toBeDefined();

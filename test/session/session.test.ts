@@ -101,6 +101,20 @@ describe("QoS 1 publish", () => {
     expect(r.session.queued()).toBe(3);
   });
 
+  it("never drops the message in flight to make room: the window stays at one PUBLISH before its PUBACK", () => {
+    const r = rig({ queueSize: 3 });
+    const c = ready(r);
+    r.session.publish("t", "1", 1, false);
+    const [first] = c.take();
+    const dropped: (string | undefined)[] = [];
+    for (let i = 2; i <= 5; i++) dropped.push(r.session.publish("t", String(i), 1, false)?.payload as string | undefined);
+    expect(dropped).toEqual([undefined, undefined, "2", "3"]); // the waiting ones go, oldest first
+    expect(c.take()).toHaveLength(0); // nothing more on the wire before the PUBACK
+    puback(c, first.messageId);
+    expect(r.logs).not.toContain(`[mqtt] PUBACK #${first.messageId} for no message in flight (ignored)`);
+    expect(c.take().map((p) => p.payload.toString())).toEqual(["4"]);
+  });
+
   it("wraps packet ids at 65535 and never reuses one still in flight", () => {
     const r = rig({ queueSize: 10, inflightWindow: 2 });
     const c = ready(r);

@@ -8,6 +8,7 @@
  *   ESPRUINO_MQTT_MODULE=/path/to/MQTT.js ...       # + Espruino's MQTT module measured, not the reference
  *   npm run bench -- --quick                        # fewer runs, no drain (about 30 s)
  *   npm run bench -- --only=1,4                     # some figures
+ *   npm run bench -- --markdown                     # the table as Markdown (docs/benchmarks.md)
  *
  * Without ESPRUINO, figures that need the real interpreter print "needs ESPRUINO", never a number.
  */
@@ -17,10 +18,13 @@ import { benchCodec } from "./codec";
 import { benchDrain } from "./drain";
 import { benchMemory } from "./memory";
 import { benchStartup } from "./startup";
-import { formatRows, missingRow, type BenchRow } from "./table";
+import { formatMarkdown, formatRows, missingRow, type BenchRow } from "./table";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick") || process.env.BENCH_QUICK === "1";
+const markdown = args.includes("--markdown");
+// Progress on stderr when stdout is the Markdown table.
+const progress = (text: string) => (markdown ? process.stderr : process.stdout).write(text);
 const onlyArg = args.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",").map(Number)) : undefined;
 const wanted = (n: number) => !only || only.has(n);
@@ -35,25 +39,32 @@ const GROUPS = {
   5: "5. Drain of a full queue after reconnect (QoS 1, in-flight window 1)",
 };
 
-console.log(`[bench] ESPRUINO=${espruino ?? "(unset: real-interpreter figures are not measured)"}`);
-console.log(`[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}`);
+progress(`[bench] ESPRUINO=${espruino ?? "(unset: real-interpreter figures are not measured)"}\n`);
+progress(`[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}\n`);
 const needsBroker = wanted(2) || wanted(4) || wanted(5);
 const broker = needsBroker ? await startBroker() : undefined;
-if (broker) console.log(`[bench] broker: ${broker.name} on 127.0.0.1:${broker.port}`);
+if (broker) progress(`[bench] broker: ${broker.name} on 127.0.0.1:${broker.port}\n`);
+// Interrupted, or the reader of our output went away (`| head`): stop the broker we started (the
+// interpreters we spawned are killed on exit), then leave.
+const bail = () => void (broker ? broker.stop() : Promise.resolve()).finally(() => process.exit(1));
+process.once("SIGINT", bail);
+process.once("SIGTERM", bail);
+process.stdout.on("error", bail);
+process.stderr.on("error", bail);
 
 const rows: BenchRow[] = [];
 const step = async (n: keyof typeof GROUPS, run: () => Promise<BenchRow[]>) => {
   if (!wanted(n)) return;
   const t0 = Date.now();
-  process.stdout.write(`[bench] ${GROUPS[n]} ...`);
+  progress(`[bench] ${GROUPS[n]} ...`);
   try {
     const got = await run();
     rows.push(...got.map((r) => ({ ...r, group: GROUPS[n] })));
-    process.stdout.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    progress(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   } catch (e) {
     // One benchmark failing (a build error, a broker that does not answer) leaves the others' figures.
     const message = String((e as Error).message ?? e).split("\n")[0];
-    process.stdout.write(` FAILED\n`);
+    progress(" FAILED\n");
     console.error(e);
     rows.push({ ...missingRow(`figure ${n}`, "", "", `FAILED: ${message}`), group: GROUPS[n] });
     process.exitCode = 1;
@@ -71,5 +82,5 @@ try {
 } finally {
   await broker?.stop();
 }
-console.log("\n" + formatRows(rows));
+console.log(markdown ? formatMarkdown(rows) : "\n" + formatRows(rows));
 process.exit(process.exitCode ?? 0);

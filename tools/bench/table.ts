@@ -55,3 +55,23 @@ export function formatRows(rows: BenchRow[]): string {
   });
   return out.join("\n");
 }
+
+/** The same rows as Markdown tables, one per group (for docs/benchmarks.md). */
+export function formatMarkdown(rows: BenchRow[]): string {
+  const out: string[] = [];
+  let group: string | undefined = "\0";
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
+  for (const r of rows) {
+    if (r.group !== group) {
+      group = r.group;
+      if (out.length) out.push("");
+      if (group) out.push(`### ${group}`, "");
+      out.push("| figure | value | target | runtime |", "| --- | ---: | --- | --- |");
+    }
+    const value = Number.isNaN(r.value) ? formatValue(r) : `${formatValue(r)} ${r.unit}`.trim();
+    const target = r.target ? `${r.target}${r.ok === undefined ? "" : r.ok ? " ok" : " **MISSED**"}` : "";
+    const runtime = [r.runtime, !Number.isNaN(r.value) && r.note ? `(${r.note})` : ""].filter(Boolean).join(" ");
+    out.push(`| ${cell(r.name)} | ${cell(value)} | ${cell(target)} | ${cell(runtime)} |`);
+  }
+  return out.join("\n");
+}
