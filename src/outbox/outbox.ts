@@ -42,8 +42,10 @@ export interface Outbox {
 }
 
 /*
- * Scans use the native some/filter/forEach: an Espruino array is a linked list, so a loop of
- * entries[i] costs O(i) per access and O(n^2) in all (measured: 25 ms a message with 200 queued).
+ * Entries are sent oldest first, so those in flight, and those with a packet id at all, are a
+ * prefix of the queue: scans stop at the first entry outside it and cost O(window), not O(queue).
+ * They use the native `some`: an Espruino array is a linked list, where a loop of entries[i] costs
+ * O(i) per access (measured: 25 ms a message with 200 queued before, 14 ms with full scans).
  */
 export function createOutbox(capacity: number): Outbox {
   const entries: OutboxEntry[] = [];
@@ -72,8 +74,14 @@ export function createOutbox(capacity: number): Outbox {
       if (i >= 0) entries.splice(i, 1);
     },
     nextToSend: () => entries[find((e) => !e.inFlight)],
-    inFlight: () => entries.filter((e) => e.inFlight),
-    holds: (id) => find((e) => e.id === id) >= 0,
+    inFlight() {
+      const end = find((e) => !e.inFlight);
+      return end < 0 ? entries.slice() : entries.slice(0, end);
+    },
+    holds(id) {
+      const i = find((e) => e.id === id || !e.id);
+      return i >= 0 && entries[i].id === id;
+    },
     connectionLost() {
       entries.forEach((e) => (e.inFlight = false));
     },

@@ -17,6 +17,7 @@ import {
   duplicates,
   KEEPALIVE_S,
   LOST,
+  SLACK_MS,
   missing,
   report,
   RUNTIME,
@@ -52,7 +53,9 @@ async function recovery(device: Device, at: number, index: number, lost = ANY_LO
 }
 
 const summary = (timings: Timing[]) =>
-  timings.map((t) => `detect ${seconds(t.detectMs)} connected ${seconds(t.connectedMs)} delivered ${seconds(t.deliveredMs)}`).join("; ");
+  timings
+    .map((t) => `detect ${seconds(t.detectMs)} connected ${seconds(t.connectedMs)} delivered ${isNaN(t.deliveredMs) ? "- (cut again first)" : seconds(t.deliveredMs)} [${t.reason}]`)
+    .join("; ");
 
 async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0], viaProxy = true) {
   const add = cleanups(onTestFinished);
@@ -100,7 +103,7 @@ describe.concurrent(`link faults, firmware on the ${RUNTIME}`, () => {
       expect(proxy.cut()).toBeGreaterThan(0);
       const t = await recovery(device, at, index, LOST);
       expect(t.reason).toMatch(/connection closed/);
-      expect(t.detectMs).toBeLessThan(1000);
+      expect(t.detectMs).toBeLessThan(SLACK_MS);
       timings.push(t);
     }
     await finish(expect, "cut", timings);
@@ -121,11 +124,12 @@ describe.concurrent(`link faults, firmware on the ${RUNTIME}`, () => {
       const up = await device.waitFor(CONNECTED, 70000, gone.index);
       const delivered = device.find(DELIVERED, up.index);
       const deliveredAt = delivered >= 0 && (!next || device.lines[delivered].at <= next.at) ? device.lines[delivered].at : NaN;
-      timings.push({ detectMs: gone.at - cut.at, reason: ANY_LOSS.exec(gone.text)![1], connectedMs: up.at - cut.at, deliveredMs: deliveredAt - cut.at });
+      const [, state, why] = /(\w+) -> BACKOFF \((.*)\)$/.exec(gone.text)!;
+      timings.push({ detectMs: gone.at - cut.at, reason: `in ${state}: ${why}`, connectedMs: up.at - cut.at, deliveredMs: deliveredAt - cut.at });
     }
-    for (const t of timings) expect(t.detectMs).toBeLessThan(1000);
+    for (const t of timings) expect(t.detectMs).toBeLessThan(SLACK_MS);
     await device.waitFor(DELIVERED, 70000, device.find(CONNECTED, cuts[cuts.length - 1].index));
-    await finish(expect, "random cuts", timings, ` (${device.find(/-> BACKOFF \(connection closed/) >= 0 ? "" : "no "}closes seen)`);
+    await finish(expect, "random cuts", timings);
   });
 
   it("stall: a short one is ridden out; a long one only the keepalive notices", { timeout: 240_000 }, async ({ expect, onTestFinished }) => {
@@ -147,7 +151,7 @@ describe.concurrent(`link faults, firmware on the ${RUNTIME}`, () => {
       proxy.stall();
       const t = await recovery(device, at, index, LOST);
       expect(t.reason).toMatch(/no packet from the broker for \d+ s/);
-      expect(t.detectMs).toBeLessThan(DEAD_LINK_MS + 1000);
+      expect(t.detectMs).toBeLessThan(DEAD_LINK_MS + SLACK_MS);
       expect(t.detectMs).toBeGreaterThan(KEEPALIVE_S * 1000);
       proxy.resume();
       timings.push(t);
@@ -168,7 +172,7 @@ describe.concurrent(`link faults, firmware on the ${RUNTIME}`, () => {
         const t = await recovery(device, at, index, LOST);
         // Up: the device's keepalive, or mosquitto's (its close flows down); down: the device's.
         expect(t.reason).toMatch(direction === "up" ? /no packet from the broker|connection closed/ : /no packet from the broker/);
-        expect(t.detectMs).toBeLessThan(DEAD_LINK_MS + 1000);
+        expect(t.detectMs).toBeLessThan(DEAD_LINK_MS + SLACK_MS);
         timings.push(t);
       }
       const dups = await finish(expect, `drop ${direction}`, timings, ` (${proxy.stats.swallowed} bytes swallowed)`);

@@ -2,7 +2,11 @@
  * Shared pieces of the reliability suite (issue 7): the device with time-stamped console lines,
  * waiting, per-test cleanup for concurrent tests, and the suite's scale.
  */
-import { buildLinux, RUNTIME } from "../support/firmware";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RUNTIME } from "../support/firmware";
 import { runFirmware, type RunningFirmware } from "../../tools/firmware-runner";
 import type { Received } from "../support/subscriber";
 
@@ -23,6 +27,8 @@ export function count(name: string, base: number): number {
 export const KEEPALIVE_S = 5;
 /** The device gives up on a silent link 1.5 x keepalive after its last packet; its check runs each second. */
 export const DEAD_LINK_MS = KEEPALIVE_S * 1500 + 1000;
+/** Host-side timing slack: concurrent devices, brokers and interpreters share two CPUs in CI. */
+export const SLACK_MS = 2000;
 
 export interface Line {
   /** Date.now() on the host when the line came. */
@@ -104,6 +110,19 @@ export async function startDevice(
     uncaught,
     alive: () => running,
   };
+}
+
+/** The `linux` bundle with `settings`, built in a child process (see build-child.ts). */
+export function buildLinux(settings: Record<string, string>): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), "bundle-")), "linux.js");
+  const script = new URL("./build-child.ts", import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(settings), file], { stdio: ["ignore", "ignore", "pipe"] });
+    let errors = "";
+    child.stderr.on("data", (chunk) => (errors += chunk));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(file) : reject(new Error(`build failed (${code}):\n${errors}`))));
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
