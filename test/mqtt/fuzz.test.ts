@@ -17,18 +17,9 @@ import {
   type IncomingPacket,
   type MalformedPacket,
 } from "../../src/mqtt/index.ts";
+import { seededUint32 } from "../support/random";
 
-/** mulberry32: a small seeded PRNG, uniform on [0, 2^32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+const prng = seededUint32;
 
 type Random = ReturnType<typeof prng>;
 

@@ -1,5 +1,8 @@
 /** A fake clock and a scripted transport: the session's unit tests drive every event by hand. */
 import mqttPacket from "mqtt-packet";
+import { seededRandom } from "../support/random";
+
+export { seededRandom };
 import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
 import type { Clock, Connection, ConnectionEvents, NetworkLink, Transport } from "../../src/session/ports";
 
@@ -121,17 +124,6 @@ export class FakeLink implements NetworkLink {
   }
 }
 
-/** Mulberry32: a seeded random source, so backoff delays repeat from run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Rig {
   session: MqttSession;
