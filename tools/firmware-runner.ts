@@ -31,7 +31,8 @@ export interface RunningFirmware {
    * process.memory() of the running firmware, taken between idle-loop passes (not while the
    * top-level script runs). On the interpreter: real JsVars (typed on its console; always the same
    * line, so the console history does not grow). In the host runtime: the V8-heap estimate of
-   * tools/host-runtime/memory.ts, after a GC when Node exposes gc().
+   * tools/host-runtime/memory.ts, after a GC when Node exposes gc() (it reads 0 while the heap is
+   * below its size at start).
    */
   memory(): Promise<MemoryInfo>;
 }

@@ -2,7 +2,8 @@
  * Shared pieces of the reliability suite (issue 7): the device with time-stamped console lines,
  * waiting, per-test cleanup for concurrent tests, and the suite's scale.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,16 +113,35 @@ export async function startDevice(
   };
 }
 
+let builder: { child: ChildProcess; waiting: Map<number, (error?: string) => void>; next: number } | undefined;
+
 /** The `linux` bundle with `settings`, built in a child process (see build-child.ts). */
 export function buildLinux(settings: Record<string, string>): Promise<string> {
-  const file = join(mkdtempSync(join(tmpdir(), "bundle-")), "linux.js");
-  const script = new URL("./build-child.ts", import.meta.url).pathname;
+  if (!builder) {
+    const script = new URL("./build-child.ts", import.meta.url).pathname;
+    const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["pipe", "pipe", "inherit"] });
+    // It must not keep the test process alive: its pipes and the process itself are unreferenced.
+    for (const handle of [child, child.stdin, child.stdout] as unknown as { unref(): void }[]) handle.unref();
+    process.once("exit", () => child.kill());
+    const waiting = new Map<number, (error?: string) => void>();
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const answer = JSON.parse(line) as { id: number; error?: string };
+      waiting.get(answer.id)?.(answer.error);
+      waiting.delete(answer.id);
+    });
+    child.on("exit", (code) => {
+      builder = undefined;
+      for (const fail of waiting.values()) fail(`the build process exited (${code})`);
+      waiting.clear();
+    });
+    builder = { child, waiting, next: 1 };
+  }
+  const b = builder;
+  const id = b.next++;
+  const out = join(mkdtempSync(join(tmpdir(), "bundle-")), "linux.js");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(settings), file], { stdio: ["ignore", "ignore", "pipe"] });
-    let errors = "";
-    child.stderr.on("data", (chunk) => (errors += chunk));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(file) : reject(new Error(`build failed (${code}):\n${errors}`))));
+    b.waiting.set(id, (error) => (error ? reject(new Error(`build failed: ${error}`)) : resolve(out)));
+    b.child.stdin!.write(JSON.stringify({ id, settings, out }) + "\n");
   });
 }
 

@@ -12,6 +12,7 @@
  *   flows; `drop("down")` the reverse.
  */
 import net from "node:net";
+import { seededRandom } from "./random";
 
 export type Direction = "up" | "down";
 type Flow = "pass" | "hold" | "drop";
@@ -55,18 +56,6 @@ interface Pair {
   /** A side closed while its direction was held: the close waits too. */
   closeHeld: Record<Direction, boolean>;
   timer?: ReturnType<typeof setTimeout>;
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export async function startFaultProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<FaultProxy> {

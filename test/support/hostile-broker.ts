@@ -7,7 +7,7 @@
  */
 import net from "node:net";
 import mqttPacket from "mqtt-packet";
-import { seededRandom } from "./fault-proxy";
+import { seededRandom } from "./random";
 
 export interface HostilePublish {
   topic: string;
