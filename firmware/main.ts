@@ -12,7 +12,6 @@ import { espruinoTransport } from "./transport";
 
 const bootAt = Date.now();
 
-/** One console line, prefixed with seconds since boot (the serial console has no clock). */
 /**
  * Makes the Linux interpreter's resizable JsVar pool grow by about `vars`, then frees them: the
  * free space mbedtls needs as contiguous blocks, which its own allocations cannot make appear.
@@ -23,6 +22,7 @@ function growPool(vars: number): number {
   return filler.length;
 }
 
+/** One console line, prefixed with seconds since boot (the serial console has no clock). */
 function log(line: string): void {
   console.log(((Date.now() - bootAt) / 1000).toFixed(1) + " " + line);
 }
