@@ -27,6 +27,8 @@ export interface FirmwareConfig {
   password?: WireString;
   keepalive: number;
   queueSize: number;
+  /** Reconnect delays: full jitter from 1 s up to RECONNECT_MAX_MS. */
+  backoff: { baseMs: number; capMs: number; minMs: number };
   publishIntervalMs: number;
   temperatureTopic: WireString;
   /** Retained `online` / `offline` (the Will) on `<prefix>/<id>/status`. */

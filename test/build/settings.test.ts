@@ -49,6 +49,7 @@ describe("settings", () => {
     [{ PUBLISH_INTERVAL_MS: "fast" }, "PUBLISH_INTERVAL_MS: \"fast\" is not a whole number"],
     [{ KEEPALIVE_S: "0" }, "KEEPALIVE_S"],
     [{ QUEUE_SIZE: "100000" }, "QUEUE_SIZE"],
+    [{ RECONNECT_MAX_MS: "500" }, "RECONNECT_MAX_MS"],
     [{ WIFI_PASSWORD: "short" }, "WIFI_PASSWORD"],
     [{ MQTT_CA: "ca.pem" }, "MQTT_CA: only applies to mqtts://"],
     [{ MQTT_URL: "mqtts://h", MQTT_CERT: "c.pem" }, "MQTT_KEY: MQTT_CERT and MQTT_KEY go together"],
@@ -74,6 +75,12 @@ describe("settings", () => {
     expect(source).toContain("serre-\\xc3\\xa9t\\xc3\\xa9");
     expect(config.port).toBe(1883);
     expect(config.tls).toBeUndefined();
+  });
+
+  it("caps the reconnect backoff at RECONNECT_MAX_MS (default one minute)", () => {
+    const backoff = (env: Record<string, string>) => firmwareConfig(linux, resolveSettings(linux, rawSettings(linux, env, {}))).backoff;
+    expect(backoff({})).toEqual({ baseMs: 1000, capMs: 60000, minMs: 100 });
+    expect(backoff({ RECONNECT_MAX_MS: "2000" })).toEqual({ baseMs: 1000, capMs: 2000, minMs: 100 });
   });
 
   it("fails by name on a certificate file that cannot be read", () => {

@@ -47,6 +47,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     password: password === undefined ? undefined : utf8Encode(password),
     keepalive: s.keepaliveS,
     queueSize: s.queueSize,
+    backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
     temperatureTopic: prefix + "temperature",
     status: { topic: prefix + "status", online: "online", offline: "offline" },

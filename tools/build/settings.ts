@@ -15,6 +15,8 @@ export interface Settings {
   publishIntervalMs: number;
   keepaliveS: number;
   queueSize: number;
+  /** Longest wait between reconnect attempts, ms (the backoff's cap). */
+  reconnectMaxMs: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** PEM files for mqtts:// (paths as given). */
@@ -31,6 +33,7 @@ export const SETTING_NAMES = [
   "PUBLISH_INTERVAL_MS",
   "KEEPALIVE_S",
   "QUEUE_SIZE",
+  "RECONNECT_MAX_MS",
   "WIFI_SSID",
   "WIFI_PASSWORD",
   "MQTT_CA",
@@ -121,6 +124,7 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     publishIntervalMs: integer("PUBLISH_INTERVAL_MS", 10000, 100, 86400000),
     keepaliveS: integer("KEEPALIVE_S", 30, 5, 65535),
     queueSize: integer("QUEUE_SIZE", 50, 1, 1000),
+    reconnectMaxMs: integer("RECONNECT_MAX_MS", 60000, 1000, 3600000),
     wifiSsid: isWifi ? wifiSsid : undefined,
     wifiPassword: isWifi ? wifiPassword : undefined,
     caFile: raw.MQTT_CA,
