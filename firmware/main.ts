@@ -2,7 +2,7 @@
  * The firmware's entry: wires the board's network and sensor to the MQTT session and the
  * sensor loop, with the settings baked in at build time. Loading the bundle starts it.
  */
-import config from "virtual:config";
+import config, { tls, tlsPoolGrowthVars } from "virtual:config";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
 import { createSession } from "../src/session/session";
@@ -28,10 +28,10 @@ function log(line: string): void {
 }
 
 log("[boot] board " + config.board + ", device " + config.clientId + ", broker " + config.brokerLabel);
-if (config.tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
+if (tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
 const session = createSession(config, {
   clock: espruinoClock,
-  transport: espruinoTransport(config.tls),
+  transport: espruinoTransport(tls),
   network: createNetwork(config, log),
   random: Math.random,
   log,
@@ -56,7 +56,7 @@ E.on("kill", () => {
 // a TLS connection needs ~16 KB of contiguous JsVar memory for mbedtls (measured: connecting from
 // the top level made Espruino 2v29 on Linux fail ASSERT(jsvIsFlatString) in jsvMalloc).
 setTimeout(() => {
-  if (config.tlsPoolGrowthVars) log("[boot] TLS: JsVar pool grown by " + growPool(config.tlsPoolGrowthVars) + " for mbedtls");
+  if (tlsPoolGrowthVars) log("[boot] TLS: JsVar pool grown by " + growPool(tlsPoolGrowthVars) + " for mbedtls");
   session.start();
   loop.start();
 }, 0);

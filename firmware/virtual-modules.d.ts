@@ -4,6 +4,9 @@ declare module "virtual:config" {
   import type { FirmwareConfig } from "./config";
   const config: FirmwareConfig;
   export default config;
+  /** config.tls and config.tlsPoolGrowthVars as constants, so a build without TLS drops its code. */
+  export const tls: FirmwareConfig["tls"];
+  export const tlsPoolGrowthVars: FirmwareConfig["tlsPoolGrowthVars"];
 }
 
 /** The board's sensor driver, chosen by `sensor.type` in boards/<name>.json. */

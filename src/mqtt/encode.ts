@@ -1,9 +1,11 @@
 /**
- * One pure encoder per client-to-server packet. Bad arguments are programming errors and throw;
- * the session validates what it passes in, so nothing throws at run time on the device.
+ * The encoder's public face: one function per client-to-server packet that checks its arguments
+ * (bad ones are programming errors and throw), then serializes (serialize.ts). The device ships
+ * only the serializers; what it sends is checked where it comes from (see serialize.ts).
  */
 import { isUtf8 } from "./utf8";
 import { topicFilterError, topicNameError } from "./topic";
+import { serializeAck, serializeConnect, serializeEmpty, serializeFilters, serializePublish } from "./serialize";
 import {
   PacketType,
   type ConnectOptions,
@@ -17,48 +19,8 @@ import {
 /** Largest Remaining Length the 4-byte variable integer can hold (MQTT-2.2.3). */
 export const MAX_REMAINING_LENGTH = 268435455;
 
-/** The packet being written and the next byte's index (`_` names: the minifier shortens them). */
-interface Writer {
-  _bytes: Uint8Array;
-  _pos: number;
-}
-
 function fail(why: string): never {
   throw new Error("mqtt encode: " + why);
-}
-
-/** Allocates the whole packet and writes its fixed header: type and flags, then Remaining Length. */
-function startPacket(firstByte: number, remaining: number): Writer {
-  if (remaining > MAX_REMAINING_LENGTH) fail("packet too large");
-  const lengthBytes = remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4;
-  const w: Writer = { _bytes: new Uint8Array(1 + lengthBytes + remaining), _pos: 1 };
-  w._bytes[0] = firstByte;
-  do {
-    let digit = remaining % 128;
-    remaining = (remaining - digit) / 128;
-    if (remaining > 0) digit |= 128;
-    w._bytes[w._pos++] = digit;
-  } while (remaining > 0);
-  return w;
-}
-
-function writeU16(w: Writer, value: number): void {
-  w._bytes[w._pos++] = value >> 8;
-  w._bytes[w._pos++] = value & 255;
-}
-
-function writeRaw(w: Writer, data: Payload): void {
-  if (typeof data === "string") for (let i = 0; i < data.length; i++) w._bytes[w._pos++] = data.charCodeAt(i);
-  else {
-    w._bytes.set(data, w._pos);
-    w._pos += data.length;
-  }
-}
-
-/** Two-byte length then the bytes, for strings and binary data alike (MQTT-1.5.3). */
-function writeField(w: Writer, data: Payload): void {
-  writeU16(w, data.length);
-  writeRaw(w, data);
 }
 
 /** Checks a WireString: a byte string of well-formed UTF-8 that fits a 2-byte length. */
@@ -82,75 +44,47 @@ function checkField(data: Payload, what: string): number {
   return 2 + data.length;
 }
 
+function checkRemaining(length: number): void {
+  if (length > MAX_REMAINING_LENGTH) fail("packet too large");
+}
+
 export function encodeConnect(o: ConnectOptions): Uint8Array {
-  // Variable header: protocol name "MQTT", level 4, flags, keepalive.
-  let length = 10 + checkString(o.clientId, "client id");
-  let flags = o.cleanSession ? 2 : 0;
+  checkString(o.clientId, "client id");
   if (o.clientId.length === 0 && !o.cleanSession) fail("an empty client id needs a clean session");
   if (!(o.keepalive >= 0 && o.keepalive <= 65535)) fail("keepalive must be 0..65535 s");
   const will = o.will;
   if (will) {
     if (topicNameError(will.topic)) fail("will " + topicNameError(will.topic));
     checkQos(will.qos);
-    length += checkString(will.topic, "will topic") + checkField(will.payload, "will payload");
-    flags |= 4 | (will.qos << 3) | (will.retain ? 32 : 0);
+    checkString(will.topic, "will topic");
+    checkField(will.payload, "will payload");
   }
-  if (o.username !== undefined) {
-    length += checkString(o.username, "user name");
-    flags |= 128;
-  }
+  if (o.username !== undefined) checkString(o.username, "user name");
   if (o.password !== undefined) {
     if (o.username === undefined) fail("a password needs a user name"); // MQTT-3.1.2-22
-    length += checkField(o.password, "password");
-    flags |= 64;
+    checkField(o.password, "password");
   }
-  const w = startPacket(PacketType.CONNECT << 4, length);
-  writeField(w, "MQTT");
-  w._bytes[w._pos++] = 4;
-  w._bytes[w._pos++] = flags;
-  writeU16(w, o.keepalive);
-  writeField(w, o.clientId);
-  if (will) {
-    writeField(w, will.topic);
-    writeField(w, will.payload);
-  }
-  if (o.username !== undefined) writeField(w, o.username);
-  if (o.password !== undefined) writeField(w, o.password);
-  return w._bytes;
+  return serializeConnect(o);
 }
 
 export function encodePublish(o: PublishOptions): Uint8Array {
   const why = topicNameError(o.topic);
   if (why) fail(why);
   checkQos(o.qos);
-  let length = checkString(o.topic, "topic") + o.payload.length;
-  if (o.qos > 0) {
-    checkId(o.id);
-    length += 2;
-  }
-  const w = startPacket((PacketType.PUBLISH << 4) | (o.dup ? 8 : 0) | (o.qos << 1) | (o.retain ? 1 : 0), length);
-  writeField(w, o.topic);
-  if (o.qos > 0) writeU16(w, o.id);
-  writeRaw(w, o.payload);
-  return w._bytes;
+  checkString(o.topic, "topic");
+  if (o.qos > 0) checkId(o.id);
+  checkRemaining(2 + o.topic.length + (o.qos ? 2 : 0) + o.payload.length);
+  return serializePublish(o);
 }
 
-/** PUBACK, PUBREC, PUBREL or PUBCOMP: the type and a packet id (PUBREL's flags are 0010). */
-export function encodeAck(
-  type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP,
-  id: number,
-): Uint8Array {
+/** PUBACK, PUBREC, PUBREL or PUBCOMP: the type and a packet id. */
+export function encodeAck(type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP, id: number): Uint8Array {
   checkId(id);
-  const w = startPacket((type << 4) | (type === PacketType.PUBREL ? 2 : 0), 2);
-  writeU16(w, id);
-  return w._bytes;
+  return serializeAck(type, id);
 }
 
-/**
- * SUBSCRIBE (with a requested QoS byte after each filter) and UNSUBSCRIBE (filters only) share
- * one layout: a packet id, then at least one filter (MQTT-3.8.3-3, MQTT-3.10.3-2).
- */
-function encodeFilters(type: PacketType.SUBSCRIBE | PacketType.UNSUBSCRIBE, id: number, filters: WireString[], qos?: QoS[]): Uint8Array {
+/** At least one filter (MQTT-3.8.3-3, MQTT-3.10.3-2), each valid. */
+function checkFilters(id: number, filters: WireString[], qos?: QoS[]): void {
   checkId(id);
   if (filters.length === 0) fail("no filter");
   let length = 2;
@@ -160,29 +94,22 @@ function encodeFilters(type: PacketType.SUBSCRIBE | PacketType.UNSUBSCRIBE, id: 
     if (qos) checkQos(qos[i]);
     length += checkString(filters[i], "filter") + (qos ? 1 : 0);
   }
-  const w = startPacket((type << 4) | 2, length);
-  writeU16(w, id);
-  for (let i = 0; i < filters.length; i++) {
-    writeField(w, filters[i]);
-    if (qos) w._bytes[w._pos++] = qos[i];
-  }
-  return w._bytes;
+  checkRemaining(length);
 }
 
 export function encodeSubscribe(id: number, subscriptions: Subscription[]): Uint8Array {
-  return encodeFilters(
-    PacketType.SUBSCRIBE,
-    id,
-    subscriptions.map((s) => s.filter),
-    subscriptions.map((s) => s.qos),
-  );
+  const filters = subscriptions.map((s) => s.filter);
+  const qos = subscriptions.map((s) => s.qos);
+  checkFilters(id, filters, qos);
+  return serializeFilters(PacketType.SUBSCRIBE, id, filters, qos);
 }
 
 export function encodeUnsubscribe(id: number, filters: WireString[]): Uint8Array {
-  return encodeFilters(PacketType.UNSUBSCRIBE, id, filters);
+  checkFilters(id, filters);
+  return serializeFilters(PacketType.UNSUBSCRIBE, id, filters);
 }
 
 /** PINGREQ or DISCONNECT: a fixed header and nothing else. */
 export function encodeEmpty(type: PacketType.PINGREQ | PacketType.DISCONNECT): Uint8Array {
-  return startPacket(type << 4, 0)._bytes;
+  return serializeEmpty(type);
 }

@@ -8,29 +8,14 @@
  * Written as a closure rather than a class: private state becomes local variables, which the
  * minifier shortens, and the bundle's text is RAM on the device.
  */
-import {
-  CONNACK_CODE_NAMES,
-  PacketType,
-  type IncomingPacket,
-  type Payload,
-  type PublishPacket,
-  type QoS,
-  type WireString,
-} from "../mqtt/packets";
-import {
-  encodeAck,
-  encodeConnect,
-  encodeEmpty,
-  encodePublish,
-  encodeSubscribe,
-  encodeUnsubscribe,
-} from "../mqtt/encode";
+import { CONNACK_CODE_NAMES, PacketType, type IncomingPacket, type Payload, type QoS, type WireString } from "../mqtt/packets";
+import { serializeAck, serializeConnect, serializeEmpty, serializePublish } from "../mqtt/serialize";
 import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
-import { topicFilterError, topicNameError } from "../mqtt/topic";
+import { topicNameError } from "../mqtt/topic";
+import { isUtf8 } from "../mqtt/utf8";
 import { createOutbox, type OutboxEntry } from "../outbox/outbox";
 import { createBackoff, type BackoffOptions } from "./backoff";
 import { SessionState, STATE_NAMES } from "./state";
-import { createSubscriptions, type MessageHandler } from "./subscriptions";
 import type { Clock, Connection, Log, NetworkLink, Transport } from "./ports";
 
 /** A status message: `offline` as the Will, `online` after every CONNACK. */
@@ -40,6 +25,10 @@ export interface StatusMessages {
   offline: Payload;
 }
 
+/**
+ * The session's options. The client id, credentials and status topic go into CONNECT unchecked:
+ * check them first (`connectOptionsError`; the firmware's build does).
+ */
 export interface SessionOptions {
   host: string;
   port: number;
@@ -81,6 +70,19 @@ export interface SessionPorts {
 /** What publish() returns: the oldest message, when the queue was full and dropped it. */
 export type Dropped = OutboxEntry | undefined;
 
+/**
+ * The receiving side of a session (subscriptions.ts attaches one). Optional: a publish-only
+ * device, like the firmware, ships without it.
+ */
+export interface Inbox {
+  /** After every CONNACK, before anything queued is sent: subscribe again. */
+  connected(sessionPresent: boolean): void;
+  /** A PUBLISH (already acknowledged: PUBACK or PUBREC sent), PUBREL, SUBACK or UNSUBACK. */
+  received(packet: IncomingPacket): void;
+  /** Is packet id `id` held here (a SUBSCRIBE or UNSUBSCRIBE waiting for its acknowledgement)? */
+  holds(id: number): boolean;
+}
+
 export interface MqttSession {
   state(): SessionState;
   /** Starts connecting, and keeps reconnecting until stop(). */
@@ -96,19 +98,20 @@ export interface MqttSession {
    * Returns the message dropped to make room, if the queue was full.
    */
   publish(topic: WireString, payload: Payload, qos: QoS, retain: boolean, onAck?: () => void): Dropped;
-  /** Subscribes now (if connected) and again after every reconnect; `handler` gets each matching message. */
-  subscribe(filter: WireString, qos: QoS, handler: MessageHandler): void;
-  unsubscribe(filter: WireString): void;
   /** Messages waiting or in flight (the status message aside). */
   queued(): number;
+  /** For an Inbox: receives what the broker sends from now on (one inbox; a second replaces it). */
+  attach(inbox: Inbox): void;
+  /** For an Inbox: writes one packet; false when not connected or the write failed. */
+  sendPacket(bytes: Uint8Array): boolean;
+  /** For an Inbox: a packet id no unacknowledged packet holds. */
+  nextId(): number;
 }
 
 /** The longest a closing session waits for the `offline` status to be acknowledged, ms. */
 const CLOSE_TIMEOUT_MS = 2000;
 /** How often the connected session checks its deadlines (keepalive, retries), ms. */
 const TICK_MS = 1000;
-/** Server-side QoS 2 packet ids remembered for duplicate suppression. */
-const QOS2_MEMORY = 16;
 
 export function createSession(options: SessionOptions, ports: SessionPorts): MqttSession {
   const clock = ports.clock;
@@ -121,7 +124,6 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   const stableMs = options.stableMs || 60000;
   const status = options.status;
   const outbox = createOutbox(options.queueSize || 100);
-  const subs = createSubscriptions();
   const backoff = createBackoff(options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 }, ports.random);
 
   let state = SessionState.STOPPED;
@@ -132,10 +134,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   let lastId = 0;
   /** The status message being sent (`online` or, when closing, `offline`), ahead of the outbox. */
   let statusEntry: OutboxEntry | undefined;
-  /** SUBSCRIBE / UNSUBSCRIBE packet ids waiting for their acknowledgement. */
-  let pendingAcks: number[] = [];
-  /** QoS 2 packet ids received and not yet released (MQTT-4.3.3: deliver exactly once). */
-  let qos2Received: number[] = [];
+  let inbox: Inbox | undefined;
   let lastSentAt = 0;
   let lastReceivedAt = 0;
   let connectedAt = 0;
@@ -240,7 +239,6 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     decoder = undefined;
     outbox.connectionLost();
     statusEntry = undefined;
-    pendingAcks = [];
     if (closing) {
       try {
         closing.close();
@@ -251,7 +249,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   }
 
   function disconnect(): void {
-    if (send(encodeEmpty(PacketType.DISCONNECT))) go(SessionState.STOPPED, "disconnected");
+    if (send(serializeEmpty(PacketType.DISCONNECT))) go(SessionState.STOPPED, "disconnected");
   }
 
   // ---- Sending ----
@@ -274,7 +272,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
 
   function sendConnect(): void {
     send(
-      encodeConnect({
+      serializeConnect({
         clientId: options.clientId,
         cleanSession: options.cleanSession !== false,
         keepalive: keepaliveMs / 1000,
@@ -283,12 +281,6 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         password: options.password,
       }),
     );
-  }
-
-  function sendSubscribe(list: { filter: WireString; qos: QoS }[]): void {
-    const id = nextId();
-    pendingAcks.push(id);
-    send(encodeSubscribe(id, list));
   }
 
   function entry(topic: WireString, payload: Payload, qos: QoS, retain: boolean, onAck?: () => void): OutboxEntry {
@@ -310,7 +302,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     const resend = e.id !== 0;
     if (e.qos > 0 && !resend) e.id = nextId();
     say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
-    if (!send(encodePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }))) {
+    if (!send(serializePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }))) {
       if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
       return;
     }
@@ -333,7 +325,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function nextId(): number {
     do {
       lastId = (lastId % 65535) + 1;
-    } while (outbox.holds(lastId) || (statusEntry && statusEntry.id === lastId) || pendingAcks.indexOf(lastId) >= 0);
+    } while (outbox.holds(lastId) || (statusEntry && statusEntry.id === lastId) || (inbox && inbox.holds(lastId)));
     return lastId;
   }
 
@@ -355,11 +347,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       if (state !== SessionState.MQTT_CONNECTING) return go(SessionState.BACKOFF, "unexpected CONNACK");
       const code = packet.returnCode;
       if (code !== 0) return go(SessionState.BACKOFF, "refused: " + CONNACK_CODE_NAMES[code] + " (" + code + ")", code >= 4);
-      if (!packet.sessionPresent) qos2Received = [];
       return connected(packet.sessionPresent);
     }
     if (state !== SessionState.CONNECTED && state !== SessionState.CLOSING) return go(SessionState.BACKOFF, "packet before CONNACK");
-    if (type === PacketType.PUBLISH) return receivePublish(packet);
     if (type === PacketType.PUBACK) {
       const e = statusEntry && statusEntry.inFlight && statusEntry.id === packet.id ? statusEntry : outbox.acknowledge(packet.id);
       if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
@@ -368,41 +358,20 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       completed(e);
       return pump();
     }
-    if (type === PacketType.PUBREL) {
-      forget(qos2Received, packet.id);
-      send(encodeAck(PacketType.PUBCOMP, packet.id));
-      return;
-    }
-    if (type === PacketType.SUBACK || type === PacketType.UNSUBACK) forget(pendingAcks, packet.id);
-    if (type === PacketType.SUBACK) {
-      for (let k = 0; k < packet.granted.length; k++) {
-        if (packet.granted[k] === 0x80) say("subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
-      }
-    }
+    // The broker's side of QoS 1 and 2 is owed whether or not anyone listens (MQTT-4.3).
+    if (type === PacketType.PUBLISH && packet.qos) send(serializeAck(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.id));
+    if (type === PacketType.PUBREL) send(serializeAck(PacketType.PUBCOMP, packet.id));
+    if (inbox) inbox.received(packet);
+    else if (type === PacketType.PUBLISH) say("message on " + packet.topic + " dropped: nothing subscribes");
     // PINGRESP, PUBREC and PUBCOMP (we publish at QoS 0 and 1 only) need nothing beyond
     // refreshing lastReceivedAt.
   }
 
   function connected(sessionPresent: boolean): void {
     go(SessionState.CONNECTED, sessionPresent ? "session present" : "new session");
-    if (subs.list.length) sendSubscribe(subs.list.map((s) => ({ filter: s.filter, qos: s.qos })));
+    if (inbox) inbox.connected(sessionPresent);
     if (status) statusEntry = entry(status.topic, status.online, 1, true);
     pump();
-  }
-
-  function receivePublish(packet: PublishPacket): void {
-    if (packet.qos === 1) send(encodeAck(PacketType.PUBACK, packet.id));
-    if (packet.qos === 2) {
-      send(encodeAck(PacketType.PUBREC, packet.id));
-      if (qos2Received.indexOf(packet.id) >= 0) return; // a resend: delivered already
-      qos2Received.push(packet.id);
-      if (qos2Received.length > QOS2_MEMORY) qos2Received.shift();
-    }
-    try {
-      if (!subs.deliver(packet)) say("message on " + packet.topic + " matches no subscription");
-    } catch (e) {
-      say("message handler failed: " + errorText(e));
-    }
   }
 
   /** Once a second while connected: keepalive both ways, and resends of unacknowledged messages. */
@@ -411,7 +380,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (keepaliveMs && now - lastReceivedAt > keepaliveMs * 1.5) {
       return go(SessionState.BACKOFF, "no packet from the broker for " + Math.round((now - lastReceivedAt) / 1000) + " s");
     }
-    if (keepaliveMs && now - lastSentAt >= keepaliveMs) send(encodeEmpty(PacketType.PINGREQ));
+    if (keepaliveMs && now - lastSentAt >= keepaliveMs) send(serializeEmpty(PacketType.PINGREQ));
     const stale = outbox.inFlight();
     if (statusEntry && statusEntry.inFlight) stale.unshift(statusEntry);
     stale.forEach((e) => {
@@ -443,33 +412,19 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       }
     },
     publish(topic, payload, qos, retain, onAck) {
-      const why = topicNameError(topic) || (qos === 2 ? "QoS 2 publish is not supported" : "");
+      const why = topicNameError(topic) || (isUtf8(topic, 0, topic.length) ? "" : "topic is not UTF-8 bytes") || (qos === 2 ? "QoS 2 publish is not supported" : "");
       if (why) throw new Error("publish: " + why);
       const dropped = outbox.push(entry(topic, payload, qos, retain, onAck));
       pump();
       return dropped;
     },
-    subscribe(filter, qos, handler) {
-      const why = topicFilterError(filter);
-      if (why) throw new Error("subscribe: " + why);
-      subs.add({ filter, qos, handler });
-      if (state === SessionState.CONNECTED) sendSubscribe([{ filter, qos }]);
-    },
-    unsubscribe(filter) {
-      if (subs.remove(filter) && state === SessionState.CONNECTED) {
-        const id = nextId();
-        pendingAcks.push(id);
-        send(encodeUnsubscribe(id, [filter]));
-      }
-    },
     queued: () => outbox.entries.length,
+    attach(i) {
+      inbox = i;
+    },
+    sendPacket: (bytes) => state === SessionState.CONNECTED && send(bytes),
+    nextId,
   };
-}
-
-/** Removes `id` from `ids`, if there. */
-function forget(ids: number[], id: number): void {
-  const i = ids.indexOf(id);
-  if (i >= 0) ids.splice(i, 1);
 }
 
 function errorText(e: unknown): string {

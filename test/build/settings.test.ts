@@ -77,6 +77,11 @@ describe("settings", () => {
     expect(config.tls).toBeUndefined();
   });
 
+  it("fails the build on a CONNECT the device could not send (a user name over 65535 bytes)", () => {
+    const settings = resolveSettings(linux, rawSettings(linux, { MQTT_URL: `mqtt://${"u".repeat(70000)}@host` }, {}));
+    expect(() => firmwareConfig(linux, settings)).toThrow(/bad settings for board "linux": mqtt encode: user name over 65535 bytes/);
+  });
+
   it("caps the reconnect backoff at RECONNECT_MAX_MS (default one minute)", () => {
     const backoff = (env: Record<string, string>) => firmwareConfig(linux, resolveSettings(linux, rawSettings(linux, env, {}))).backoff;
     expect(backoff({})).toEqual({ baseMs: 1000, capMs: 60000, minMs: 100 });

@@ -1,6 +1,8 @@
 /** The session's MQTT duties on a fake clock: QoS 1 out, QoS 0/1/2 in, keepalive, subscriptions. */
 import { describe, expect, it } from "vitest";
 import { SessionState } from "../../src/session/state";
+import { createSubscriptions } from "../../src/session/subscriptions";
+import type { QoS } from "../../src/mqtt/packets";
 import { connect, puback, rig, type Rig } from "./harness";
 
 /** Connects and acknowledges the `online` status, leaving a quiet connection. */
@@ -190,11 +192,14 @@ describe("keepalive", () => {
 });
 
 describe("receiving", () => {
+  const withSubscriptions = (r: Rig) => createSubscriptions(r.session, (l) => r.logs.push(l));
+
   it("subscribes with several filters after every CONNACK and routes messages by filter", () => {
     const r = rig();
     const got: string[] = [];
-    r.session.subscribe("cmd/+/set", 1, (m) => got.push("set:" + m.topic));
-    r.session.subscribe("cmd/#", 0, (m) => got.push("all:" + m.topic));
+    const subs = withSubscriptions(r);
+    subs.subscribe("cmd/+/set", 1, (m) => got.push("set:" + m.topic));
+    subs.subscribe("cmd/#", 0, (m) => got.push("all:" + m.topic));
     let c = connect(r);
     const [subscribe] = c.take().filter((p) => p.cmd === "subscribe");
     expect(subscribe.subscriptions).toEqual([
@@ -213,7 +218,7 @@ describe("receiving", () => {
 
   it("acknowledges QoS 1 with PUBACK", () => {
     const r = rig();
-    r.session.subscribe("a", 1, () => {});
+    withSubscriptions(r).subscribe("a", 1, () => {});
     const c = ready(r);
     c.receive({ cmd: "publish", topic: "a", payload: Buffer.from("x"), qos: 1, messageId: 77 });
     expect(c.take()).toEqual([expect.objectContaining({ cmd: "puback", messageId: 77 })]);
@@ -222,7 +227,7 @@ describe("receiving", () => {
   it("handles QoS 2 with PUBREC/PUBREL/PUBCOMP and delivers a resent message once", () => {
     const r = rig();
     const got: string[] = [];
-    r.session.subscribe("a", 2, (m) => got.push(String.fromCharCode(...m.payload)));
+    withSubscriptions(r).subscribe("a", 2, (m) => got.push(String.fromCharCode(...m.payload)));
     const c = ready(r);
     c.receive({ cmd: "publish", topic: "a", payload: Buffer.from("once"), qos: 2, messageId: 9 });
     c.receive({ cmd: "publish", topic: "a", payload: Buffer.from("once"), qos: 2, messageId: 9, dup: true });
@@ -235,9 +240,10 @@ describe("receiving", () => {
   it("unsubscribes: UNSUBSCRIBE sent, no more deliveries", () => {
     const r = rig();
     const got: string[] = [];
-    r.session.subscribe("a", 0, (m) => got.push(m.topic));
+    const subs = withSubscriptions(r);
+    subs.subscribe("a", 0, (m) => got.push(m.topic));
     const c = ready(r);
-    r.session.unsubscribe("a");
+    subs.unsubscribe("a");
     const [unsub] = c.take();
     expect(unsub).toMatchObject({ cmd: "unsubscribe", unsubscriptions: ["a"] });
     c.receive({ cmd: "unsuback", messageId: unsub.messageId });
@@ -247,7 +253,7 @@ describe("receiving", () => {
 
   it("survives a throwing message handler", () => {
     const r = rig();
-    r.session.subscribe("a", 0, () => {
+    withSubscriptions(r).subscribe("a", 0, () => {
       throw new Error("boom");
     });
     const c = ready(r);
@@ -262,6 +268,42 @@ describe("receiving", () => {
     r.transport.last.events.open();
     r.transport.last.receive({ cmd: "pingresp" });
     expect(r.session.state()).toBe(SessionState.BACKOFF);
+  });
+
+  it("without subscriptions, still owes the broker its acknowledgements, and logs the message as dropped", () => {
+    const r = rig();
+    const c = ready(r);
+    c.receive({ cmd: "publish", topic: "stale/cmd", payload: Buffer.from("x"), qos: 1, messageId: 5 });
+    c.receive({ cmd: "publish", topic: "stale/cmd", payload: Buffer.from("y"), qos: 2, messageId: 6 });
+    c.receive({ cmd: "pubrel", messageId: 6 });
+    expect(c.take().map((p) => `${p.cmd}:${p.messageId}`)).toEqual(["puback:5", "pubrec:6", "pubcomp:6"]);
+    expect(r.logs).toContain("[mqtt] message on stale/cmd dropped: nothing subscribes");
+    expect(r.session.state()).toBe(SessionState.CONNECTED);
+  });
+
+  it("refuses a bad filter or QoS at subscribe(), by name", () => {
+    const subs = withSubscriptions(rig());
+    expect(() => subs.subscribe("a/#/b", 0, () => {})).toThrow("subscribe: '#' not last");
+    expect(() => subs.subscribe("\xff", 0, () => {})).toThrow("subscribe: filter is not UTF-8 bytes");
+    expect(() => subs.subscribe("a", 3 as QoS, () => {})).toThrow("subscribe: QoS must be 0, 1 or 2");
+  });
+
+  it("does not reuse the packet id of a SUBSCRIBE still waiting for its SUBACK", () => {
+    const r = rig({ queueSize: 100 });
+    const subs = withSubscriptions(r);
+    const c = ready(r);
+    subs.subscribe("a", 1, () => {});
+    const [sub] = c.take();
+    // Publish (and acknowledge) until the ids wrap round past the SUBSCRIBE's id.
+    const ids = new Set<number>();
+    for (let n = 0; n < 65540; n++) {
+      r.session.publish("t", "x", 1, false);
+      const [p] = c.take();
+      ids.add(p.messageId as number);
+      puback(c, p.messageId);
+    }
+    expect(ids.has(sub.messageId as number)).toBe(false);
+    expect(ids.size).toBe(65534);
   });
 });
 

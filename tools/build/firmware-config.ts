@@ -1,6 +1,7 @@
 /** Turns checked settings into the FirmwareConfig baked into a bundle: wire strings encoded here, on the host. */
 import { readFileSync } from "node:fs";
 import { utf8Encode } from "../../src/mqtt/utf8";
+import { encodeConnect, encodePublish } from "../../src/mqtt/encode";
 import type { FirmwareConfig } from "../../firmware/config";
 import type { Board } from "./boards";
 import { maskedUrl, SettingsError, type Settings } from "./settings";
@@ -23,7 +24,34 @@ function jsonString(text: string): string {
   return utf8Encode(JSON.stringify(text));
 }
 
+/**
+ * The device serializes CONNECT and its PUBLISHes without checking them (every byte of checking
+ * code is RAM there): so the build encodes them once, with the checks, and fails on what would
+ * be a bad packet.
+ */
+function checkPackets(c: FirmwareConfig): void {
+  try {
+    encodeConnect({
+      clientId: c.clientId,
+      cleanSession: true,
+      keepalive: c.keepalive,
+      will: { topic: c.status.topic, payload: c.status.offline, qos: 1, retain: true },
+      username: c.username,
+      password: c.password,
+    });
+    for (const topic of [c.status.topic, c.temperatureTopic]) encodePublish({ topic, payload: "", qos: 1, dup: false, retain: false, id: 1 });
+  } catch (e) {
+    throw new SettingsError(`bad settings for board "${c.board}": ${(e as Error).message}`);
+  }
+}
+
 export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
+  const config = bakeConfig(board, s);
+  checkPackets(config);
+  return config;
+}
+
+function bakeConfig(board: Board, s: Settings): FirmwareConfig {
   const url = s.mqttUrl;
   const tls = url.protocol === "mqtts:";
   const prefix = utf8Encode(s.topicPrefix + "/" + s.deviceId + "/");

@@ -7,9 +7,16 @@ import { asciiSource } from "./firmware-config";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+function constant(value: unknown): string {
+  return value === undefined ? "undefined" : asciiSource(value);
+}
+
 export function boardModules(board: Board, config: FirmwareConfig): Plugin {
   const modules: Record<string, string> = {
-    "virtual:config": `export default ${asciiSource(config)};`,
+    // TLS as constants too: a build without it then drops the TLS code (the minifier sees `undefined`).
+    "virtual:config": `export default ${asciiSource(config)};
+export const tls = ${constant(config.tls)};
+export const tlsPoolGrowthVars = ${constant(config.tlsPoolGrowthVars)};`,
     "virtual:sensor": `export { createSensor } from ${JSON.stringify(resolve(ROOT, SENSOR_DRIVERS[board.sensor.type].module))};`,
     "virtual:network": `export { ${NETWORKS[board.network]} as createNetwork } from ${JSON.stringify(resolve(ROOT, "firmware/network.ts"))};`,
   };
