@@ -4,7 +4,6 @@
  */
 import { isUtf8 } from "./utf8";
 import { topicNameError } from "./topic";
-import { bytesToBinaryString } from "./binary-string";
 import { PacketType, type IncomingPacket, type MalformedPacket, type QoS } from "./packets";
 
 export function malformed(error: string): MalformedPacket {
@@ -16,26 +15,20 @@ function readId(body: Uint8Array, at: number): number {
   return (body[at] << 8) | body[at + 1];
 }
 
-/** Why `firstByte` cannot start a packet a client receives, or "" when it can (MQTT-2.2.2). */
+/**
+ * The flags each type must carry when a server sends it (MQTT-2.2.2): -1 for types a client never
+ * receives (0 and 15 are reserved), -2 for PUBLISH, whose flags are DUP, QoS and RETAIN.
+ */
+const SERVER_FLAGS = [-1, -1, 0, -2, 0, 0, 2, 0, -1, 0, -1, 0, -1, 0, -1, -1];
+
+/** Why `firstByte` cannot start a packet a client receives, or "" when it can. */
 export function fixedHeaderError(firstByte: number): string {
   const type = firstByte >> 4;
   const flags = firstByte & 15;
-  switch (type) {
-    case PacketType.PUBLISH:
-      return (flags & 6) === 6 ? "PUBLISH with QoS 3" : "";
-    case PacketType.PUBREL:
-      return flags === 2 ? "" : "bad PUBREL flags";
-    case PacketType.CONNACK:
-    case PacketType.PUBACK:
-    case PacketType.PUBREC:
-    case PacketType.PUBCOMP:
-    case PacketType.SUBACK:
-    case PacketType.UNSUBACK:
-    case PacketType.PINGRESP:
-      return flags === 0 ? "" : "bad flags for type " + type;
-  }
-  // 0 and 15 are reserved; the rest only a client may send.
-  return "unexpected packet type " + type;
+  const expected = SERVER_FLAGS[type];
+  if (expected === -1) return "unexpected packet type " + type;
+  if (expected === -2) return (flags & 6) === 6 ? "PUBLISH with QoS 3" : "";
+  return flags === expected ? "" : "bad flags for type " + type;
 }
 
 /** Decodes the body of a packet whose first byte passed `fixedHeaderError`. */
@@ -49,7 +42,8 @@ export function decodeBody(firstByte: number, body: Uint8Array): IncomingPacket 
     const idEnd = topicEnd + (qos ? 2 : 0);
     if (idEnd > length) return malformed("PUBLISH topic past packet end");
     if (!isUtf8(body, 2, topicEnd)) return malformed("PUBLISH topic not UTF-8");
-    const topic = bytesToBinaryString(body.subarray(2, topicEnd));
+    let topic = "";
+    for (let i = 2; i < topicEnd; i++) topic += String.fromCharCode(body[i]);
     const why = topicNameError(topic);
     if (why) return malformed("PUBLISH " + why);
     const id = qos ? readId(body, topicEnd) : 0;

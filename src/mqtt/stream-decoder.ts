@@ -24,8 +24,6 @@ export interface PacketStream {
   idle(): boolean;
   /** Bytes of a packet body held right now (never more than the maximum packet size). */
   buffered(): number;
-  /** Why the stream failed, or "" while it is healthy. */
-  error(): string;
 }
 
 /** @param maxPacketSize largest whole packet accepted, fixed header included */
@@ -87,7 +85,6 @@ export function createPacketStream(maxPacketSize: number): PacketStream {
     },
     idle: () => step === Step.HEADER,
     buffered: () => body.length,
-    error: () => failure,
   };
 }
 

@@ -8,8 +8,8 @@
  * Written as a closure rather than a class: private state becomes local variables, which the
  * minifier shortens, and the bundle's text is RAM on the device.
  */
-import { CONNACK_CODE_NAMES, PacketType, type IncomingPacket, type Payload, type QoS, type WireString } from "../mqtt/packets";
-import { serializeAck, serializeConnect, serializeEmpty, serializePublish } from "../mqtt/serialize";
+import { CONNACK_CODE_NAMES, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
+import { serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
 import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
@@ -25,23 +25,20 @@ export interface StatusMessages {
   offline: Payload;
 }
 
-/**
- * The session's options. The client id, credentials and status topic go into CONNECT unchecked:
- * check them first (`connectOptionsError`; the firmware's build does).
- */
 export interface SessionOptions {
   host: string;
   port: number;
-  clientId: WireString;
-  username?: WireString;
-  password?: Payload;
-  /** Ask the broker to forget the session at connect (default true). */
-  cleanSession?: boolean;
-  /** Seconds (default 30); 0 turns keepalive off. */
+  /**
+   * The CONNECT packet, sent as is on every connection: `sessionConnectPacket` (connect-packet.ts)
+   * builds it from the client id, credentials, keepalive and status (the firmware's build does).
+   */
+  connectPacket: Uint8Array;
+  /** Seconds (default 30); 0 turns keepalive off. The same as in `connectPacket`. */
   keepalive?: number;
   /**
    * Retained QoS 1 status: the Will carries `offline`; `online` goes out after every CONNACK,
    * before any queued message; a clean shutdown publishes `offline` before DISCONNECT.
+   * The same as in `connectPacket`.
    */
   status?: StatusMessages;
   /** Outgoing messages kept while unacknowledged or offline, in-flight ones included (default 100). */
@@ -95,9 +92,10 @@ export interface MqttSession {
   /**
    * Queues a message; it leaves the queue when acknowledged (QoS 1) or written (QoS 0).
    * Throws on a topic that can never be published (a programming error, not a run-time one).
-   * Returns the message dropped to make room, if the queue was full.
+   * Returns the message dropped to make room, if the queue was full. QoS 0 or 1: publishing at
+   * QoS 2 is not implemented, and the type says so.
    */
-  publish(topic: WireString, payload: Payload, qos: QoS, retain: boolean, onAck?: () => void): Dropped;
+  publish(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: () => void): Dropped;
   /** Messages waiting or in flight (the status message aside). */
   queued(): number;
   /** For an Inbox: receives what the broker sends from now on (one inbox; a second replaces it). */
@@ -167,9 +165,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     } else if (next === SessionState.TCP_CONNECTING) {
       openConnection();
     } else if (next === SessionState.MQTT_CONNECTING) {
-      // The deadline first: a failed write inside sendConnect changes state and replaces it.
+      // The deadline first: a failed write changes state and replaces it.
       deadline(connectTimeoutMs, "no CONNACK");
-      sendConnect();
+      send(options.connectPacket);
     } else if (next === SessionState.CONNECTED) {
       connectedAt = clock.now();
       tick();
@@ -270,20 +268,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
   }
 
-  function sendConnect(): void {
-    send(
-      serializeConnect({
-        clientId: options.clientId,
-        cleanSession: options.cleanSession !== false,
-        keepalive: keepaliveMs / 1000,
-        will: status && { topic: status.topic, payload: status.offline, qos: 1, retain: true },
-        username: options.username,
-        password: options.password,
-      }),
-    );
-  }
-
-  function entry(topic: WireString, payload: Payload, qos: QoS, retain: boolean, onAck?: () => void): OutboxEntry {
+  function entry(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: () => void): OutboxEntry {
     return { topic, payload, qos, retain, id: 0, inFlight: false, sentAt: 0, onAck };
   }
 
@@ -412,7 +397,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       }
     },
     publish(topic, payload, qos, retain, onAck) {
-      const why = topicNameError(topic) || (isUtf8(topic, 0, topic.length) ? "" : "topic is not UTF-8 bytes") || (qos === 2 ? "QoS 2 publish is not supported" : "");
+      const why = topicNameError(topic) || (isUtf8(topic, 0, topic.length) ? "" : "topic is not UTF-8 bytes");
       if (why) throw new Error("publish: " + why);
       const dropped = outbox.push(entry(topic, payload, qos, retain, onAck));
       pump();

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
+import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
 import { ALWAYS_UP } from "../../src/session/ports";
 import { SessionState } from "../../src/session/state";
 import { startMosquitto, type Mosquitto } from "../support/mosquitto";
@@ -22,21 +23,22 @@ interface Device {
   logs: string[];
 }
 
-function device(broker: Mosquitto, options: Partial<SessionOptions> = {}): Device {
+function device(broker: Mosquitto, options: Partial<Omit<SessionOptions, "connectPacket"> & SessionIdentity> = {}): Device {
   const transport = nodeTransport();
   const logs: string[] = [];
+  const all = {
+    host: "127.0.0.1",
+    port: broker.port,
+    clientId: "e2e-device",
+    keepalive: 5,
+    status: { topic: "sensors/e2e-device/status", online: "online", offline: "offline" },
+    queueSize: 1000,
+    retryMs: 2000,
+    backoff: { baseMs: 200, capMs: 1000, minMs: 50 },
+    ...options,
+  };
   const session = createSession(
-    {
-      host: "127.0.0.1",
-      port: broker.port,
-      clientId: "e2e-device",
-      keepalive: 5,
-      status: { topic: "sensors/e2e-device/status", online: "online", offline: "offline" },
-      queueSize: 1000,
-      retryMs: 2000,
-      backoff: { baseMs: 200, capMs: 1000, minMs: 50 },
-      ...options,
-    },
+    { ...all, connectPacket: sessionConnectPacket(all) },
     { clock: nodeClock, transport, network: ALWAYS_UP, random: Math.random, log: (l) => logs.push(l) },
   );
   cleanups.push(() => new Promise<void>((resolve) => session.stop(resolve)));

@@ -152,7 +152,8 @@ function run(bytes: Uint8Array, max: number, chunkSizes: number[], where: string
       failed = result;
     } else if (failed) throw new Error(`${where}: recovered after an error`);
   }
-  if (failed && stream.error() !== failed.error) throw new Error(`${where}: stream.error() is ${stream.error()}`);
+  const after = failed && stream.push(new Uint8Array(0), () => {});
+  if (failed && (!after || after.error !== failed.error)) throw new Error(`${where}: a failed stream answers ${JSON.stringify(after)}`);
   return { packets, error: failed ? failed.error : "" };
 }
 

@@ -4,6 +4,7 @@ import { seededRandom } from "../support/random";
 
 export { seededRandom };
 import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
+import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
 import type { Clock, Connection, ConnectionEvents, NetworkLink, Transport } from "../../src/session/ports";
 
 export class FakeClock implements Clock {
@@ -133,7 +134,10 @@ export interface Rig {
   logs: string[];
 }
 
-export const DEFAULTS: SessionOptions = {
+/** Session options with the identity its CONNECT packet is built from. */
+export type RigOptions = Omit<SessionOptions, "connectPacket"> & SessionIdentity;
+
+export const DEFAULTS: RigOptions = {
   host: "broker.test",
   port: 1883,
   clientId: "dev-1",
@@ -142,13 +146,14 @@ export const DEFAULTS: SessionOptions = {
   queueSize: 5,
 };
 
-export function rig(options: Partial<SessionOptions> = {}, linkUp = true, seed = 1): Rig {
+export function rig(options: Partial<RigOptions> = {}, linkUp = true, seed = 1): Rig {
   const clock = new FakeClock();
   const transport = new ScriptedTransport();
   const link = new FakeLink();
   link.up = linkUp;
   const logs: string[] = [];
-  const session = createSession({ ...DEFAULTS, ...options }, { clock, transport, network: link, random: seededRandom(seed), log: (l) => logs.push(l) });
+  const all = { ...DEFAULTS, ...options };
+  const session = createSession({ ...all, connectPacket: sessionConnectPacket(all) }, { clock, transport, network: link, random: seededRandom(seed), log: (l) => logs.push(l) });
   return { session, clock, transport, link, logs };
 }
 

@@ -1,7 +1,9 @@
 /** Turns checked settings into the FirmwareConfig baked into a bundle: wire strings encoded here, on the host. */
 import { readFileSync } from "node:fs";
 import { utf8Encode } from "../../src/mqtt/utf8";
-import { encodeConnect, encodePublish } from "../../src/mqtt/encode";
+import { encodePublish } from "../../src/mqtt/encode";
+import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
+import type { WireString } from "../../src/mqtt/packets";
 import type { FirmwareConfig } from "../../firmware/config";
 import type { Board } from "./boards";
 import { maskedUrl, SettingsError, type Settings } from "./settings";
@@ -25,38 +27,28 @@ function jsonString(text: string): string {
 }
 
 /**
- * The device serializes CONNECT and its PUBLISHes without checking them (every byte of checking
- * code is RAM there): so the build encodes them once, with the checks, and fails on what would
- * be a bad packet.
+ * The device sends CONNECT as the build encodes it here, and serializes its PUBLISHes without
+ * checks (every byte of checking code is RAM there): so the build encodes them once, with the
+ * checks, and fails on what would be a bad packet.
  */
-function checkPackets(c: FirmwareConfig): void {
+function encodePackets(board: string, identity: SessionIdentity, topics: WireString[]): WireString {
   try {
-    encodeConnect({
-      clientId: c.clientId,
-      cleanSession: true,
-      keepalive: c.keepalive,
-      will: { topic: c.status.topic, payload: c.status.offline, qos: 1, retain: true },
-      username: c.username,
-      password: c.password,
-    });
-    for (const topic of [c.status.topic, c.temperatureTopic]) encodePublish({ topic, payload: "", qos: 1, dup: false, retain: false, id: 1 });
+    for (const topic of topics) encodePublish({ topic, payload: "", qos: 1, dup: false, retain: false, id: 1 });
+    return Buffer.from(sessionConnectPacket(identity)).toString("latin1");
   } catch (e) {
-    throw new SettingsError(`bad settings for board "${c.board}": ${(e as Error).message}`);
+    throw new SettingsError(`bad settings for board "${board}": ${(e as Error).message}`);
   }
 }
 
 export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
-  const config = bakeConfig(board, s);
-  checkPackets(config);
-  return config;
-}
-
-function bakeConfig(board: Board, s: Settings): FirmwareConfig {
   const url = s.mqttUrl;
   const tls = url.protocol === "mqtts:";
   const prefix = utf8Encode(s.topicPrefix + "/" + s.deviceId + "/");
   const username = url.username ? decodeURIComponent(url.username) : undefined;
   const password = url.password ? decodeURIComponent(url.password) : undefined;
+  const clientId = utf8Encode(s.deviceId);
+  const status = { topic: prefix + "status", online: "online", offline: "offline" };
+  const temperatureTopic = prefix + "temperature";
   return {
     board: board.name,
     brokerLabel: utf8Encode(maskedUrl(url)),
@@ -70,18 +62,24 @@ function bakeConfig(board: Board, s: Settings): FirmwareConfig {
         }
       : undefined,
     tlsPoolGrowthVars: tls ? board.tlsPoolGrowthVars : undefined,
-    clientId: utf8Encode(s.deviceId),
-    username: username === undefined ? undefined : utf8Encode(username),
-    password: password === undefined ? undefined : utf8Encode(password),
+    clientId,
+    connectBytes: encodePackets(board.name, {
+      clientId,
+      username: username === undefined ? undefined : utf8Encode(username),
+      password: password === undefined ? undefined : utf8Encode(password),
+      keepalive: s.keepaliveS,
+      status,
+    }, [status.topic, temperatureTopic]),
     keepalive: s.keepaliveS,
     queueSize: s.queueSize,
     backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
-    temperatureTopic: prefix + "temperature",
-    status: { topic: prefix + "status", online: "online", offline: "offline" },
+    temperatureTopic,
+    status,
     payloadPrefix: '{"device":' + jsonString(s.deviceId) + ',"seq":',
     wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? "") } : undefined,
-    sensor: board.sensor,
+    // The driver options without `type`: the build chose the driver by it already.
+    sensor: { ...board.sensor, type: undefined },
   };
 }
 
