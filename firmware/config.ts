@@ -11,7 +11,7 @@ export interface TlsCredentials {
   key?: string;
 }
 
-/** Field names match SessionOptions: with `connectPacket` added, the config is the session's options. */
+/** Field names match SessionOptions, so the config itself is the session's options. */
 export interface FirmwareConfig {
   board: string;
   /** The broker URL as the console shows it: the password masked. */
@@ -24,7 +24,7 @@ export interface FirmwareConfig {
   tlsPoolGrowthVars?: number;
   clientId: WireString;
   /** The CONNECT packet as a binary string, encoded by the build (client id, credentials, Will). */
-  connectBytes: WireString;
+  connectPacket: WireString;
   keepalive: number;
   queueSize: number;
   /** Reconnect delays: full jitter from 1 s up to RECONNECT_MAX_MS. */

@@ -58,7 +58,8 @@ declare function require(name: "Storage"): StorageModule;
 
 declare namespace E {
   function toUint8Array(data: string): Uint8Array;
-  function toString(data: Uint8Array): string;
+  /** Bytes (a typed array, or a string of them) as a binary string. */
+  function toString(data: Uint8Array | string): string;
   function on(event: "init" | "kill", listener: () => void): void;
 }
 

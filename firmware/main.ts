@@ -29,8 +29,7 @@ function log(line: string): void {
 
 log("[boot] board " + config.board + ", device " + config.clientId + ", broker " + config.brokerLabel);
 if (tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
-// The session wants CONNECT as bytes; the build baked it as a binary string.
-const session = createSession(Object.assign({ connectPacket: E.toUint8Array(config.connectBytes) }, config), {
+const session = createSession(config, {
   clock: espruinoClock,
   transport: espruinoTransport(tls),
   network: createNetwork(config, log),

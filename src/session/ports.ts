@@ -2,6 +2,7 @@
  * What the session needs from the world, passed in so Node tests can drive it on a fake clock
  * with a scripted transport, and the firmware with Espruino's timers, socket and Wi-Fi.
  */
+import type { Payload } from "../mqtt/packets";
 
 export interface Clock {
   /** Milliseconds, monotonic enough for deadlines. */
@@ -12,7 +13,8 @@ export interface Clock {
 
 /** One open (or opening) byte stream to the broker. */
 export interface Connection {
-  write(bytes: Uint8Array): void;
+  /** One whole packet: bytes, or (the CONNECT baked at build time) a binary string of them. */
+  write(bytes: Payload): void;
   /** Closes the stream; no event of this connection reaches the session afterwards. */
   close(): void;
 }

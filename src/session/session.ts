@@ -30,9 +30,10 @@ export interface SessionOptions {
   port: number;
   /**
    * The CONNECT packet, sent as is on every connection: `sessionConnectPacket` (connect-packet.ts)
-   * builds it from the client id, credentials, keepalive and status (the firmware's build does).
+   * builds it from the client id, credentials, keepalive and status. The firmware's build does,
+   * and bakes it in as a binary string.
    */
-  connectPacket: Uint8Array;
+  connectPacket: Payload;
   /** Seconds (default 30); 0 turns keepalive off. The same as in `connectPacket`. */
   keepalive?: number;
   /**
@@ -256,7 +257,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
    * Writes one packet; false when there is no connection or the write failed. A failed write
    * ends the connection (back off, or stop when closing): callers check the state after it.
    */
-  function send(bytes: Uint8Array): boolean {
+  function send(bytes: Payload): boolean {
     if (!connection) return false;
     lastSentAt = clock.now();
     try {

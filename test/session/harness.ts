@@ -6,6 +6,7 @@ export { seededRandom };
 import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
 import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
 import type { Clock, Connection, ConnectionEvents, NetworkLink, Transport } from "../../src/session/ports";
+import type { Payload } from "../../src/mqtt/packets";
 
 export class FakeClock implements Clock {
   private time = 0;
@@ -53,7 +54,7 @@ export class FakeConnection implements Connection {
     readonly port: number,
     readonly events: ConnectionEvents,
   ) {}
-  write(bytes: Uint8Array): void {
+  write(bytes: Payload): void {
     if (this.closed) throw new Error("This socket is closed");
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     const packets: Sent[] = [];
@@ -61,7 +62,7 @@ export class FakeConnection implements Connection {
     parser.on("error", (e: Error) => {
       throw e;
     });
-    parser.parse(Buffer.from(bytes));
+    parser.parse(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : Buffer.from(bytes));
     if (packets.length !== 1) throw new Error("a write must hold exactly one packet");
     this.written.push(packets[0]);
   }

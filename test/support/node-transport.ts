@@ -26,7 +26,7 @@ export function nodeTransport(): NodeTransport {
       return {
         write: (bytes) => {
           // Node buffers without limit; the session only needs to hear that the bytes left.
-          socket.write(bytes, () => events.drain());
+          socket.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes, () => events.drain());
         },
         close: () => {
           ended = true;

@@ -63,7 +63,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
       : undefined,
     tlsPoolGrowthVars: tls ? board.tlsPoolGrowthVars : undefined,
     clientId,
-    connectBytes: encodePackets(board.name, {
+    connectPacket: encodePackets(board.name, {
       clientId,
       username: username === undefined ? undefined : utf8Encode(username),
       password: password === undefined ? undefined : utf8Encode(password),
