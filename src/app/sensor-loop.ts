@@ -6,6 +6,7 @@
 import type { WireString } from "../mqtt/packets";
 import type { Clock, Log } from "../session/ports";
 import type { MqttSession } from "../session/session";
+import type { OutboxEntry } from "../outbox/outbox";
 import { readingError, readingPayload } from "./reading";
 import type { TemperatureSensor } from "./sensor";
 
@@ -34,6 +35,17 @@ export function createSensorLoop(session: MqttSession, sensor: TemperatureSensor
   const bootAt = clock.now();
   const counts: SensorLoopCounts = { seq: 0, failed: 0, dropped: 0, delivered: 0 };
   let timer = 0;
+  const seqAt = options.payloadPrefix.length;
+
+  /**
+   * The one acknowledgement callback of every reading (a closure per reading would hold its
+   * scopes while it waits: see OutboxEntry.onAck); the seq is read back from the payload.
+   */
+  function delivered(e: OutboxEntry): void {
+    const payload = e.payload as WireString;
+    counts.delivered++;
+    log("[app] reading #" + payload.slice(seqAt, payload.indexOf(",", seqAt)) + " delivered");
+  }
 
   function takeReading(): void {
     timer = clock.setTimeout(takeReading, options.intervalMs);
@@ -64,10 +76,7 @@ export function createSensorLoop(session: MqttSession, sensor: TemperatureSensor
     const seq = ++counts.seq;
     const uptime = Math.floor((clock.now() - bootAt) / 1000);
     const payload = readingPayload(options.payloadPrefix, seq, celsius as number, uptime);
-    const dropped = session.publish(options.topic, payload, 1, false, () => {
-      counts.delivered++;
-      log("[app] reading #" + seq + " delivered");
-    });
+    const dropped = session.publish(options.topic, payload, 1, false, delivered);
     log("[app] reading #" + seq + " " + payload + " queued (" + session.queued() + " waiting)");
     if (dropped) {
       counts.dropped++;

@@ -16,8 +16,13 @@ export interface OutboxEntry {
   inFlight: boolean;
   /** When it was last sent (ms), for the retry timeout. */
   sentAt: number;
-  /** Called once, when the broker has acknowledged it (or, at QoS 0, when it was written). */
-  onAck?: () => void;
+  /**
+   * Called once, with the entry, when the broker has acknowledged it (or, at QoS 0, when it was
+   * written). Pass one long-lived function, not a closure per message: on Espruino a closure keeps
+   * its whole scope chain (and, run from RAM, a copy of its code) alive while the entry waits;
+   * measured, 54-87 JsVars a queued reading with one, 15 without.
+   */
+  onAck?: (entry: OutboxEntry) => void;
 }
 
 export interface Outbox {

@@ -96,7 +96,7 @@ export interface MqttSession {
    * Returns the message dropped to make room, if the queue was full. QoS 0 or 1: publishing at
    * QoS 2 is not implemented, and the type says so.
    */
-  publish(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: () => void): Dropped;
+  publish(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: (entry: OutboxEntry) => void): Dropped;
   /** Messages waiting or in flight (the status message aside). */
   queued(): number;
   /** For an Inbox: receives what the broker sends from now on (one inbox; a second replaces it). */
@@ -269,7 +269,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
   }
 
-  function entry(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: () => void): OutboxEntry {
+  function entry(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: (entry: OutboxEntry) => void): OutboxEntry {
     return { topic, payload, qos, retain, id: 0, inFlight: false, sentAt: 0, onAck };
   }
 
@@ -304,7 +304,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function completed(e: OutboxEntry): void {
     if (e === statusEntry) statusEntry = undefined;
     else outbox.remove(e);
-    if (e.onAck) e.onAck();
+    if (e.onAck) e.onAck(e);
   }
 
   /** Packet ids 1..65535, wrapping, never one still held by an unacknowledged message. */

@@ -92,6 +92,36 @@ async function measureProgram(espruino: string, program: Program, proxy: Proxy):
   return out;
 }
 
+/** Readings waiting at the newest `queued (N waiting)` line, or 0. */
+function waiting(device: EspruinoDevice): number {
+  for (let i = device.lines.length - 1; i >= 0; i--) {
+    const m = /queued \((\d+) waiting\)/.exec(device.lines[i].text);
+    if (m) return Number(m[1]);
+  }
+  return 0;
+}
+
+/**
+ * JsVars a reading costs while it waits in the queue: the broker unreachable, a reading every
+ * 100 ms, memory read at two queue lengths; the slope between them.
+ */
+async function perQueuedReading(espruino: string, mode: Mode, flashDir: string, file: string): Promise<number> {
+  const device =
+    mode === "RAM" ? startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-queue-")), "firmware") : startEspruino(espruino, [], flashDir, "firmware");
+  try {
+    const at = async (n: number) => {
+      await device.waitFor(new RegExp(`queued \\(${n} waiting\\)`), 30000);
+      const m = await device.memory();
+      return { usage: m.usage - m.history, waiting: waiting(device) };
+    };
+    const a = await at(20);
+    const b = await at(120);
+    return (b.usage - a.usage) / (b.waiting - a.waiting);
+  } finally {
+    await device.kill();
+  }
+}
+
 /** The build's terser settings (tools/build/targets.ts). */
 async function minifyLikeTheBuild(code: string): Promise<string> {
   const result = await minify(code, {
@@ -186,6 +216,19 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
     for (const mode of ["RAM", "flash"] as Mode[]) {
       rows.push({ group, name: names.loaded(mode), value: ours[mode].loaded, unit: "JsVars", target: "", runtime: runtime(mode) });
       rows.push({ group, name: names.connected(mode), value: ours[mode].connected, unit: "JsVars", target: "", runtime: runtime(mode) });
+    }
+    // The queue's cost: what QUEUE_SIZE readings take while the broker is away.
+    await proxy.close();
+    const queueCode = await buildBundle(
+      "linux",
+      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "100", QUEUE_SIZE: "1000" },
+      join(dir, "queue.js"),
+    );
+    writeFileSync(join(dir, "queue.js"), queueCode);
+    const queueFlash = await flashDirectory(o.espruino, queueCode);
+    for (const mode of ["RAM", "flash"] as Mode[]) {
+      const value = await perQueuedReading(o.espruino, mode, queueFlash, join(dir, "queue.js"));
+      rows.push({ group, name: `JsVars per reading queued (broker away), ${mode}`, value: Math.round(value * 10) / 10, unit: "JsVars", target: "", runtime: runtime(mode), note: "slope from 20 to 120 waiting" });
     }
     if (o.mqttModule) {
       const theirs = await measureProgram(o.espruino, await peerProgram(o.mqttModule, proxy.port), proxy);
