@@ -75,7 +75,10 @@ export type Dropped = OutboxEntry | undefined;
 export interface Inbox {
   /** After every CONNACK, before anything queued is sent: subscribe again. */
   connected(sessionPresent: boolean): void;
-  /** A PUBLISH (already acknowledged: PUBACK or PUBREC sent), PUBREL, SUBACK or UNSUBACK. */
+  /**
+   * Every packet after CONNACK but PUBACK: PUBLISH (already acknowledged: PUBACK or PUBREC
+   * sent), PUBREL (PUBCOMP sent), SUBACK, UNSUBACK; the rest it may ignore.
+   */
   received(packet: IncomingPacket): void;
   /** Is packet id `id` held here (a SUBSCRIBE or UNSUBSCRIBE waiting for its acknowledgement)? */
   holds(id: number): boolean;

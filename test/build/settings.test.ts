@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadBoard, boardNames } from "../../tools/build/boards";
 import { rawSettings, resolveSettings, maskedUrl, SettingsError } from "../../tools/build/settings";
 import { firmwareConfig, asciiSource } from "../../tools/build/firmware-config";
+import mqttPacket from "mqtt-packet";
 
 const esp32 = loadBoard("esp32");
 const linux = loadBoard("linux");
@@ -80,6 +81,25 @@ describe("settings", () => {
   it("fails the build on a CONNECT the device could not send (a user name over 65535 bytes)", () => {
     const settings = resolveSettings(linux, rawSettings(linux, { MQTT_URL: `mqtt://${"u".repeat(70000)}@host` }, {}));
     expect(() => firmwareConfig(linux, settings)).toThrow(/bad settings for board "linux": mqtt encode: user name over 65535 bytes/);
+  });
+
+  it("bakes the CONNECT packet: client id, credentials, keepalive, the retained offline Will", () => {
+    const config = firmwareConfig(esp32, resolveSettings(esp32, rawSettings(esp32, { ...good, KEEPALIVE_S: "45" }, {})));
+    const packets: mqttPacket.Packet[] = [];
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on("packet", (p) => packets.push(p));
+    parser.parse(Buffer.from(config.connectPacket, "latin1"));
+    expect(packets).toHaveLength(1);
+    expect(packets[0]).toMatchObject({
+      cmd: "connect",
+      clientId: "greenhouse-1",
+      username: "alice",
+      keepalive: 45,
+      clean: true,
+      will: { topic: "sensors/greenhouse-1/status", qos: 1, retain: true },
+    });
+    expect(String((packets[0] as mqttPacket.IConnectPacket).password)).toBe("s3cret");
+    expect(String((packets[0] as mqttPacket.IConnectPacket).will?.payload)).toBe("offline");
   });
 
   it("caps the reconnect backoff at RECONNECT_MAX_MS (default one minute)", () => {
