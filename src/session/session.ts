@@ -273,7 +273,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   }
 
   function entry(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: (entry: OutboxEntry) => void): OutboxEntry {
-    return { topic, payload, qos, retain, id: 0, inFlight: false, sentAt: 0, onAck };
+    const e: OutboxEntry = { topic, payload, qos, onAck };
+    if (retain) e.retain = true;
+    return e;
   }
 
   /** Sends queued messages while the in-flight window has room and the socket has drained. */
@@ -288,10 +290,10 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   }
 
   function sendEntry(e: OutboxEntry): void {
-    const resend = e.id !== 0;
+    const resend = !!e.id;
     if (e.qos > 0 && !resend) e.id = nextId();
     say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
-    if (!send(serializePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: e.retain, id: e.id }))) {
+    if (!send(serializePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: !!e.retain, id: e.id || 0 }))) {
       if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
       return;
     }
@@ -373,7 +375,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     const stale = outbox.inFlight();
     if (statusEntry && statusEntry.inFlight) stale.unshift(statusEntry);
     stale.forEach((e) => {
-      if (now - e.sentAt >= retryMs) {
+      if (now - (e.sentAt as number) >= retryMs) {
         say("no PUBACK #" + e.id + " after " + retryMs + " ms");
         sendEntry(e);
       }
