@@ -54,7 +54,7 @@ describe("sensor loop", () => {
 
   it("gives every reading the same acknowledgement callback, and names each reading's seq when delivered", () => {
     // A closure per reading would stay alive, with its scopes, while the reading waits: on
-    // Espruino that was 54-87 JsVars a queued reading instead of 16 (npm run bench).
+    // Espruino that was 54-87 JsVars a queued reading instead of 10 (npm run bench).
     const r = rig({ queueSize: 10 });
     const callbacks = new Set<unknown>();
     const publish = r.session.publish;
