@@ -52,8 +52,11 @@ interface Sample {
 }
 
 describe(`memory, firmware on the ${RUNTIME}`, () => {
-  it(`no growth over ${PUBLISHES} publishes and ${RECONNECTS} reconnects`, { timeout: 180_000 + RECONNECTS * 70_000 + PUBLISHES * 200 }, async ({ expect, onTestFinished }) => {
+  it(`no growth over ${PUBLISHES} publishes and ${RECONNECTS} reconnects`, { timeout: 180_000 + RECONNECTS * 70_000 + PUBLISHES * 200 }, async ({ expect, onTestFinished, onTestFailed }) => {
     const add = cleanups(onTestFinished);
+    // The last console lines, shown if the test fails (the rest is not kept: see keepLines).
+    const recent: string[] = [];
+    onTestFailed(() => console.log(`[reliability] memory: the device's last ${recent.length} console lines:\n${recent.join("\n")}`));
     const broker = await startMosquitto();
     add(() => broker.stop());
     const proxy = await startFaultProxy(broker.port);
@@ -67,6 +70,8 @@ describe(`memory, firmware on the ${RUNTIME}`, () => {
       {
         keepLines: false,
         onLine(text) {
+          recent.push(text);
+          if (recent.length > 60) recent.shift();
           if (text.includes("] reading #") && text.endsWith(" delivered")) s.delivered++;
           else if (text.includes(" waiting)")) s.waiting = Number(/queued \((\d+) waiting\)/.exec(text)?.[1] ?? 0);
           else if (text.includes("-> CONNECTED")) {
@@ -87,12 +92,19 @@ describe(`memory, firmware on the ${RUNTIME}`, () => {
     const figures = { samples: 0, steadyMin: Infinity, steadyMax: 0, max: 0 };
     let wanted: number[] | undefined;
     let sampling = true;
+    let probeError = "";
     const steady = () => s.connected && s.waiting <= 1;
     const sampler = (async () => {
       while (sampling) {
         const started = Date.now();
         const before = steady();
-        const info = await device.firmware.memory();
+        // An interpreter that stops answering fails the test with that reason, not an unhandled rejection.
+        const info = await device.firmware.memory().catch((e: Error) => {
+          sampling = false;
+          probeError = e.message;
+          return undefined;
+        });
+        if (!info) break;
         const usage = ON_INTERPRETER ? info.usage : process.memoryUsage().heapUsed; // after memory()'s GC
         const sample: Sample = { at: started, usage, steady: before && steady(), delivered: s.delivered, connects: s.connects };
         figures.samples++;
@@ -131,11 +143,12 @@ describe(`memory, firmware on the ${RUNTIME}`, () => {
     const reconnects = () => s.connects - warmupConnects;
     const delivered0 = s.delivered;
     while (reconnects() < RECONNECTS || s.delivered - delivered0 < PUBLISHES) {
-      await until(() => s.connected && s.waiting <= 1 && s.delivered - deliveredAtConnect >= share, 180_000, "a drained queue");
+      if (probeError) throw new Error(`the device stopped answering the memory probe after ${reconnects()} reconnects: ${probeError}`);
+      await until(() => !!probeError || (s.connected && s.waiting <= 1 && s.delivered - deliveredAtConnect >= share), 180_000, "a drained queue");
       if (reconnects() < RECONNECTS) {
         const connects = s.connects;
         proxy.cut();
-        await until(() => s.connects > connects, 120_000, "reconnect after a cut");
+        await until(() => !!probeError || s.connects > connects, 120_000, "reconnect after a cut");
       }
     }
     const workMs = Date.now() - startedAt;
@@ -152,6 +165,7 @@ describe(`memory, firmware on the ${RUNTIME}`, () => {
     expect(s.delivered - delivered0).toBeGreaterThanOrEqual(PUBLISHES);
     expect(reconnects()).toBeGreaterThanOrEqual(RECONNECTS);
     expect(s.queueFull).toBe(0);
+    expect(probeError).toBe("");
     expect(device.uncaught).toEqual([]);
     expect(device.alive()).toBe(true);
     expect(final - baseline, `memory grew from ${baseline} to ${final}`).toBeLessThanOrEqual(TOLERANCE);
