@@ -40,3 +40,6 @@ export interface FirmwareConfig {
   /** The board's sensor driver options (boards/<name>.json, `sensor`). */
   sensor: any;
 }
+
+/** The config as the device's `virtual:config` default export has it: TLS is in named exports. */
+export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars">;

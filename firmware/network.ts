@@ -1,10 +1,10 @@
 /** The two network links a board can name in boards/<name>.json (`network`). */
 import { ALWAYS_UP, type Log, type NetworkLink } from "../src/session/ports";
-import type { FirmwareConfig } from "./config";
+import type { DeviceConfig } from "./config";
 import { wifiLink } from "./wifi";
 
 /** `"network": "wifi"`. */
-export function createWifiNetwork(config: FirmwareConfig, log: Log): NetworkLink {
+export function createWifiNetwork(config: DeviceConfig, log: Log): NetworkLink {
   const wifi = config.wifi as { ssid: string; password: string };
   return wifiLink(require("Wifi"), wifi.ssid, wifi.password, log);
 }

@@ -1,8 +1,8 @@
 /** Modules the build generates per board (tools/build/virtual-modules.ts). */
 
 declare module "virtual:config" {
-  import type { FirmwareConfig } from "./config";
-  const config: FirmwareConfig;
+  import type { DeviceConfig, FirmwareConfig } from "./config";
+  const config: DeviceConfig;
   export default config;
   /** config.tls and config.tlsPoolGrowthVars as constants, so a build without TLS drops its code. */
   export const tls: FirmwareConfig["tls"];
@@ -17,7 +17,7 @@ declare module "virtual:sensor" {
 
 /** The board's network link: Wi-Fi, or always up. */
 declare module "virtual:network" {
-  import type { FirmwareConfig } from "./config";
+  import type { DeviceConfig } from "./config";
   import type { Log, NetworkLink } from "../src/session/ports";
-  export function createNetwork(config: FirmwareConfig, log: Log): NetworkLink;
+  export function createNetwork(config: DeviceConfig, log: Log): NetworkLink;
 }

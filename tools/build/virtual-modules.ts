@@ -12,11 +12,13 @@ function constant(value: unknown): string {
 }
 
 export function boardModules(board: Board, config: FirmwareConfig): Plugin {
+  // TLS as constants, and only there (certificates are kilobytes): a build without TLS then
+  // drops the TLS code, as the minifier sees `undefined`.
+  const { tls, tlsPoolGrowthVars, ...device } = config;
   const modules: Record<string, string> = {
-    // TLS as constants too: a build without it then drops the TLS code (the minifier sees `undefined`).
-    "virtual:config": `export default ${asciiSource(config)};
-export const tls = ${constant(config.tls)};
-export const tlsPoolGrowthVars = ${constant(config.tlsPoolGrowthVars)};`,
+    "virtual:config": `export default ${asciiSource(device)};
+export const tls = ${constant(tls)};
+export const tlsPoolGrowthVars = ${constant(tlsPoolGrowthVars)};`,
     "virtual:sensor": `export { createSensor } from ${JSON.stringify(resolve(ROOT, SENSOR_DRIVERS[board.sensor.type].module))};`,
     "virtual:network": `export { ${NETWORKS[board.network]} as createNetwork } from ${JSON.stringify(resolve(ROOT, "firmware/network.ts"))};`,
   };
