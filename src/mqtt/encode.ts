@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from "./utf8";
 import { topicFilterError, topicNameError } from "./topic";
-import { serializeAck, serializeConnect, serializeEmpty, serializeFilters, serializePublish } from "./serialize";
+import { filtersLength, serializeAck, serializeConnect, serializeEmpty, serializeFilters, serializePublish } from "./serialize";
 import {
   PacketType,
   type ConnectOptions,
@@ -24,11 +24,10 @@ function fail(why: string): never {
 }
 
 /** Checks a WireString: a byte string of well-formed UTF-8 that fits a 2-byte length. */
-function checkString(text: WireString, what: string): number {
+function checkString(text: WireString, what: string): void {
   if (text.length > 65535) fail(what + " over 65535 bytes");
   // Also refuses chars above 0xff: a WireString holds bytes (see utf8Encode).
   if (!isUtf8(text, 0, text.length)) fail(what + " is not UTF-8 bytes (utf8Encode it)");
-  return 2 + text.length;
 }
 
 function checkId(id: number): void {
@@ -39,9 +38,8 @@ function checkQos(qos: number): void {
   if (qos !== 0 && qos !== 1 && qos !== 2) fail("QoS must be 0, 1 or 2");
 }
 
-function checkField(data: Payload, what: string): number {
+function checkField(data: Payload, what: string): void {
   if (data.length > 65535) fail(what + " over 65535 bytes");
-  return 2 + data.length;
 }
 
 function checkRemaining(length: number): void {
@@ -73,7 +71,7 @@ export function encodePublish(o: PublishOptions): Uint8Array {
   checkQos(o.qos);
   checkString(o.topic, "topic");
   if (o.qos > 0) checkId(o.id);
-  checkRemaining(2 + o.topic.length + (o.qos ? 2 : 0) + o.payload.length);
+  checkRemaining(2 + o.topic.length + (o.qos ? 2 : 0) + o.payload.length); // as serializePublish
   return serializePublish(o);
 }
 
@@ -87,14 +85,13 @@ export function encodeAck(type: PacketType.PUBACK | PacketType.PUBREC | PacketTy
 function checkFilters(id: number, filters: WireString[], qos?: QoS[]): void {
   checkId(id);
   if (filters.length === 0) fail("no filter");
-  let length = 2;
   for (let i = 0; i < filters.length; i++) {
     const why = topicFilterError(filters[i]);
     if (why) fail(why);
     if (qos) checkQos(qos[i]);
-    length += checkString(filters[i], "filter") + (qos ? 1 : 0);
+    checkString(filters[i], "filter");
   }
-  checkRemaining(length);
+  checkRemaining(filtersLength(filters, qos));
 }
 
 export function encodeSubscribe(id: number, subscriptions: Subscription[]): Uint8Array {
