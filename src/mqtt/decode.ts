@@ -53,7 +53,9 @@ export function decodeBody(firstByte: number, body: Uint8Array): IncomingPacket 
     return {
       type,
       topic,
-      payload: body.slice(idEnd),
+      // A view, not a copy: Espruino's typed-array slice() returns a plain Array, one JsVar a
+      // byte, so a 4,096-byte payload would take more memory than an ESP32 has free.
+      payload: body.subarray(idEnd),
       qos,
       dup: (firstByte & 8) !== 0,
       retain: (firstByte & 1) !== 0,

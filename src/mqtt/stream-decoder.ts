@@ -64,6 +64,7 @@ export function createPacketStream(maxPacketSize: number): PacketStream {
           if (1 + lengthBytes + remaining > maxPacketSize) {
             return fail("packet of " + (1 + lengthBytes + remaining) + " bytes over the limit " + maxPacketSize);
           }
+          // A new body for every packet, never reused: a decoded PUBLISH's payload is a view of it.
           body = new Uint8Array(remaining);
           filled = 0;
           step = Step.BODY;

@@ -49,6 +49,17 @@ describe("sandbox globals", () => {
     expect(rt.lines[0]).toBe('a 1 [ 1, 2 ] { "x": 1 } null undefined true new Uint8Array([1, 2])');
   });
 
+  it("a typed array's slice() returns a plain Array, as Espruino's does; subarray() a view", async () => {
+    rt = run(`(function(){
+      var a = new Uint8Array([1, 2, 3, 4]), s = a.slice(1), t = a.slice(-2), u = a.slice(1, -1), v = a.subarray(2);
+      console.log(Array.isArray(s), s instanceof Uint8Array, s.join(), t.join(), u.join(), Array.isArray(new Int16Array(2).slice()),
+        v instanceof Uint8Array, v.join());
+    })()`);
+    await rt.line(/^(true|false) /);
+    // Espruino 2v29 (Linux and the 2,500-var build) prints: true false 2,3,4 3,4 2,3 true true 3,4
+    expect(rt.lines[0]).toBe("true false 2,3,4 3,4 2,3 true true 3,4");
+  });
+
   it("E: getTemperature is NaN, toString/toUint8Array walk their arguments", async () => {
     rt = run(`(function(){
       var u = E.toUint8Array("AB", [1, 2], {data: 3, count: 2}, 256 + 7);

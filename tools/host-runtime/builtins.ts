@@ -109,7 +109,8 @@ export function stripScript(): string {
   })(${JSON.stringify([...GLOBALS])}, ${JSON.stringify(members)}, ${JSON.stringify(ALWAYS)})`;
 }
 
-/** Espruino-only Math helpers, String.fromCharCode's low-byte rule and Date.now's fraction.
+/** Espruino-only Math helpers, String.fromCharCode's low-byte rule, Date.now's fraction and
+ * typed-array slice() returning an Array.
  * Evaluates to a function taking the host's clock (milliseconds, with a fraction). */
 export const ESPRUINO_EXTRAS = `(function (nowMs) {
   var define = function (o, k, v) { Object.defineProperty(o, k, { value: v, writable: true, configurable: true, enumerable: false }); };
@@ -122,6 +123,10 @@ export const ESPRUINO_EXTRAS = `(function (nowMs) {
     return fromCharCode.apply(String, codes);
   });
   define(Date, "now", function () { return nowMs(); });
+  // Espruino's typed-array slice() is Array.prototype.slice (jswrap_array_slice): it returns a
+  // plain Array, one JsVar per element, not a typed array. subarray() is the view.
+  var arraySlice = Array.prototype.slice;
+  define(Object.getPrototypeOf(Uint8Array.prototype), "slice", function (start, end) { return arraySlice.call(this, start, end); });
   // Espruino's apply takes at most 256 arguments (jswrap_functions.c): "Array passed to
   // Function.apply is too big! Maximum 256 arguments, got N".
   var apply = Function.prototype.apply;
