@@ -71,6 +71,7 @@ export function encodePublish(o: PublishOptions): Uint8Array {
   checkQos(o.qos);
   checkString(o.topic, "topic");
   if (o.qos > 0) checkId(o.id);
+  else if (o.dup) fail("DUP set on a QoS 0 PUBLISH"); // MQTT-3.3.1-2
   checkRemaining(2 + o.topic.length + (o.qos ? 2 : 0) + o.payload.length); // as serializePublish
   return serializePublish(o);
 }

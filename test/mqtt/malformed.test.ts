@@ -169,6 +169,7 @@ describe("encoder: bad arguments throw", () => {
     ["PUBLISH id 0 at QoS 1", () => publish({ qos: 1, id: 0 }), /packet id/],
     ["PUBLISH id 65536 at QoS 2", () => publish({ qos: 2, id: 65536 }), /packet id/],
     ["PUBLISH id 1.5", () => publish({ id: 1.5 }), /packet id/],
+    ["PUBLISH with DUP at QoS 0 (MQTT-3.3.1-2)", () => publish({ qos: 0, dup: true, id: 0 }), /DUP set on a QoS 0/],
     ["PUBACK id 0", () => encodeAck(PacketType.PUBACK, 0), /packet id/],
     ["PUBREL id -1", () => encodeAck(PacketType.PUBREL, -1), /packet id/],
     ["SUBSCRIBE id 0", () => encodeSubscribe(0, [{ filter: "a", qos: 0 }]), /packet id/],
