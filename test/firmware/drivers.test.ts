@@ -74,27 +74,48 @@ describe("Wi-Fi link", () => {
 });
 
 describe("DS18B20 driver", () => {
-  /** A OneWire bus with one DS18B20 whose scratchpad is `pad` (or none when `present` is false). */
-  function bus(pad: number[], present = true) {
-    const writes: unknown[] = [];
+  /** What the fake bus saw: writes, resets, and resets while a conversion was under way. */
+  interface BusLog {
+    writes: unknown[];
+    resets: number;
+    resetsDuringConversion: number;
+    conversions: number;
+  }
+  /**
+   * A OneWire bus with one DS18B20 whose scratchpad is `pad` (or none when `present` is false).
+   * CONVERT T takes 750 ms (Date.now(), faked with the timers); a reset in that time would abort it.
+   */
+  function bus(pad: number[], present = true): BusLog {
+    const log: BusLog = { writes: [], resets: 0, resetsDuringConversion: 0, conversions: 0 };
+    let convertingUntil = 0;
     globals.Pin = (name: string) => ({ pin: name });
     globals.OneWire = class {
       constructor(readonly pin: unknown) {}
-      reset = () => present;
+      reset = () => {
+        log.resets++;
+        if (Date.now() < convertingUntil) log.resetsDuringConversion++;
+        return present;
+      };
       skip = () => {};
-      write = (data: number, power?: boolean) => writes.push([data, !!power]);
+      write = (data: number, power?: boolean) => {
+        log.writes.push([data, !!power]);
+        if (data === 0x44) {
+          log.conversions++;
+          convertingUntil = Date.now() + 750;
+        }
+      };
       read = (count: number) => pad.slice(0, count);
     };
-    return writes;
+    return log;
   }
-  const scratchpad = (lsb: number, msb: number) => {
-    const bytes = [lsb, msb, 0x4b, 0x46, 0x7f, 0xff, 0x0c, 0x10];
+  const scratchpad = (lsb: number, msb: number, byte6 = 0x0c) => {
+    const bytes = [lsb, msb, 0x4b, 0x46, 0x7f, 0xff, byte6, 0x10];
     return [...bytes, dallasCrc8(bytes, 8)];
   };
 
   it("starts a conversion with strong pull-up, waits 750 ms, reads the scratchpad", () => {
     vi.useFakeTimers();
-    const writes = bus(scratchpad(0x91, 0x01));
+    const { writes } = bus(scratchpad(0x91, 0x01));
     const sensor = createDs18b20({ pin: "D4" });
     expect(sensor.name).toBe("DS18B20 on D4");
     const done = vi.fn();
@@ -121,5 +142,42 @@ describe("DS18B20 driver", () => {
     const none = vi.fn();
     createDs18b20({ pin: "D5" }).read(none);
     expect(none).toHaveBeenCalledWith(undefined, "no DS18B20 answers on D5");
+  });
+
+  it("never resets the bus during a conversion: reads every 100 ms for 2 s answer busy while one is pending", () => {
+    vi.useFakeTimers();
+    const log = bus(scratchpad(0x91, 0x01));
+    const sensor = createDs18b20({ pin: "D4" });
+    const answers: unknown[][] = [];
+    const timer = setInterval(() => sensor.read((...a) => answers.push(a)), 100);
+    vi.advanceTimersByTime(2000);
+    clearInterval(timer);
+    vi.advanceTimersByTime(1000); // the last conversion completes
+    expect(log.resetsDuringConversion).toBe(0);
+    // 20 reads: one conversion starts at 100 ms, 900 ms (the first read after 850 ms) and 1700 ms.
+    expect(log.conversions).toBe(3);
+    expect(answers.filter((a) => a[0] === 25.0625)).toHaveLength(3);
+    expect(answers.filter((a) => a[1] === "busy: conversion in progress")).toHaveLength(17);
+    expect(answers).toHaveLength(20);
+  });
+
+  it("starts anew when a pending conversion's timer was lost", () => {
+    vi.useFakeTimers();
+    const log = bus(scratchpad(0x91, 0x01));
+    const sensor = createDs18b20({ pin: "D4" });
+    const first = vi.fn();
+    sensor.read(first);
+    vi.clearAllTimers(); // the conversion's timer never runs
+    vi.advanceTimersByTime(2900);
+    const busy = vi.fn();
+    sensor.read(busy);
+    expect(busy).toHaveBeenCalledWith(undefined, "busy: conversion in progress");
+    vi.advanceTimersByTime(100);
+    const next = vi.fn();
+    sensor.read(next);
+    vi.advanceTimersByTime(750);
+    expect(next).toHaveBeenCalledWith(25.0625);
+    expect(first).not.toHaveBeenCalled();
+    expect(log.conversions).toBe(2);
   });
 });

@@ -4,11 +4,24 @@ import { join } from "node:path";
 
 export const BOARDS_DIR = new URL("../../boards/", import.meta.url).pathname;
 
+export interface SensorDriver {
+  module: string;
+  /** Why the board's sensor options are wrong, or "". */
+  check(options: Record<string, unknown>): string;
+  /** The shortest PUBLISH_INTERVAL_MS the sensor can honour, and why (absent: any interval). */
+  minIntervalMs?: number;
+  minIntervalWhy?: string;
+}
+
 /** Sensor drivers a board may name, with the options each needs checked. */
-export const SENSOR_DRIVERS: Record<string, { module: string; check(options: Record<string, unknown>): string }> = {
+export const SENSOR_DRIVERS: Record<string, SensorDriver> = {
   ds18b20: {
     module: "firmware/sensors/ds18b20.ts",
     check: (o) => (typeof o.pin === "string" && /^D\d+$/.test(o.pin) ? "" : 'needs "pin", like "D4"'),
+    // The driver answers a read that comes during a conversion with an error ("busy"): a shorter
+    // interval would lose readings, not take more.
+    minIntervalMs: 1000,
+    minIntervalWhy: "a 12-bit conversion takes up to 750 ms, and a read never starts while one is pending",
   },
   internal: { module: "firmware/sensors/internal.ts", check: () => "" },
   simulated: {
@@ -19,6 +32,14 @@ export const SENSOR_DRIVERS: Record<string, { module: string; check(options: Rec
         : 'needs "failureRate" (0..1) and an integer "seed"',
   },
 };
+
+/** Why the board's sensor cannot take a reading every `intervalMs`, or "" when it can. */
+export function sensorIntervalError(board: Board, intervalMs: number): string {
+  const driver = board.sensor && SENSOR_DRIVERS[board.sensor.type];
+  const min = driver && driver.minIntervalMs;
+  if (!min || !(intervalMs < min)) return "";
+  return `${intervalMs} ms is under ${min} ms, the shortest the ${board.sensor.type} sensor allows: ${driver.minIntervalWhy}`;
+}
 
 /** Network links a board may name, and the export of firmware/network.ts that makes each. */
 export const NETWORKS: Record<string, string> = { wifi: "createWifiNetwork", none: "createAlwaysUpNetwork" };
