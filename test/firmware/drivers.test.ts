@@ -180,4 +180,19 @@ describe("DS18B20 driver", () => {
     expect(first).not.toHaveBeenCalled();
     expect(log.conversions).toBe(2);
   });
+
+  it("publishes a real 85.0 C (byte 6 = 0x10), drops the power-on value (byte 6 = 0x0C)", () => {
+    vi.useFakeTimers();
+    bus(scratchpad(0x50, 0x05, 0x10));
+    const real = vi.fn();
+    createDs18b20({ pin: "D4" }).read(real);
+    vi.advanceTimersByTime(750);
+    expect(real).toHaveBeenCalledWith(85);
+
+    bus(scratchpad(0x50, 0x05, 0x0c));
+    const powerOn = vi.fn();
+    createDs18b20({ pin: "D4" }).read(powerOn);
+    vi.advanceTimersByTime(750);
+    expect(powerOn).toHaveBeenCalledWith(undefined, "power-on value 85 C (no conversion)");
+  });
 });
