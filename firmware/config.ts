@@ -3,6 +3,7 @@
  * Wire strings are UTF-8 byte strings, encoded on the host: the device needs no Unicode.
  */
 import type { WireString } from "../src/mqtt/packets";
+import type { PayloadFormat } from "../src/app/reading";
 
 /** DER certificates (binary strings) for `mqtts://`, in the form Espruino's tls module takes. */
 export interface TlsCredentials {
@@ -26,19 +27,21 @@ export interface FirmwareConfig {
   /** The CONNECT packet as a binary string, encoded by the build (client id, credentials, Will). */
   connectPacket: WireString;
   keepalive: number;
-  queueSize: number;
   /** Reconnect delays: full jitter from 1 s up to RECONNECT_MAX_MS. */
   backoff: { baseMs: number; capMs: number; minMs: number };
   publishIntervalMs: number;
-  temperatureTopic: WireString;
+  /** Where readings go: `<prefix>/<id>/temperature`. */
+  readingTopic: WireString;
   /** Retained `online` / `offline` (the Will) on `<prefix>/<id>/status`. */
   status: { topic: WireString; online: WireString; offline: WireString };
-  /** `{"device":"<id>","seq":`, the JSON payload's fixed start. */
-  payloadPrefix: WireString;
+  /** The payload's fixed parts. */
+  format: PayloadFormat;
+  /** Segment files of the durable store (STORE_READINGS, rounded up, plus the ring's spare). */
+  storeSegments: number;
   /** Present on boards with Wi-Fi. */
-  wifi?: { ssid: string; password: string };
+  wifi?: { ssid: string; password: string; sntpServer: string };
   /** The board's sensor driver options (boards/<name>.json, `sensor`). */
-  sensor: any;
+  sensor: Record<string, unknown>;
 }
 
 /** The config as the device's `virtual:config` default export has it: TLS is in named exports. */

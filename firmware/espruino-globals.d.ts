@@ -43,12 +43,17 @@ interface TlsModule {
 
 interface WifiModule {
   connect(ssid: string, options: { password?: string }, callback: (error: string | null) => void): void;
+  /** Sets the clock from an SNTP server (Wi-Fi builds), `tz` hours from UTC. */
+  setSNTP(server: string, tz: number): void;
   on(event: "connected" | "disconnected", listener: (details: { reason?: string | number }) => void): void;
 }
 
+/** Flash files; src/store/ports.ts (FlashStorage) says what the store relies on. */
 interface StorageModule {
-  read(name: string): string | undefined;
-  write(name: string, data: string): boolean;
+  read(name: string, offset?: number, length?: number): string | undefined;
+  write(name: string, data: string, offset?: number, size?: number): boolean;
+  erase(name: string): void;
+  list(pattern: RegExp): string[];
 }
 
 declare function require(name: "net"): NetModule;
@@ -61,6 +66,8 @@ declare namespace E {
   /** Bytes (a typed array, or a string of them) as a binary string. */
   function toString(data: Uint8Array | string): string;
   function on(event: "init" | "kill", listener: () => void): void;
+  /** CRC-32 of a string's bytes. */
+  function CRC32(data: string): number;
 }
 
 declare namespace process {

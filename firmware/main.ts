@@ -1,14 +1,21 @@
 /**
- * The firmware's entry: wires the board's network and sensor to the MQTT session and the
- * sensor loop, with the settings baked in at build time. Loading the bundle starts it.
+ * The firmware's entry: wires the board's network, sensor and flash to the MQTT session, the
+ * durable store and the sensor loop, with the settings baked in at build time. Loading the
+ * bundle starts it.
  */
 import config, { tls, tlsPoolGrowthVars } from "virtual:config";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
 import { createSession } from "../src/session/session";
 import { createSensorLoop } from "../src/app/sensor-loop";
-import { espruinoClock } from "./clock";
+import { createDelivery } from "../src/app/delivery";
+import { openReadingStore } from "../src/store/reading-store";
+import { countBoot } from "../src/store/boot-counter";
+import { espruinoClock, readingClock } from "./clock";
 import { espruinoTransport } from "./transport";
+
+/** Readings handed to the session at a time: one in flight, one ready behind it. */
+const READ_AHEAD = 2;
 
 const bootAt = Date.now();
 
@@ -27,8 +34,15 @@ function log(line: string): void {
   console.log(((Date.now() - bootAt) / 1000).toFixed(1) + " " + line);
 }
 
-log("[boot] board " + config.board + ", device " + config.clientId + ", broker " + config.brokerLabel);
+const flash = require("Storage");
+const boot = countBoot(flash, E.CRC32);
+log("[boot] board " + config.board + ", device " + config.clientId + ", boot " + boot + ", broker " + config.brokerLabel);
 if (tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
+const store = openReadingStore(flash, E.CRC32, { segments: config.storeSegments, log });
+const held = store.counts();
+log("[store] room for " + store.capacity + " readings; " + held.stored + " waiting, last seq " + store.lastSeq());
+if (held.resent) log("[store] " + held.resent + " sent before the restart without a PUBACK: sent again (the broker may get them twice)");
+// The config is the session's options: the type system checks that the two agree.
 const session = createSession(config, {
   clock: espruinoClock,
   transport: espruinoTransport(tls),
@@ -36,13 +50,8 @@ const session = createSession(config, {
   random: Math.random,
   log,
 });
-const loop = createSensorLoop(
-  session,
-  createSensor(config.sensor),
-  espruinoClock,
-  { intervalMs: config.publishIntervalMs, topic: config.temperatureTopic, payloadPrefix: config.payloadPrefix },
-  log,
-);
+const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: READ_AHEAD, boot }, log);
+const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, config.publishIntervalMs, log);
 // An exception nobody caught (Espruino reports a failed TLS handshake this way) is logged, and
 // the firmware carries on: the session's deadlines recover from whatever was interrupted.
 process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying on): " + e));

@@ -5,8 +5,8 @@ import { wifiLink } from "./wifi";
 
 /** `"network": "wifi"`. */
 export function createWifiNetwork(config: DeviceConfig, log: Log): NetworkLink {
-  const wifi = config.wifi as { ssid: string; password: string };
-  return wifiLink(require("Wifi"), wifi.ssid, wifi.password, log);
+  const wifi = config.wifi as NonNullable<DeviceConfig["wifi"]>;
+  return wifiLink(require("Wifi"), wifi.ssid, wifi.password, wifi.sntpServer, log);
 }
 
 /** `"network": "none"`: Espruino's Linux build has no Wi-Fi; the host's network is up. */

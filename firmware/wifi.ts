@@ -1,8 +1,11 @@
 /** The network link on boards with Wi-Fi: Espruino's `Wifi` module, feeding the reconnect state machine. */
 import type { Log, NetworkLink } from "../src/session/ports";
 
-/** `wifi` is Espruino's `require("Wifi")`, passed in so the logic is testable off the board. */
-export function wifiLink(wifi: WifiModule, ssid: string, password: string, log: Log): NetworkLink {
+/**
+ * `wifi` is Espruino's `require("Wifi")`, passed in so the logic is testable off the board.
+ * Once joined, the clock is set from `sntpServer` (readings carry their time from then on).
+ */
+export function wifiLink(wifi: WifiModule, ssid: string, password: string, sntpServer: string, log: Log): NetworkLink {
   let up = false;
   let downListener: (reason: string) => void = () => {};
   wifi.on("connected", () => {
@@ -19,7 +22,10 @@ export function wifiLink(wifi: WifiModule, ssid: string, password: string, log: 
       log("[wifi] connecting to " + ssid);
       wifi.connect(ssid, { password }, (error) => {
         up = !error;
-        if (!error) log("[wifi] connected");
+        if (!error) {
+          log("[wifi] connected");
+          wifi.setSNTP(sntpServer, 0);
+        }
         done(error || undefined);
       });
     },

@@ -1,5 +1,6 @@
 /** A reading's validation and its JSON payload, built by hand so the bytes are the same on every build. */
 import type { WireString } from "../mqtt/packets";
+import type { StoredReading } from "../store/record";
 
 /** The DS18B20's range, and a sane range for any sensor on this board. */
 export const MIN_CELSIUS = -55;
@@ -12,19 +13,26 @@ export function readingError(value: unknown): string {
   return "";
 }
 
-/** A number with at most 2 decimals, as JSON text ("21.5", "-3", never "-0" or "1e21"). */
-export function twoDecimals(value: number): string {
-  let text = value.toFixed(2);
-  // Trailing zeros go, and the dot with them: toFixed's text is not a JSON number Node would print.
-  while (text.charAt(text.length - 1) === "0") text = text.slice(0, -1);
-  if (text.charAt(text.length - 1) === ".") text = text.slice(0, -1);
-  return text === "-0" ? "0" : text;
+/** A value x 100 as JSON number text with at most 2 decimals ("21.5", "-3", "0.07"), from integers only. */
+export function centiText(centi: number): string {
+  const abs = centi < 0 ? -centi : centi;
+  const fraction = abs % 100;
+  const text = Math.floor(abs / 100) + (fraction ? "." + (fraction < 10 ? "0" + fraction : fraction % 10 ? fraction : fraction / 10) : "");
+  return centi < 0 ? "-" + text : text;
+}
+
+/** What every payload starts with and how its value is named, built at build time. */
+export interface PayloadFormat {
+  /** `{"device":"<id>","seq":`, the id JSON-escaped and UTF-8 encoded. */
+  prefix: WireString;
+  /** `,"temperature":`: the measured quantity, named once (tools/build). */
+  valueKey: WireString;
 }
 
 /**
- * `{"device":"<id>","seq":N,"temperature":T,"uptime":U}`. `prefix` is `{"device":"<id>","seq":`
- * with the id already JSON-escaped and UTF-8 encoded at build time.
+ * `{"device":"<id>","seq":N,"temperature":T,"uptime":U,"boot":B,"time":E}`; `time` only when
+ * known (`time` > 0).
  */
-export function readingPayload(prefix: WireString, seq: number, celsius: number, uptimeSeconds: number): WireString {
-  return prefix + seq + ',"temperature":' + twoDecimals(celsius) + ',"uptime":' + uptimeSeconds + "}";
+export function readingPayload(format: PayloadFormat, r: StoredReading, time: number): WireString {
+  return format.prefix + r.seq + format.valueKey + centiText(r.centi) + ',"uptime":' + r.uptime + ',"boot":' + r.boot + (time > 0 ? ',"time":' + time : "") + "}";
 }

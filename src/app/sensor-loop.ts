@@ -1,28 +1,15 @@
 /**
- * The sensor loop: read -> validate -> number (seq) -> queue -> publish at QoS 1.
- * A bad reading is logged and skipped (no seq); a good one waits in the session's bounded queue
- * until its PUBACK, through any outage; when the queue is full the oldest reading is dropped.
+ * The sensor loop: read -> validate -> hand to delivery (which numbers it, stores it in flash
+ * and publishes it at QoS 1). A bad reading is logged and skipped: it takes no seq and is never
+ * stored.
  */
-import type { WireString } from "../mqtt/packets";
 import type { Clock, Log } from "../session/ports";
-import type { MqttSession } from "../session/session";
-import type { OutboxEntry } from "../outbox/outbox";
-import { readingError, readingPayload } from "./reading";
+import type { Delivery } from "./delivery";
+import { readingError } from "./reading";
 import type { TemperatureSensor } from "./sensor";
 
-export interface SensorLoopOptions {
-  intervalMs: number;
-  topic: WireString;
-  /** `{"device":"<id>","seq":`, built at build time. */
-  payloadPrefix: WireString;
-}
-
 export interface SensorLoopCounts {
-  /** Sequence number of the last good reading; the first is 1. */
-  seq: number;
   failed: number;
-  dropped: number;
-  delivered: number;
 }
 
 export interface SensorLoop {
@@ -31,26 +18,14 @@ export interface SensorLoop {
   counts(): SensorLoopCounts;
 }
 
-export function createSensorLoop(session: MqttSession, sensor: TemperatureSensor, clock: Clock, options: SensorLoopOptions, log: Log): SensorLoop {
-  const bootAt = clock.now();
-  const counts: SensorLoopCounts = { seq: 0, failed: 0, dropped: 0, delivered: 0 };
+export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, clock: Clock, intervalMs: number, log: Log): SensorLoop {
+  const counts: SensorLoopCounts = { failed: 0 };
   let timer = 0;
-  const seqAt = options.payloadPrefix.length;
-
-  /**
-   * The one acknowledgement callback of every reading (a closure per reading would hold its
-   * scopes while it waits: see OutboxEntry.onAck); the seq is read back from the payload.
-   */
-  function delivered(e: OutboxEntry): void {
-    const payload = e.payload as WireString;
-    counts.delivered++;
-    log("[app] reading #" + payload.slice(seqAt, payload.indexOf(",", seqAt)) + " delivered");
-  }
 
   function takeReading(): void {
-    timer = clock.setTimeout(takeReading, options.intervalMs);
+    timer = clock.setTimeout(takeReading, intervalMs);
     let answered = false;
-    // A driver that calls back twice must not publish twice; one that throws must not stop the loop.
+    // A driver that calls back twice must not store twice; one that throws must not stop the loop.
     const once = (celsius: number | undefined, error?: string) => {
       if (answered) return;
       answered = true;
@@ -73,20 +48,14 @@ export function createSensorLoop(session: MqttSession, sensor: TemperatureSensor
       counts.failed++;
       return log("[app] bad reading skipped (" + counts.failed + " so far): " + why);
     }
-    const seq = ++counts.seq;
-    const uptime = Math.floor((clock.now() - bootAt) / 1000);
-    const payload = readingPayload(options.payloadPrefix, seq, celsius as number, uptime);
-    const dropped = session.publish(options.topic, payload, 1, false, delivered);
-    log("[app] reading #" + seq + " " + payload + " queued (" + session.queued() + " waiting)");
-    if (dropped) {
-      counts.dropped++;
-      log("[app] queue full: dropped the oldest reading " + dropped.payload + " (" + counts.dropped + " dropped so far)");
-    }
+    const centi = Math.round((celsius as number) * 100);
+    const seq = delivery.add(centi);
+    log("[app] reading #" + seq + " " + celsius + " stored");
   }
 
   return {
     start() {
-      log("[app] reading " + sensor.name + " every " + options.intervalMs + " ms");
+      log("[app] reading " + sensor.name + " every " + intervalMs + " ms");
       takeReading();
     },
     stop() {

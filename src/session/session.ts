@@ -3,7 +3,8 @@
  *
  * Every state change goes through `go`, which clears the one state timer, tears down what the
  * old state owned and logs the change once; so no timer, listener or socket outlives its state,
- * however many reconnects. Outgoing QoS 1 messages live in the Outbox until their PUBACK.
+ * however many reconnects. Every outgoing PUBLISH, the retained status included, goes through the
+ * Outbox and stays there until its PUBACK; the session tells its listener what happened to each.
  *
  * Written as a closure rather than a class: private state becomes local variables, which the
  * minifier shortens, and the bundle's text is RAM on the device.
@@ -13,7 +14,7 @@ import { serializeAck, serializeEmpty, serializePublish } from "../mqtt/serializ
 import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
-import { createOutbox, type OutboxEntry } from "../outbox/outbox";
+import { createOutbox, EntryState, type OutboxEntry } from "../outbox/outbox";
 import { createBackoff, type BackoffOptions } from "./backoff";
 import { SessionState, STATE_NAMES } from "./state";
 import type { Clock, Connection, Log, NetworkLink, Transport } from "./ports";
@@ -42,7 +43,7 @@ export interface SessionOptions {
    * The same as in `connectPacket`.
    */
   status?: StatusMessages;
-  /** Outgoing messages kept while unacknowledged or offline, in-flight ones included (default 100). */
+  /** Outgoing messages kept in RAM while unacknowledged or offline, in-flight ones included (default 8). */
   queueSize?: number;
   /** PUBLISHes sent and not yet acknowledged at one time (default 1). */
   inflightWindow?: number;
@@ -67,6 +68,19 @@ export interface SessionPorts {
 
 /** What publish() returns: the oldest message, when the queue was full and dropped it. */
 export type Dropped = OutboxEntry | undefined;
+
+/**
+ * What the session tells its listener (one, set with listen()). `ref` is the number given to
+ * publish() (a reading's seq), absent for messages published without one.
+ */
+export interface SessionEvents {
+  /** After every CONNACK, once the `online` status is queued first: queue what should follow. */
+  connected?(sessionPresent: boolean): void;
+  /** A message left in a PUBLISH for the first time. */
+  sent?(ref: number | undefined): void;
+  /** The broker acknowledged a message (QoS 1), or it was written (QoS 0). */
+  delivered?(ref: number | undefined): void;
+}
 
 /**
  * The receiving side of a session (subscriptions.ts attaches one). Optional: a publish-only
@@ -99,9 +113,11 @@ export interface MqttSession {
    * Returns the message dropped to make room, if the queue was full. QoS 0 or 1: publishing at
    * QoS 2 is not implemented, and the type says so.
    */
-  publish(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: (entry: OutboxEntry) => void): Dropped;
+  publish(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, ref?: number): Dropped;
   /** Messages waiting or in flight (the status message aside). */
   queued(): number;
+  /** Sets the one listener of the session's events. */
+  listen(events: SessionEvents): void;
   /** For an Inbox: receives what the broker sends from now on (one inbox; a second replaces it). */
   attach(inbox: Inbox): void;
   /** For an Inbox: writes one packet; false when not connected or the write failed. */
@@ -125,7 +141,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   const connectTimeoutMs = options.connectTimeoutMs || 10000;
   const stableMs = options.stableMs || 60000;
   const status = options.status;
-  const outbox = createOutbox(options.queueSize || 100);
+  const outbox = createOutbox(options.queueSize || 8);
   const backoff = createBackoff(options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 }, ports.random);
 
   let state = SessionState.STOPPED;
@@ -134,11 +150,14 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   /** The one state timer: a deadline, the backoff wait, or the connected tick. */
   let timer = 0;
   let lastId = 0;
-  /** The status message being sent (`online` or, when closing, `offline`), ahead of the outbox. */
+  /** The status message queued (`online` or, when closing, `offline`): there is at most one. */
   let statusEntry: OutboxEntry | undefined;
   let inbox: Inbox | undefined;
+  let events: SessionEvents = {};
   let lastSentAt = 0;
   let lastReceivedAt = 0;
+  /** When the last PINGREQ went: one at a time while the broker is silent. */
+  let pingAt = 0;
   let connectedAt = 0;
   let waitingForDrain = false;
   let onStopped: (() => void) | undefined;
@@ -152,6 +171,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   /** `patient`: a refusal that retrying soon cannot fix (bad credentials, not authorised). */
   function go(next: SessionState, reason: string, patient?: boolean): void {
     const previous = state;
+    // A stop is final: whatever fails while closing ends it, never a reconnect.
+    if (previous === SessionState.CLOSING && next === SessionState.BACKOFF) next = SessionState.STOPPED;
     clock.clearTimeout(timer);
     timer = 0;
     say("" + STATE_NAMES[previous] + " -> " + STATE_NAMES[next] + " (" + reason + ")");
@@ -240,7 +261,6 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     connection = undefined;
     decoder = undefined;
     outbox.connectionLost();
-    statusEntry = undefined;
     if (closing) {
       try {
         closing.close();
@@ -272,19 +292,28 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
   }
 
-  function entry(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, onAck?: (entry: OutboxEntry) => void): OutboxEntry {
-    const e: OutboxEntry = { topic, payload, qos, onAck };
+  function entry(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, ref?: number): OutboxEntry {
+    const e: OutboxEntry = { topic, payload, qos, state: EntryState.WAITING };
     if (retain) e.retain = true;
+    if (ref !== undefined) e.ref = ref;
     return e;
   }
 
-  /** Sends queued messages while the in-flight window has room and the socket has drained. */
+  /** Queues the status message ahead of everything waiting, replacing one still queued. */
+  function queueStatus(payload: Payload): void {
+    if (statusEntry) outbox.remove(statusEntry);
+    statusEntry = entry((status as StatusMessages).topic, payload, 1, true);
+    outbox.push(statusEntry, true);
+  }
+
+  /**
+   * Sends queued messages while the in-flight window has room and the socket has drained.
+   * Closing, only the `offline` status goes.
+   */
   function pump(): void {
-    while (state === SessionState.CONNECTED && !waitingForDrain) {
-      const inFlight = outbox.inFlight().length + (statusEntry && statusEntry.inFlight ? 1 : 0);
-      if (inFlight >= window) return;
-      const next = statusEntry && !statusEntry.inFlight ? statusEntry : outbox.nextToSend();
-      if (!next) return;
+    while (!waitingForDrain && outbox.inFlight().length < window) {
+      const next = outbox.nextToSend();
+      if (!next || !(state === SessionState.CONNECTED || (state === SessionState.CLOSING && next === statusEntry))) return;
       sendEntry(next);
     }
   }
@@ -300,23 +329,27 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     // Hold further PUBLISHes until the socket drains (or the broker acknowledges): on Espruino
     // the send buffer is one string copied on every pass, so it must stay small.
     waitingForDrain = true;
-    e.inFlight = true;
+    e.state = EntryState.IN_FLIGHT;
     e.sentAt = clock.now();
+    if (!resend && events.sent) events.sent(e.ref);
     if (e.qos === 0) completed(e);
   }
 
   /** The broker has the message (PUBACK), or at QoS 0 it was written: it leaves the queue. */
   function completed(e: OutboxEntry): void {
-    if (e === statusEntry) statusEntry = undefined;
-    else outbox.remove(e);
-    if (e.onAck) e.onAck(e);
+    outbox.remove(e);
+    if (e === statusEntry) {
+      statusEntry = undefined;
+      if (state === SessionState.CLOSING) return disconnect();
+    }
+    if (events.delivered) events.delivered(e.ref);
   }
 
   /** Packet ids 1..65535, wrapping, never one still held by an unacknowledged message. */
   function nextId(): number {
     do {
       lastId = (lastId % 65535) + 1;
-    } while (outbox.holds(lastId) || (statusEntry && statusEntry.id === lastId) || (inbox && inbox.holds(lastId)));
+    } while (outbox.holds(lastId) || (inbox && inbox.holds(lastId)));
     return lastId;
   }
 
@@ -342,7 +375,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
     if (state !== SessionState.CONNECTED && state !== SessionState.CLOSING) return go(SessionState.BACKOFF, "packet before CONNACK");
     if (type === PacketType.PUBACK) {
-      const e = statusEntry && statusEntry.inFlight && statusEntry.id === packet.id ? statusEntry : outbox.acknowledge(packet.id);
+      const e = outbox.acknowledge(packet.id);
       if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
       say("PUBACK #" + packet.id);
       waitingForDrain = false;
@@ -361,26 +394,34 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function connected(sessionPresent: boolean): void {
     go(SessionState.CONNECTED, sessionPresent ? "session present" : "new session");
     if (inbox) inbox.connected(sessionPresent);
-    if (status) statusEntry = entry(status.topic, status.online, 1, true);
+    if (status) queueStatus(status.online);
+    if (events.connected) events.connected(sessionPresent);
     pump();
   }
 
-  /** Once a second while connected: keepalive both ways, and resends of unacknowledged messages. */
+  /**
+   * Once a second while connected: keepalive both ways, and resends of unacknowledged messages.
+   * It re-arms first: an exception (or, on the device, running out of memory) part-way through
+   * must not leave the session without its timer.
+   */
   function tick(): void {
+    timer = clock.setTimeout(tick, TICK_MS);
     const now = clock.now();
     if (keepaliveMs && now - lastReceivedAt > keepaliveMs * 1.5) {
       return go(SessionState.BACKOFF, "no packet from the broker for " + Math.round((now - lastReceivedAt) / 1000) + " s");
     }
-    if (keepaliveMs && now - lastSentAt >= keepaliveMs) send(serializeEmpty(PacketType.PINGREQ));
-    const stale = outbox.inFlight();
-    if (statusEntry && statusEntry.inFlight) stale.unshift(statusEntry);
-    stale.forEach((e) => {
+    // Timed from both directions: QoS 0 traffic out must not keep a PINGREQ from going when
+    // nothing has come back for a keepalive.
+    if (keepaliveMs && (now - lastSentAt >= keepaliveMs || (now - lastReceivedAt >= keepaliveMs && pingAt <= lastReceivedAt))) {
+      pingAt = now;
+      send(serializeEmpty(PacketType.PINGREQ));
+    }
+    outbox.inFlight().forEach((e) => {
       if (now - (e.sentAt as number) >= retryMs) {
         say("no PUBACK #" + e.id + " after " + retryMs + " ms");
         sendEntry(e);
       }
     });
-    if (state === SessionState.CONNECTED) timer = clock.setTimeout(tick, TICK_MS);
   }
 
   return {
@@ -393,8 +434,10 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       if (state === SessionState.CONNECTED) {
         go(SessionState.CLOSING, "stop");
         if (!status) return disconnect();
-        statusEntry = entry(status.topic, status.offline, 1, true, disconnect);
-        sendEntry(statusEntry);
+        queueStatus(status.offline);
+        // The last message, and small: it need not wait for the socket to drain.
+        waitingForDrain = false;
+        pump();
       } else if (state === SessionState.STOPPED) {
         onStopped = undefined;
         if (done) done();
@@ -402,14 +445,17 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         go(SessionState.STOPPED, "stop");
       }
     },
-    publish(topic, payload, qos, retain, onAck) {
+    publish(topic, payload, qos, retain, ref) {
       const why = topicNameError(topic) || (isUtf8(topic, 0, topic.length) ? "" : "topic is not UTF-8 bytes");
       if (why) throw new Error("publish: " + why);
-      const dropped = outbox.push(entry(topic, payload, qos, retain, onAck));
+      const dropped = outbox.push(entry(topic, payload, qos, retain, ref));
       pump();
       return dropped;
     },
-    queued: () => outbox.entries.length,
+    queued: () => outbox.entries.length - (statusEntry ? 1 : 0),
+    listen(e) {
+      events = e;
+    },
     attach(i) {
       inbox = i;
     },

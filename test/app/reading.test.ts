@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readingError, readingPayload, twoDecimals } from "../../src/app/reading";
+import { centiText, readingError, readingPayload } from "../../src/app/reading";
 import { decodeScratchpad, dallasCrc8 } from "../../src/app/ds18b20";
 
 describe("readings", () => {
@@ -19,15 +19,21 @@ describe("readings", () => {
     [0, "0"],
     [124.999, "125"],
     [-10.1, "-10.1"],
+    [0.07, "0.07"],
+    [-0.5, "-0.5"],
+    [21.1, "21.1"],
   ])("writes %s with at most 2 decimals as %s", (value, text) => {
-    expect(twoDecimals(value)).toBe(text);
+    expect(centiText(Math.round(value * 100))).toBe(text);
     expect(JSON.parse(text)).toBeCloseTo(value, 2);
   });
 
-  it("builds exactly the contract's JSON", () => {
-    const payload = readingPayload('{"device":"dev-1","seq":', 7, 21.456, 360);
-    expect(payload).toBe('{"device":"dev-1","seq":7,"temperature":21.46,"uptime":360}');
-    expect(Object.keys(JSON.parse(payload))).toEqual(["device", "seq", "temperature", "uptime"]);
+  it("builds exactly the contract's JSON, with time only when known", () => {
+    const format = { prefix: '{"device":"dev-1","seq":', valueKey: ',"temperature":' };
+    const r = { seq: 7, boot: 3, uptime: 360, time: 0, centi: 2146 };
+    const payload = readingPayload(format, r, 1_800_000_000);
+    expect(payload).toBe('{"device":"dev-1","seq":7,"temperature":21.46,"uptime":360,"boot":3,"time":1800000000}');
+    expect(Object.keys(JSON.parse(payload))).toEqual(["device", "seq", "temperature", "uptime", "boot", "time"]);
+    expect(readingPayload(format, r, 0)).toBe('{"device":"dev-1","seq":7,"temperature":21.46,"uptime":360,"boot":3}');
   });
 });
 

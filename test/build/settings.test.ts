@@ -25,9 +25,9 @@ describe("settings", () => {
   });
 
   it("takes the environment over the .env file over the board's defaults", () => {
-    const raw = rawSettings(linux, { DEVICE_ID: "from-env" }, { DEVICE_ID: "from-file", QUEUE_SIZE: "7" });
+    const raw = rawSettings(linux, { DEVICE_ID: "from-env" }, { DEVICE_ID: "from-file", STORE_READINGS: "7" });
     expect(raw.DEVICE_ID).toBe("from-env");
-    expect(raw.QUEUE_SIZE).toBe("7");
+    expect(raw.STORE_READINGS).toBe("7");
     expect(raw.MQTT_URL).toBe("mqtt://127.0.0.1:1883");
   });
 
@@ -49,7 +49,9 @@ describe("settings", () => {
     [{ TOPIC_PREFIX: "a//b" }, "TOPIC_PREFIX"],
     [{ PUBLISH_INTERVAL_MS: "fast" }, "PUBLISH_INTERVAL_MS: \"fast\" is not a whole number"],
     [{ KEEPALIVE_S: "0" }, "KEEPALIVE_S"],
-    [{ QUEUE_SIZE: "100000" }, "QUEUE_SIZE"],
+    [{ STORE_READINGS: "100000" }, "STORE_READINGS"],
+    [{ STORE_READINGS: "99" }, "STORE_READINGS"],
+    [{ SNTP_SERVER: "pool ntp org" }, "SNTP_SERVER"],
     [{ RECONNECT_MAX_MS: "500" }, "RECONNECT_MAX_MS"],
     [{ WIFI_PASSWORD: "short" }, "WIFI_PASSWORD"],
     [{ MQTT_CA: "ca.pem" }, "MQTT_CA: only applies to mqtts://"],
@@ -69,8 +71,8 @@ describe("settings", () => {
     const settings = resolveSettings(linux, rawSettings(linux, { DEVICE_ID: "serre-été", TOPIC_PREFIX: "maison/capteurs" }, {}));
     const config = firmwareConfig(linux, settings);
     expect(config.clientId).toBe(Buffer.from("serre-été", "utf8").toString("latin1"));
-    expect(config.temperatureTopic).toBe(Buffer.from("maison/capteurs/serre-été/temperature", "utf8").toString("latin1"));
-    expect(config.payloadPrefix).toBe(Buffer.from('{"device":"serre-été","seq":', "utf8").toString("latin1"));
+    expect(config.readingTopic).toBe(Buffer.from("maison/capteurs/serre-été/temperature", "utf8").toString("latin1"));
+    expect(config.format.prefix).toBe(Buffer.from('{"device":"serre-été","seq":', "utf8").toString("latin1"));
     const source = asciiSource(config);
     expect(/^[\x20-\x7e]*$/.test(source)).toBe(true);
     expect(source).toContain("serre-\\xc3\\xa9t\\xc3\\xa9");

@@ -88,7 +88,8 @@ describe("session against mosquitto", () => {
     const d = device(b);
     const acked: number[] = [];
     d.session.start();
-    for (let i = 1; i <= 50; i++) d.session.publish("data/n", String(i), 1, false, () => acked.push(i));
+    d.session.listen({ delivered: (ref) => ref !== undefined && acked.push(ref) });
+    for (let i = 1; i <= 50; i++) d.session.publish("data/n", String(i), 1, false, i);
     await until(() => acked.length === 50, 10000, "50 PUBACKs");
     await sub.waitFor((m) => m.length >= 50, 5000, "50 messages");
     expect(acked).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -167,10 +168,11 @@ describe("session against mosquitto", () => {
     d.session.start();
     const total = 60;
     let sent = 0;
+    d.session.listen({ delivered: (ref) => ref !== undefined && acked.add(ref) });
     const producer = setInterval(() => {
       sent++;
       const n = sent;
-      d.session.publish("stream/n", String(n), 1, false, () => acked.add(n));
+      d.session.publish("stream/n", String(n), 1, false, n);
       if (sent === total) clearInterval(producer);
     }, 25);
     cleanups.push(() => clearInterval(producer));

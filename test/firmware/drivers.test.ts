@@ -13,11 +13,14 @@ type Listener = (details: { reason?: string }) => void;
 function fakeWifi() {
   const listeners: Record<string, Listener> = {};
   const calls: { ssid: string; password?: string; callback: (error: string | null) => void }[] = [];
+  const sntp: [string, number][] = [];
   return {
     listeners,
     calls,
+    sntp,
     module: {
       connect: (ssid: string, options: { password?: string }, callback: (error: string | null) => void) => calls.push({ ssid, password: options.password, callback }),
+      setSNTP: (server: string, tz: number) => sntp.push([server, tz]),
       on: (event: string, listener: Listener) => (listeners[event] = listener),
     },
   };
@@ -36,9 +39,9 @@ describe("Wi-Fi link", () => {
     wifi = fakeWifi();
   });
 
-  it("connects with the SSID and password, and reports up once connected", () => {
+  it("connects with the SSID and password, reports up once connected, and sets the clock by SNTP (UTC)", () => {
     const logs: string[] = [];
-    const link = wifiLink(wifi.module, "home", "secret123", (l) => logs.push(l));
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", (l) => logs.push(l));
     expect(link.isUp()).toBe(false);
     const done = vi.fn();
     link.connect(done);
@@ -47,20 +50,22 @@ describe("Wi-Fi link", () => {
     expect(done).toHaveBeenCalledWith(undefined);
     expect(link.isUp()).toBe(true);
     expect(logs).toEqual(["[wifi] connecting to home", "[wifi] connected"]);
+    expect(wifi.sntp).toEqual([["time.lan", 0]]);
     expect(logs.join()).not.toContain("secret123");
   });
 
   it("passes a connection error on and stays down", () => {
-    const link = wifiLink(wifi.module, "home", "secret123", () => {});
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {});
     const done = vi.fn();
     link.connect(done);
     wifi.calls[0].callback("wrong_password");
     expect(done).toHaveBeenCalledWith("wrong_password");
+    expect(wifi.sntp).toEqual([]);
     expect(link.isUp()).toBe(false);
   });
 
   it("tells the session when an up link goes down, and only then", () => {
-    const link = wifiLink(wifi.module, "home", "secret123", () => {});
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {});
     const down = vi.fn();
     link.onDown(down);
     wifi.listeners.disconnected({ reason: "beacon_timeout" });

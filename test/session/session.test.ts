@@ -19,9 +19,10 @@ function ready(r: Rig, sessionPresent = false) {
 describe("QoS 1 publish", () => {
   it("sends the online status first, then queued messages one at a time (window 1), each completed by its PUBACK", () => {
     const r = rig();
-    const acked: string[] = [];
-    r.session.publish("t/a", "1", 1, false, () => acked.push("1"));
-    r.session.publish("t/a", "2", 1, false, () => acked.push("2"));
+    const acked: number[] = [];
+    r.session.listen({ delivered: (ref) => ref !== undefined && acked.push(ref) });
+    r.session.publish("t/a", "1", 1, false, 1);
+    r.session.publish("t/a", "2", 1, false, 2);
     const c = connect(r);
     const [online] = c.take();
     expect(online.payload.toString()).toBe("online");
@@ -31,12 +32,12 @@ describe("QoS 1 publish", () => {
     expect(first.payload.toString()).toBe("1");
     expect(c.take()).toHaveLength(0); // window of 1: the second waits
     puback(c, first.messageId);
-    expect(acked).toEqual(["1"]);
+    expect(acked).toEqual([1]);
     const [second] = c.take();
     expect(second.payload.toString()).toBe("2");
     expect(second.messageId).not.toBe(first.messageId);
     puback(c, second.messageId);
-    expect(acked).toEqual(["1", "2"]);
+    expect(acked).toEqual([1, 2]);
     expect(r.session.queued()).toBe(0);
   });
 

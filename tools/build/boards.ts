@@ -56,6 +56,8 @@ export interface Board {
    * fixed pool (ESP32) leave it out.
    */
   tlsPoolGrowthVars?: number;
+  /** Espruino's Storage (flash files) on this board, bytes: what the durable store may use lies within. */
+  storageBytes: number;
   /** Largest minified bundle allowed, bytes (the bundle gate checks it). */
   budgetBytes: number;
   /** Setting defaults, overridden by .env and the environment. */
@@ -84,6 +86,7 @@ export function loadBoard(name: string): Board {
   if (!driver) problems.push(`"sensor.type" must be one of ${Object.keys(SENSOR_DRIVERS).join(", ")}`);
   else if (driver.check(data.sensor)) problems.push(`sensor ${data.sensor.type} ${driver.check(data.sensor)}`);
   if (!(Number.isInteger(data.budgetBytes) && data.budgetBytes > 0)) problems.push(`"budgetBytes" must be a positive integer`);
+  if (!(Number.isInteger(data.storageBytes) && data.storageBytes >= 131072)) problems.push(`"storageBytes" must be an integer of at least 131072 (128 KB)`);
   if (data.tlsPoolGrowthVars !== undefined && !(Number.isInteger(data.tlsPoolGrowthVars) && data.tlsPoolGrowthVars > 0)) problems.push(`"tlsPoolGrowthVars" must be a positive integer`);
   if (typeof data.defaults !== "object" || data.defaults === null) data.defaults = {};
   if (problems.length) throw new Error(`board "${name}" (${file}): ${problems.join("; ")}`);

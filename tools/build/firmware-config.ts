@@ -6,7 +6,7 @@ import { sessionConnectPacket, type SessionIdentity } from "../../src/session/co
 import type { WireString } from "../../src/mqtt/packets";
 import type { FirmwareConfig } from "../../firmware/config";
 import type { Board } from "./boards";
-import { maskedUrl, SettingsError, type Settings } from "./settings";
+import { maskedUrl, SettingsError, storeSegments, type Settings } from "./settings";
 
 /** A PEM file's first block as DER in a binary string, the form Espruino's tls module takes. */
 export function pemFileToDer(file: string, setting: string): string {
@@ -20,6 +20,9 @@ export function pemFileToDer(file: string, setting: string): string {
   if (!match) throw new SettingsError(`${setting}: ${file} holds no PEM block`);
   return Buffer.from(match[2].replace(/\s+/g, ""), "base64").toString("latin1");
 }
+
+/** What the sensors measure: the reading topic's last level and the payload's value key. */
+const QUANTITY = "temperature";
 
 /** JSON string text for a JS string, as UTF-8 bytes (so no \u escapes of non-ASCII). */
 function jsonString(text: string): string {
@@ -48,7 +51,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   const clientId = utf8Encode(s.deviceId);
   const status = { topic: prefix + "status", online: "online", offline: "offline" };
-  const temperatureTopic = prefix + "temperature";
+  const readingTopic = prefix + QUANTITY;
   return {
     board: board.name,
     brokerLabel: utf8Encode(maskedUrl(url)),
@@ -69,15 +72,15 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
       password: password === undefined ? undefined : utf8Encode(password),
       keepalive: s.keepaliveS,
       status,
-    }, [status.topic, temperatureTopic]),
+    }, [status.topic, readingTopic]),
     keepalive: s.keepaliveS,
-    queueSize: s.queueSize,
     backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
-    temperatureTopic,
+    readingTopic,
     status,
-    payloadPrefix: '{"device":' + jsonString(s.deviceId) + ',"seq":',
-    wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? "") } : undefined,
+    format: { prefix: '{"device":' + jsonString(s.deviceId) + ',"seq":', valueKey: "," + jsonString(QUANTITY) + ":" },
+    storeSegments: storeSegments(s.storeReadings),
+    wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? ""), sntpServer: s.sntpServer } : undefined,
     // The driver options without `type`: the build chose the driver by it already.
     sensor: { ...board.sensor, type: undefined },
   };

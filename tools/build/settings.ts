@@ -6,7 +6,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { utf8Encode } from "../../src/mqtt/utf8";
 import { topicNameError } from "../../src/mqtt/topic";
+import { SEGMENT_BYTES, SLOTS } from "../../src/store/record";
 import type { Board } from "./boards";
+
+/** Storage the store leaves to the firmware (.bootcde) and the rest: 64 KB. */
+const STORAGE_RESERVE_BYTES = 65536;
 
 export interface Settings {
   mqttUrl: URL;
@@ -14,7 +18,9 @@ export interface Settings {
   topicPrefix: string;
   publishIntervalMs: number;
   keepaliveS: number;
-  queueSize: number;
+  /** Readings the durable store must have room for. */
+  storeReadings: number;
+  sntpServer: string;
   /** Longest wait between reconnect attempts, ms (the backoff's cap). */
   reconnectMaxMs: number;
   wifiSsid?: string;
@@ -32,10 +38,11 @@ export const SETTING_NAMES = [
   "TOPIC_PREFIX",
   "PUBLISH_INTERVAL_MS",
   "KEEPALIVE_S",
-  "QUEUE_SIZE",
+  "STORE_READINGS",
   "RECONNECT_MAX_MS",
   "WIFI_SSID",
   "WIFI_PASSWORD",
+  "SNTP_SERVER",
   "MQTT_CA",
   "MQTT_CERT",
   "MQTT_KEY",
@@ -111,6 +118,9 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
   const wifiPassword = text("WIFI_PASSWORD", false);
   if (wifiPassword !== undefined && (wifiPassword.length < 8 || wifiPassword.length > 64)) bad("WIFI_PASSWORD", "must be 8 to 64 characters (WPA2), or unset for an open network");
 
+  const sntpServer = text("SNTP_SERVER", false) ?? "pool.ntp.org";
+  if (!/^[A-Za-z0-9.-]+$/.test(sntpServer)) bad("SNTP_SERVER", `"${sntpServer}" is not a host name or IPv4 address`);
+
   const tls = mqttUrl.protocol === "mqtts:";
   for (const name of ["MQTT_CA", "MQTT_CERT", "MQTT_KEY"] as const) {
     if (raw[name] !== undefined && !tls) bad(name, "only applies to mqtts:// URLs");
@@ -123,16 +133,32 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     topicPrefix,
     publishIntervalMs: integer("PUBLISH_INTERVAL_MS", 10000, 100, 86400000),
     keepaliveS: integer("KEEPALIVE_S", 30, 5, 65535),
-    queueSize: integer("QUEUE_SIZE", 50, 1, 1000),
+    storeReadings: integer("STORE_READINGS", 6000, 100, maxStoreReadings(board)),
     reconnectMaxMs: integer("RECONNECT_MAX_MS", 60000, 1000, 3600000),
     wifiSsid: isWifi ? wifiSsid : undefined,
     wifiPassword: isWifi ? wifiPassword : undefined,
+    sntpServer,
     caFile: raw.MQTT_CA,
     certFile: raw.MQTT_CERT,
     keyFile: raw.MQTT_KEY,
   };
   if (problems.length) throw new SettingsError(`bad settings for board "${board.name}":\n${problems.join("\n")}`);
   return settings;
+}
+
+/** Readings the store can hold on `board`: its Storage less what the firmware and Espruino keep. */
+export function maxStoreReadings(board: Board): number {
+  return (storeSegmentsFor(board.storageBytes - STORAGE_RESERVE_BYTES) - 1) * SLOTS;
+}
+
+/** Segment files for `readings` (rounded up to whole segments, plus the ring's spare one). */
+export function storeSegments(readings: number): number {
+  return Math.ceil(readings / SLOTS) + 1;
+}
+
+/** Segments that fit in `bytes` of Storage (each file has a 32-byte header). */
+function storeSegmentsFor(bytes: number): number {
+  return Math.floor(bytes / (SEGMENT_BYTES + 32));
 }
 
 function utf8Length(text: string): number {

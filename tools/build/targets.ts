@@ -37,7 +37,9 @@ export function buildTargets(env: Record<string, string | undefined>): RollupOpt
           // hoist_vars: Espruino creates a `var` when its statement runs, not at function entry,
           // so a use before the declaration (which the minifier otherwise writes) reaches an
           // outer variable of the same name. All vars go to the top of their function.
-          compress: { passes: 2, hoist_vars: true },
+          // inline: 2 inlines no function that has variables of its own: terser declares those
+          // after the caller's `return`, where Espruino never creates them.
+          compress: { passes: 2, hoist_vars: true, inline: 2 },
           // Private members are named _like_this so they, and only they, can be renamed:
           // every byte of the bundle is RAM on the device.
           mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },

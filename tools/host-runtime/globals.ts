@@ -1,6 +1,7 @@
 // The Espruino globals the bundle sees: print/console, timers, getTime, E, process, require,
 // atob/btoa, getSerial. Everything handed to the script is built in the sandbox's realm.
 import { randomInt } from "node:crypto";
+import { crc32 } from "node:zlib";
 import { bytesToBinary, binaryToBytes, iterateBytes } from "./bytes";
 import type { Printer } from "./console";
 import type { EventSystem } from "./events";
@@ -106,6 +107,8 @@ function makeE(d: GlobalsDeps): Record<string, unknown> {
     getTemperature: () => NaN, // as on the Linux build
     getSerial: () => d.serial,
     hwRand: () => randomInt(-0x80000000, 0x7fffffff),
+    // Unsigned, as on 2v29; strings count their chars' low bytes.
+    CRC32: (data: unknown) => crc32(Uint8Array.from(iterateBytes(data, realm))),
     // With isAuto (the default) the idle loop kicks the watchdog; else E.kickWatchdog() must.
     enableWatchdog: (timeout?: unknown, isAuto?: unknown) => {
       d.loop.cancel(watchdog);

@@ -1,0 +1,89 @@
+/**
+ * Readings from the store to the broker: every good reading is written to flash first; while
+ * connected, the oldest stored ones are handed to the session a few at a time (`readAhead`); a
+ * reading is settled in flash only once the session reports its PUBACK. So RAM holds a handful of readings
+ * whatever the backlog, and a reset at any moment loses nothing stored.
+ */
+import type { WireString } from "../mqtt/packets";
+import type { Log } from "../session/ports";
+import type { MqttSession } from "../session/session";
+import { SessionState } from "../session/state";
+import type { ReadingStore, StoredReading } from "../store/reading-store";
+import { readingPayload, type PayloadFormat } from "./reading";
+
+export interface DeliveryOptions {
+  topic: WireString;
+  format: PayloadFormat;
+  /** Readings handed to the session at a time: the in-flight window and one ready behind it. */
+  readAhead: number;
+  /** This start's number (the store's boot counter). */
+  boot: number;
+}
+
+export interface DeliveryClock {
+  /** Whole seconds since this start. */
+  uptime(): number;
+  /** Unix seconds now, or 0 while the clock is not set (before SNTP). */
+  unixTime(): number;
+}
+
+export interface Delivery {
+  /** Stores a good reading and numbers it; it goes out when its turn comes. Returns its seq. */
+  add(centi: number): number;
+  /** Readings delivered since this start. */
+  delivered(): number;
+}
+
+export function createDelivery(session: MqttSession, store: ReadingStore, clock: DeliveryClock, options: DeliveryOptions, log: Log): Delivery {
+  let delivered = 0;
+
+  /** Unix time of a stored reading: as taken, or back-dated from uptime once the clock is set. */
+  function timeOf(r: StoredReading): number {
+    if (r.time || r.boot !== options.boot) return r.time;
+    const now = clock.unixTime();
+    return now ? now - (clock.uptime() - r.uptime) : 0;
+  }
+
+  /** Hands the oldest stored readings to the session while it has room for them. */
+  function feed(): void {
+    while (store.handedOut() < options.readAhead) {
+      const r = store.next();
+      if (!r) return;
+      session.publish(options.topic, readingPayload(options.format, r, timeOf(r)), 1, false, r.seq);
+    }
+  }
+
+  session.listen({
+    connected: feed,
+    sent(seq) {
+      if (seq !== undefined) store.sent(seq);
+    },
+    delivered(seq) {
+      if (seq === undefined) return;
+      store.delivered(seq);
+      delivered++;
+      log("[app] reading #" + seq + " delivered");
+      feed();
+    },
+  });
+
+  return {
+    add(centi) {
+      const reading = { boot: options.boot, uptime: clock.uptime(), time: clock.unixTime(), centi };
+      let seq: number;
+      try {
+        seq = store.append(reading);
+      } catch (e) {
+        // Flash refused it (full, or failing): it still goes out, from RAM, and is lost at a reset.
+        seq = store.lastSeq();
+        log("[store] reading #" + seq + " not stored (" + ((e as Error).message || e) + "): kept in RAM only");
+        session.publish(options.topic, readingPayload(options.format, reading as StoredReading, reading.time), 1, false, seq);
+        return seq;
+      }
+      // Offline it stays in flash only: handed out at CONNACK, with its time known by then.
+      if (session.state() === SessionState.CONNECTED) feed();
+      return seq;
+    },
+    delivered: () => delivered,
+  };
+}
