@@ -21,6 +21,8 @@ let context: BrowserContext;
 let page: Page;
 
 const now = () => Math.floor(Date.now() / 1000);
+/** Waits for the page to catch up; generous, since CI machines are shared. */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000 });
 const stat = (device: string, name: string) => page.locator(`[data-device="${device}"] [data-stat="${name}"] .n`);
 
 beforeAll(async () => {
@@ -73,19 +75,19 @@ afterAll(async () => {
 
 describe("watch page in Chromium", () => {
   it("lists every device with its delivery counts", async () => {
-    await expect.poll(() => stat("bench-1", "received").textContent()).toBe("6");
+    await poll(() => stat("bench-1", "received").textContent()).toBe("6");
     expect(await stat("bench-1", "missing").textContent()).toBe("1");
     expect(await stat("bench-1", "duplicates").textContent()).toBe("1");
     expect(await stat("bench-1", "late").textContent()).toBe("1");
     expect(await stat("bench-1", "outOfOrder").textContent()).toBe("0");
-    await expect.poll(() => stat("bench-2", "received").textContent()).toBe("3");
+    await poll(() => stat("bench-2", "received").textContent()).toBe("3");
     expect(await stat("bench-2", "missing").textContent()).toBe("0");
     expect(await page.locator("[data-device]").evaluateAll((els) => els.map((e) => e.getAttribute("data-device")))).toEqual(["bench-1", "bench-2"]);
   });
 
   it("shows the gap as a range, the duplicate and the late reading", async () => {
     const gap = page.locator('[data-device="bench-1"] [data-finding="gaps"] li');
-    await expect.poll(() => gap.count()).toBe(1);
+    await poll(() => gap.count()).toBe(1);
     expect(await gap.getAttribute("data-from")).toBe("4");
     expect(await gap.getAttribute("data-to")).toBe("4");
     expect(await gap.textContent()).toContain("boot 2");
@@ -94,7 +96,7 @@ describe("watch page in Chromium", () => {
   });
 
   it("shows status, its history and diagnostics", async () => {
-    await expect.poll(() => page.locator('[data-device="bench-2"] .head .status').textContent()).toBe("offline");
+    await poll(() => page.locator('[data-device="bench-2"] .head .status').textContent()).toBe("offline");
     const history = await page.locator('[data-device="bench-2"] .history li').allTextContents();
     expect(history[0]).toMatch(/^offline/);
     expect(history[1]).toMatch(/^online/);
@@ -103,7 +105,7 @@ describe("watch page in Chromium", () => {
   });
 
   it("says what was wrong with a bad payload, on the card and in the activity log", async () => {
-    await expect.poll(() => page.locator('[data-device="bench-1"] .problems').textContent()).toContain('not JSON: "21.7 degrees"');
+    await poll(() => page.locator('[data-device="bench-1"] .problems').textContent()).toContain('not JSON: "21.7 degrees"');
     expect(await page.locator("#log").textContent()).toContain("sensors/bench-1/temperature: not JSON");
     expect(watch.lines.some((l) => l.includes("not JSON"))).toBe(true);
   });
