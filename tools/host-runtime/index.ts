@@ -6,9 +6,19 @@ import path from "node:path";
 import type { ConsoleSink } from "./console";
 import type { MemoryInfo } from "./memory";
 import { createSandbox, type Sandbox } from "./sandbox";
+import type { FlashStats } from "./storage";
 
 export type { ConsoleSink } from "./console";
 export type { MemoryInfo } from "./memory";
+export type { FlashStats } from "./storage";
+
+/** Storage's flash as each build has it: size, erase page, whether a filename table is kept. */
+export const STORAGE_LAYOUTS = {
+  /** Espruino for Linux: 256 KB fake flash (./espruino.flash), 1 KB pages, ESPR_STORAGE_FILENAME_TABLE. */
+  linux: { bytes: 262144, pageBytes: 1024, filenameTable: true },
+  /** ESP32 (boards/ESP32.py): 224 pages of 4 KB = 896 KB, no filename table. */
+  esp32: { bytes: 917504, pageBytes: 4096, filenameTable: false },
+} as const;
 
 export interface HostRuntimeOptions {
   /** Path of the bundle to run (or give `code`). */
@@ -34,10 +44,14 @@ export interface HostRuntimeOptions {
   strictBuiltins?: boolean;
   /** Initial process.memory().total in JsVars (default 16383); doubles like Linux's pool. */
   memoryTotal?: number;
-  /** Storage's file inside cwd (default "espruino-flash.json"). */
+  /** Storage's flash image inside cwd (default "espruino.flash", the Linux build's raw format). */
   storageFile?: string;
+  /** Flash layout (default "linux"); storageBytes/storagePageBytes override its figures. */
+  storageLayout?: keyof typeof STORAGE_LAYOUTS;
   /** Storage size in bytes (default 262144, the Linux build's fake flash). */
   storageBytes?: number;
+  /** Storage's erase page in bytes (default 1024, as on the Linux build). */
+  storagePageBytes?: number;
   /** getSerial() / E.getSerial() (default "HOST-0001"). */
   serial?: string;
 }
@@ -60,6 +74,8 @@ export interface HostRuntime {
   kill(): void;
   /** The same estimate the script gets from process.memory() (see memory.ts). */
   memory(): MemoryInfo;
+  /** Flash wear since start: bytes written, writes and pages erased by Storage. */
+  flashStats(): FlashStats;
 }
 
 export function startBundle(options: HostRuntimeOptions): HostRuntime {
@@ -69,6 +85,7 @@ export function startBundle(options: HostRuntimeOptions): HostRuntime {
   const cwd = options.cwd ?? mkdtempSync(path.join(os.tmpdir(), "espruino-host-"));
   const sink: ConsoleSink = options.console ?? ((line) => process.stdout.write(line + "\n"));
   const graceMs = options.stopGraceMs ?? 1500;
+  const layout = STORAGE_LAYOUTS[options.storageLayout ?? "linux"];
 
   let state: HostRuntime["state"] = "running";
   let resolveExit!: (info: ExitInfo) => void;
@@ -97,8 +114,10 @@ export function startBundle(options: HostRuntimeOptions): HostRuntime {
     connectFailure: options.connectFailure ?? "throw",
     connectTimeoutMs: options.connectTimeoutMs ?? 3000,
     memoryTotal: options.memoryTotal ?? 16383,
-    storageFile: options.storageFile ?? "espruino-flash.json",
-    storageBytes: options.storageBytes ?? 262144,
+    storageFile: options.storageFile ?? "espruino.flash",
+    storageBytes: options.storageBytes ?? layout.bytes,
+    storagePageBytes: options.storagePageBytes ?? layout.pageBytes,
+    storageFilenameTable: layout.filenameTable,
     serial: options.serial ?? "HOST-0001",
     onReboot: (reason) => {
       sb.printer.line(`[host-runtime] ${reason}: the device would reset here; the runtime stops`);
@@ -136,6 +155,9 @@ export function startBundle(options: HostRuntimeOptions): HostRuntime {
     },
     memory(): MemoryInfo {
       return sb.memory.read(false);
+    },
+    flashStats(): FlashStats {
+      return sb.storage.wear();
     },
   };
 }

@@ -21,6 +21,8 @@ export interface SandboxOptions {
   memoryTotal: number;
   storageFile: string;
   storageBytes: number;
+  storagePageBytes: number;
+  storageFilenameTable: boolean;
   serial: string;
   /** Called when the device would reset (watchdog, E.reboot()). */
   onReboot: (reason: string) => void;
@@ -34,6 +36,7 @@ export interface Sandbox {
   net: NetStack;
   printer: Printer;
   memory: MemoryModel;
+  storage: Storage;
   objects: EspruinoObjects;
 }
 
@@ -65,7 +68,14 @@ export function createSandbox(o: SandboxOptions): Sandbox {
 
   const timers = new Timers(loop, realm);
   const memory = new MemoryModel(o.memoryTotal);
-  const storage = new Storage(realm, { cwd: o.cwd, fileName: o.storageFile, sizeBytes: o.storageBytes });
+  const storage = new Storage(realm, {
+    cwd: o.cwd,
+    fileName: o.storageFile,
+    sizeBytes: o.storageBytes,
+    pageBytes: o.storagePageBytes,
+    filenameTable: o.storageFilenameTable,
+    print: (line) => printer.line(line),
+  });
   const storageModule = storage.module() as { read: (name: string) => string | undefined };
   const net = new NetStack(loop, realm, events, {
     connectFailure: o.connectFailure,
@@ -93,5 +103,5 @@ export function createSandbox(o: SandboxOptions): Sandbox {
     reboot: o.onReboot,
   });
   processObj = objects.process;
-  return { realm, loop, events, timers, net, printer, memory, objects };
+  return { realm, loop, events, timers, net, printer, memory, storage, objects };
 }

@@ -1,13 +1,16 @@
-// require("Storage"): flash key/value files, persisted in one JSON file in the runtime's cwd
-// (the Linux build keeps its flash image in ./espruino.flash). Values are bytes (base64).
-// Mirrors jsflash.c: names truncated to 28 chars, a write at an offset only fills erased
-// (0xFF) bytes of an existing file, an empty write throws, and rewriting a file is a no-op
-// when the content is unchanged.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+// require("Storage") (src/jswrap_storage.c of 2v29) over a byte-exact port of jsflash.c: the
+// flash image lives in cwd in the Linux build's format (espruino.flash by default), saved after
+// every call that changed it. Errors, return values, statistics, list() order and compaction
+// (with its "Compacting... " console line) are the interpreter's.
 import path from "node:path";
-import { bytesToBinary, storageBytes } from "./bytes";
+import { bytesToBinary } from "./bytes";
 import { parseLiberalJson, toEspruinoJson } from "./espruino-json";
+import { loadFlashFile, saveFlashFile } from "./flash-file";
+import { FlashImage, type FlashWear } from "./flash-image";
+import { JsFlash, StorageError } from "./jsflash";
+import { FLAG_STORAGEFILE } from "./jsflash-header";
 import type { Realm } from "./realm";
+import { dataBytes, espruinoJsonText, nameFilter, storageName, toInt } from "./storage-data";
 
 export interface StorageOptions {
   /** Directory holding the flash file. */
@@ -16,34 +19,60 @@ export interface StorageOptions {
   fileName: string;
   /** Flash size in bytes (the Linux build fakes 256 KB). */
   sizeBytes: number;
+  /** Erase page size (1 KB on the Linux build, 4 KB on ESP32). */
+  pageBytes: number;
+  /** ESPR_STORAGE_FILENAME_TABLE (Linux builds: yes; ESP32: no). */
+  filenameTable: boolean;
+  /** Console lines (compaction, "Storage is corrupt."). */
+  print: (line: string) => void;
 }
 
-const NAME_MAX = 28; // JsfFileName
-const HEADER = 32; // size + name, per file
+/** FLASH_START of the Linux build: any nonzero base works, jsflash.c treats 0 as "no file". */
+const FLASH_BASE = 0x10000000;
+
+export interface FlashStats extends FlashWear {
+  sizeBytes: number;
+  pageBytes: number;
+}
 
 export class Storage {
-  private files = new Map<string, Uint8Array>();
   private readonly file: string;
+  private readonly flash: FlashImage;
+  private readonly fs: JsFlash;
+  private pending = "";
 
   constructor(private readonly realm: Realm, private readonly opts: StorageOptions) {
     this.file = path.join(opts.cwd, opts.fileName);
-    this.load();
+    this.flash = new FlashImage(FLASH_BASE, opts.sizeBytes, opts.pageBytes, loadFlashFile(this.file));
+    this.fs = new JsFlash(this.flash, { filenameTable: opts.filenameTable, print: (text) => this.print(text) });
+    // jsiInit at first boot: a broken header chain makes the interpreter erase everything
+    if (!this.fs.checkAtBoot()) {
+      this.call(() => {
+        this.print("Storage is corrupt.\nErasing Storage Area...\n");
+        this.fs.eraseAll();
+        this.print("Erase complete.\n");
+      });
+    }
+  }
+
+  /** Flash wear since the runtime started. */
+  wear(): FlashStats {
+    return { ...this.flash.wear, sizeBytes: this.flash.size, pageBytes: this.flash.pageBytes };
   }
 
   /** The object require("Storage") returns. */
   module(): object {
     const st = this;
     const realm = this.realm;
+    const fs = this.fs;
+    const readBytes = (name: unknown): Uint8Array | undefined => fs.readFile(storageName(name), 0, 0);
     return realm.object({
       read(name: unknown, offset?: unknown, length?: unknown): string | undefined {
-        const data = st.files.get(fileName(name));
-        if (!data) return undefined;
-        const start = Math.max(0, Number(offset) | 0);
-        const len = Number(length) | 0;
-        return bytesToBinary(data.subarray(start, len > 0 ? start + len : undefined));
+        const data = st.call(() => fs.readFile(storageName(name), toInt(offset), toInt(length)));
+        return data && bytesToBinary(data);
       },
       readJSON(name: unknown, noExceptions?: unknown): unknown {
-        const data = st.files.get(fileName(name));
+        const data = st.call(() => readBytes(name));
         if (!data) return undefined;
         try {
           return st.toRealm(parseLiberalJson(bytesToBinary(data), (m) => realm.error("SyntaxError", m)));
@@ -53,82 +82,86 @@ export class Storage {
         }
       },
       readArrayBuffer(name: unknown): ArrayBuffer | undefined {
-        const data = st.files.get(fileName(name));
+        const data = st.call(() => readBytes(name));
         return data ? realm.arrayBuffer(data) : undefined;
       },
       write(name: unknown, data: unknown, offset?: unknown, size?: unknown): boolean {
-        const isObject = typeof data === "object" && data !== null && !Array.isArray(data) && !ArrayBuffer.isView(data) &&
-          Object.prototype.toString.call(data) !== "[object ArrayBuffer]";
-        if (isObject) {
-          const json = toEspruinoJson(data, { dropQuotes: false, unicodeEscape: true });
-          return st.write(fileName(name), storageBytes(json, realm), 0, 0);
-        }
-        return st.write(fileName(name), storageBytes(data, realm), Number(offset) | 0, Number(size) | 0);
-      },
-      writeJSON(name: unknown, data: unknown): boolean {
-        const json = toEspruinoJson(data, { dropQuotes: true, unicodeEscape: false });
-        return st.write(fileName(name), storageBytes(json, realm), 0, 0);
-      },
-      erase(name: unknown): void {
-        if (st.files.delete(fileName(name))) st.save();
-      },
-      eraseAll(): void {
-        st.files.clear();
-        st.save();
-      },
-      list(regex?: unknown): string[] {
-        let names = [...st.files.keys()];
-        if (regex !== undefined && regex !== null) names = names.filter((n) => n.match(regex as RegExp) !== null);
-        return realm.array(names);
-      },
-      getFree(): number {
-        return st.free();
-      },
-      getStats(): object {
-        return realm.object({
-          totalBytes: st.opts.sizeBytes,
-          fileBytes: st.used(),
-          fileCount: st.files.size,
-          freeBytes: st.free(),
-          trashBytes: 0,
-          trashCount: 0,
+        return st.call(() => {
+          if (isPlainObject(data)) {
+            const json = espruinoJsonText(toEspruinoJson(data, { dropQuotes: false, unicodeEscape: true }));
+            return fs.writeFile(storageName(name), dataBytes(json, realm), 0, 0, 0);
+          }
+          return fs.writeFile(storageName(name), dataBytes(data, realm), 0, toInt(offset), toInt(size));
         });
       },
-      compact(): void {},
+      writeJSON(name: unknown, data: unknown): boolean {
+        return st.call(() => {
+          const json = toEspruinoJson(data, { dropQuotes: true, unicodeEscape: false });
+          return fs.writeFile(storageName(name), dataBytes(json, realm), 0, 0, 0);
+        });
+      },
+      erase(name: unknown): void {
+        st.call(() => fs.eraseFile(storageName(name)));
+      },
+      eraseAll(): void {
+        st.call(() => fs.eraseAll());
+      },
+      list(regex?: unknown, filter?: unknown): string[] {
+        let containing = 0;
+        let notContaining = 0;
+        if (isPlainObject(filter) && (filter as { sf?: unknown }).sf !== undefined) {
+          if ((filter as { sf?: unknown }).sf) containing |= FLAG_STORAGEFILE;
+          else notContaining |= FLAG_STORAGEFILE;
+        }
+        return realm.array(st.call(() => fs.listFiles(nameFilter(regex), containing, notContaining)));
+      },
+      getFree(): number {
+        return st.call(() => fs.stats(0, true).free);
+      },
+      getStats(): object {
+        const s = st.call(() => fs.stats(0, true));
+        return realm.object({
+          totalBytes: s.total,
+          freeBytes: s.free,
+          fileBytes: s.fileBytes,
+          fileCount: s.fileCount,
+          trashBytes: s.trashBytes,
+          trashCount: s.trashCount,
+        });
+      },
+      compact(): void {
+        st.call(() => fs.compact());
+      },
+      optimise(): void {
+        if (st.opts.filenameTable) st.call(() => fs.createFileTable());
+      },
     });
   }
 
-  /** jsfWriteFile: create/replace at offset 0, or fill erased bytes of an existing file. */
-  private write(name: string, data: Uint8Array, offset: number, sizeArg: number): boolean {
-    if (offset < 0 || sizeArg < 0) return false;
-    const size = sizeArg === 0 ? data.length : sizeArg;
-    if (size === 0) throw this.realm.error("Error", "Can't create zero length file");
-    let file = this.files.get(name);
-    const replace = !file && offset === 0 ||
-      (file !== undefined && offset === 0 && (file.length !== size || !isErased(file, 0, size)));
-    if (replace) {
-      if (file && file.length === size && data.length === size && equal(file, data)) return true;
-      const others = this.used() - (file ? HEADER + align(file.length) : 0);
-      if (others + HEADER + align(size) > this.opts.sizeBytes) throw this.realm.error("Error", "Unable to find or create file");
-      file = new Uint8Array(size).fill(0xff);
-      this.files.set(name, file);
+  /**
+   * Runs one Storage call: a StorageError becomes the sandbox's Error, a console line left
+   * open (a compaction that gave up) is ended, and a changed image is saved.
+   */
+  private call<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof StorageError) throw this.realm.error("Error", e.message);
+      throw e;
+    } finally {
+      if (this.pending) this.print("\n");
+      if (this.flash.dirty) {
+        this.flash.dirty = false;
+        saveFlashFile(this.file, this.flash.bytes);
+      }
     }
-    if (!file) throw this.realm.error("Error", "Unable to find or create file");
-    if (offset + data.length > file.length) throw this.realm.error("Error", "Too much data for file size");
-    if (!isErased(file, offset, data.length)) throw this.realm.error("Error", "File already written with different data");
-    file.set(data, offset);
-    this.save();
-    return true;
   }
 
-  private used(): number {
-    let total = 0;
-    for (const f of this.files.values()) total += HEADER + align(f.length);
-    return total;
-  }
-
-  private free(): number {
-    return Math.max(0, this.opts.sizeBytes - this.used());
+  /** jsiConsolePrintf: text is buffered into console lines. */
+  private print(text: string): void {
+    const parts = (this.pending + text).split("\n");
+    this.pending = parts.pop() ?? "";
+    for (const line of parts) this.opts.print(line);
   }
 
   /** Parsed JSON is made of host objects: rebuild it from the sandbox's constructors. */
@@ -141,43 +174,10 @@ export class Storage {
     }
     return v;
   }
-
-  private load(): void {
-    let text: string;
-    try {
-      text = readFileSync(this.file, "utf8");
-    } catch {
-      return; // no flash file yet: everything erased
-    }
-    const stored = JSON.parse(text) as Record<string, string>;
-    for (const [name, b64] of Object.entries(stored)) this.files.set(name, new Uint8Array(Buffer.from(b64, "base64")));
-  }
-
-  /** Written synchronously, like a flash write; rename keeps the file whole if we crash. */
-  private save(): void {
-    const out: Record<string, string> = {};
-    for (const [name, data] of this.files) out[name] = Buffer.from(data).toString("base64");
-    const tmp = this.file + ".tmp";
-    writeFileSync(tmp, JSON.stringify(out, null, 1));
-    renameSync(tmp, this.file);
-  }
 }
 
-function fileName(name: unknown): string {
-  return String(name).slice(0, NAME_MAX);
-}
-
-function align(n: number): number {
-  return (n + 3) & ~3;
-}
-
-function isErased(data: Uint8Array, offset: number, length: number): boolean {
-  for (let i = offset; i < offset + length && i < data.length; i++) if (data[i] !== 0xff) return false;
-  return true;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** jsvIsObject: a plain object (not an array, typed array, ArrayBuffer or function). */
+function isPlainObject(v: unknown): v is object {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) &&
+    Object.prototype.toString.call(v) !== "[object ArrayBuffer]";
 }
