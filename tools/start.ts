@@ -9,6 +9,8 @@ import { startEmbeddedBroker } from "./broker";
 import { buildBundle } from "./build/build-bundle";
 import { readEnvFile } from "./build/settings";
 import { runFirmware } from "./firmware-runner";
+import { DEFAULT_PORT } from "./watch/args";
+import { startWatch, type Watch } from "./watch/watch";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
 
   const settings = { ...readEnvFile(resolve(ROOT, ".env")), ...(process.env as Record<string, string>) };
   settings.MQTT_URL = `mqtt://127.0.0.1:${broker.port}`;
+  const watch = await startWatchPage(broker.port, settings.TOPIC_PREFIX || "sensors");
   const file = resolve(ROOT, "dist/linux.js");
   const code = await buildBundle("linux", settings, file);
   console.log(`[start] built dist/linux.js (${code.length} bytes)`);
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log("[start] stopping: the firmware publishes offline and disconnects");
     await firmware.stop();
+    await watch?.close();
     await broker.close();
     process.exit(0);
   };
@@ -48,8 +52,23 @@ async function main(): Promise<void> {
   await firmware.exited;
   if (!stopping) {
     console.log("[start] the firmware exited");
+    await watch?.close();
     await broker.close();
     process.exit(1);
+  }
+}
+
+/** The watch page (npm run watch) on the embedded broker; the subscriber lines above already show
+ * each message, so it prints only its warnings. A busy port costs the page, not the run. */
+async function startWatchPage(port: number, prefix: string): Promise<Watch | undefined> {
+  const options = { url: `mqtt://127.0.0.1:${port}`, prefix, port: Number(process.env.WATCH_PORT || DEFAULT_PORT), history: 50_000, lateAfterS: 30 };
+  try {
+    const watch = await startWatch(options, (line, level) => level !== "info" && console.log(line));
+    console.log(`[start] watch page on ${watch.address}`);
+    return watch;
+  } catch (e) {
+    console.log(`[start] no watch page: ${(e as Error).message} (set WATCH_PORT)`);
+    return undefined;
   }
 }
 

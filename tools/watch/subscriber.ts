@@ -78,8 +78,9 @@ export function clientOptions(target: BrokerTarget): IClientOptions {
 export function subscribe(target: BrokerTarget, events: SubscriberEvents): Subscriber {
   const broker = maskUrl(target.url);
   let current: Connection = { state: "connecting", detail: "connecting", since: Date.now(), broker };
+  let closing = false;
   const report = (state: Connection["state"], detail: string) => {
-    if (current.state === state && current.detail === detail) return;
+    if (closing || (current.state === state && current.detail === detail)) return;
     current = { state, detail, since: Date.now(), broker };
     events.connection(current);
   };
@@ -109,7 +110,10 @@ export function subscribe(target: BrokerTarget, events: SubscriberEvents): Subsc
 
   return {
     connection: () => current,
-    close: () => new Promise<void>((resolve) => client.end(true, {}, () => resolve())),
+    close: () => {
+      closing = true;
+      return new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    },
   };
 }
 

@@ -44,7 +44,8 @@ const LOG_KEPT = 100;
 const BUCKETS = 400;
 const MAX_DEVICES = 500;
 
-export async function startWatch(options: WatchOptions, print: (line: string) => void = console.log): Promise<Watch> {
+/** `print` gets each console line with its level (npm start shows only warnings and errors). */
+export async function startWatch(options: WatchOptions, print: (line: string, level: LogLine["level"]) => void = console.log): Promise<Watch> {
   const store = new DeviceStore({ prefix: options.prefix, history: options.history, lateAfterS: options.lateAfterS });
   const hub = new EventHub();
   const log: LogLine[] = [];
@@ -52,7 +53,7 @@ export async function startWatch(options: WatchOptions, print: (line: string) =>
     const line: LogLine = { at: Date.now(), level, text };
     log.push(line);
     if (log.length > LOG_KEPT) log.shift();
-    print(`[watch] ${level === "info" ? "" : level + ": "}${text}`);
+    print(`[watch] ${level === "info" ? "" : level + ": "}${text}`, level);
     hub.send("log", line);
   };
 
