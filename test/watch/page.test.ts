@@ -110,6 +110,18 @@ describe("watch page in Chromium", () => {
     expect(watch.lines.some((l) => l.includes("not JSON"))).toBe(true);
   });
 
+  it("zooms the chart on a drag and goes back to live on a double-click", async () => {
+    const chart = page.locator('[data-device="bench-1"] .chart');
+    const box = (await chart.locator(".u-over").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await poll(() => chart.getAttribute("data-zoomed")).toBe("yes");
+    await chart.locator(".u-over").dblclick();
+    await poll(() => chart.getAttribute("data-zoomed")).toBe(null);
+  });
+
   it("draws a chart per device and the broker as connected", async () => {
     expect(await page.locator('[data-device="bench-1"] .chart canvas').count()).toBe(1);
     expect(await page.locator("#connection").getAttribute("data-state")).toBe("connected");

@@ -43,6 +43,23 @@ function withBreaks(t, v) {
   return [xs, ys];
 }
 
+const pad = (n) => String(n).padStart(2, "0");
+
+/** Time ticks in 24-hour local time; a day's first tick also says which day. */
+function timeTicks(u, splits) {
+  const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+  let lastDay = "";
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    const day = d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+    const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    const text = span < 300 ? `${hm}:${pad(d.getSeconds())}` : hm;
+    const newDay = span >= 86400 && day !== lastDay;
+    lastDay = day;
+    return newDay ? `${day}\n${text}` : text;
+  });
+}
+
 /** At least a minute of time, at least 1 degree of temperature: noise stays small. */
 function atLeast(span) {
   return (u, min, max) => {
@@ -70,22 +87,30 @@ export class DeviceChart {
         width: Math.max(200, el.clientWidth),
         height: HEIGHT,
         cursor: { drag: { x: true, y: false, setScale: false } },
-        legend: { show: true, live: true },
+        // A small readout over the chart instead of uPlot's legend row.
+        legend: { show: false },
         scales: {
           x: { time: true, range: (u, min, max) => (min === null || max - min >= 60 ? [min, max] : [max - 60, max]) },
           y: { range: atLeast(1) },
         },
-        axes: [axis, { ...axis, size: 52, values: (u, vals) => vals.map((v) => +v.toFixed(2) + "°") }],
+        axes: [
+          { ...axis, values: timeTicks },
+          { ...axis, size: 52, values: (u, vals) => vals.map((v) => +v.toFixed(2) + "°") },
+        ],
         series: [
           { label: "time" },
-          { label: "°C", stroke, width: 2, fill: stroke + "14", spanGaps: false, value: (u, v) => (v == null ? "–" : v.toFixed(2) + " °C") },
+          { label: "°C", stroke, width: 2, fill: stroke + "14", spanGaps: false },
         ],
-        hooks: { setSelect: [(u) => this.onSelect(u)] },
+        hooks: { setSelect: [(u) => this.onSelect(u)], setCursor: [(u) => this.readout(u)] },
       },
       withBreaks(this.t, this.v),
       el,
     );
     this.plot.over.addEventListener("dblclick", () => this.overview());
+    this.readoutEl = document.createElement("div");
+    this.readoutEl.className = "readout";
+    this.readoutEl.hidden = true;
+    el.append(this.readoutEl);
     this.resize = new ResizeObserver(() => this.plot.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
     this.resize.observe(el);
   }
@@ -105,6 +130,16 @@ export class DeviceChart {
     while (i > 0 && this.t[i - 1] > t) i--;
     this.t.splice(i, 0, t);
     this.v.splice(i, 0, v);
+  }
+
+  readout(u) {
+    const i = u.cursor.idx;
+    const v = i == null ? null : u.data[1][i];
+    this.readoutEl.hidden = v == null;
+    if (v == null) return;
+    const d = new Date(u.data[0][i] * 1000);
+    const date = d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+    this.readoutEl.textContent = `${date} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}  ${v.toFixed(2)} °C`;
   }
 
   async onSelect(u) {

@@ -111,7 +111,7 @@ export class DeviceCard {
   renderFindings(a) {
     const lists = [];
     if (a.gapCount) {
-      const more = a.gapCount > a.gaps.length ? ` (newest ${a.gaps.length} of ${a.gapCount})` : "";
+      const more = a.gapCount > a.gaps.length ? ` (newest ${a.gaps.length} of ${a.gapCount} gaps)` : "";
       lists.push(finding("gaps", `Missing seqs${more}`, a.gaps.map((g) => h("li", { "data-from": g.from, "data-to": g.to }, h("b", { text: seqRange(g) }), h("span", { class: "muted", text: `${g.count > 1 ? ` · ${g.count} readings` : ""} · ${bootSpan(g)}` })))));
     }
     const notes = (list, what) => list.map((n) => h("li", { "data-seq": n.seq }, h("b", { text: `seq ${n.seq}` }), h("span", { class: "muted", text: ` · boot ${n.boot} · ${what(n)}` })));
@@ -143,7 +143,7 @@ export class DeviceCard {
       panels.push(panel("Other topics", h("ul", { class: "history" }, ...view.otherTopics.map((o) => h("li", { text: `${o.topic} (${o.count})` })))));
     }
     const kept = view.stored >= view.history ? `chart: last ${view.history} readings (--history)` : `${view.stored} readings kept`;
-    panels.push(h("p", { class: "muted small-print", text: `${kept} · late after ${info.lateAfterS} s` }));
+    panels.push(h("p", { class: "muted small-print", text: `${kept} · late after ${duration(info.lateAfterS)} · drag on the chart to zoom` }));
     this.panelsEl.replaceChildren(...panels);
   }
 }
