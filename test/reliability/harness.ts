@@ -49,10 +49,21 @@ export interface Device {
   waitFor(pattern: RegExp, timeoutMs: number, index?: number): Promise<Line & { index: number }>;
   /** The seq of the newest reading the device queued (0 before the first). */
   lastSeq(): number;
-  /** `Uncaught ...` lines (an exception nobody caught: the firmware must never print one). */
+  /** Lines reporting an exception nobody caught (isUncaughtLine): the firmware must never print one. */
   uncaught: string[];
   /** False once the runtime or the interpreter has exited. */
   alive(): boolean;
+}
+
+/**
+ * A console line reporting an exception nobody caught: Espruino's own `Uncaught Error: ...`, or
+ * what the firmware's process.on("uncaughtException") handler prints instead (`[boot] uncaught
+ * exception (carrying on): ...`). Either means something threw that should not have.
+ */
+export const UNCAUGHT = /uncaught/i;
+
+export function isUncaughtLine(text: string): boolean {
+  return UNCAUGHT.test(text);
 }
 
 export const CONNECTED = /\[mqtt\] MQTT_CONNECTING -> CONNECTED/;
@@ -60,7 +71,7 @@ export const LOST = /\[mqtt\] CONNECTED -> BACKOFF \((.*)\)$/;
 /** The connection lost, from any state. */
 export const ANY_LOSS = /\[mqtt\] \w+ -> BACKOFF \((.*)\)$/;
 export const DELIVERED = /\[app\] reading #(\d+) delivered/;
-const QUEUED = /\[app\] reading #(\d+) .* queued \((\d+) waiting\)/;
+const QUEUED = /\[app\] reading #(\d+) .* stored \((\d+) waiting\)/;
 
 /** Builds the `linux` bundle with `settings` and runs it (host runtime, or ESPRUINO's interpreter). */
 export async function startDevice(
@@ -76,7 +87,7 @@ export async function startDevice(
   const firmware = runFirmware(file, {
     console: (text) => {
       if (keep) lines.push({ at: Date.now(), text });
-      if (/Uncaught/.test(text)) uncaught.push(text);
+      if (isUncaughtLine(text)) uncaught.push(text);
       const queued = QUEUED.exec(text);
       if (queued) seq = Number(queued[1]);
       if (process.env.ECHO) console.log(text);
