@@ -45,7 +45,7 @@ const BUCKETS = 400;
 const MAX_DEVICES = 500;
 
 /** `print` gets each console line with its level (npm start shows only warnings and errors). */
-export async function startWatch(options: WatchOptions, print: (line: string, level: LogLine["level"]) => void = console.log): Promise<Watch> {
+export async function startWatch(options: WatchOptions, print: (line: string, level: LogLine["level"]) => void = (line) => console.log(line)): Promise<Watch> {
   const store = new DeviceStore({ prefix: options.prefix, history: options.history, lateAfterS: options.lateAfterS });
   const hub = new EventHub();
   const log: LogLine[] = [];

@@ -86,7 +86,10 @@ function connect() {
     banner.dataset.lost = "yes";
     banner.hidden = false;
     banner.dataset.level = "error";
-    banner.textContent = "Lost the watch server (is `npm run watch` still running?): retrying…";
+    banner.textContent = "Lost the watch server (is “npm run watch” still running?): retrying…";
+    const pill = $("connection");
+    pill.dataset.state = "disconnected";
+    pill.textContent = "no watch server";
   };
 }
 
