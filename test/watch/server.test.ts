@@ -2,7 +2,12 @@
  * The watch server without a browser: what reaches /api/state and /events, and that nothing a
  * broker or a publisher does stops it (a refused login, a broker that goes away, bad payloads).
  */
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { Aedes } from "aedes";
 import { afterEach, describe, expect, it } from "vitest";
+import { makeCertificates } from "../support/certificates";
 import { publisher, reading, startEmbeddedBroker, waitFor, watchBroker, type EmbeddedBroker, type TestWatch } from "./helpers";
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -132,6 +137,31 @@ describe("watch server", () => {
     const event = await next("device");
     expect(event.view).toMatchObject({ id: "d3", last: { seq: 1, temperature: 22.25, boot: 1 } });
     expect(event.points).toEqual([[1_760_000_000, 22.25]]);
+  });
+
+  it("connects over mqtts:// with --ca and --cert/--key, and says why a wrong CA fails", async () => {
+    const pki = makeCertificates();
+    const aedes = await Aedes.createBroker();
+    const server = createTlsServer(
+      { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert), ca: readFileSync(pki.ca), requestCert: true, rejectUnauthorized: true },
+      aedes.handle,
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => aedes.close(() => server.close(() => resolve()))));
+    const port = (server.address() as AddressInfo).port;
+    const url = `mqtts://127.0.0.1:${port}`;
+    const good = await watchBroker(port, { url, ca: pki.ca, cert: pki.clientCert, key: pki.clientKey });
+    cleanups.push(() => good.close());
+    await connected(good);
+
+    const other = makeCertificates();
+    const bad = await watchBroker(port, { url, ca: other.ca, cert: pki.clientCert, key: pki.clientKey });
+    cleanups.push(() => bad.close());
+    const c = await waitFor("a TLS failure", async () => {
+      const s = (await bad.state()).connection;
+      return s.state === "disconnected" && s;
+    });
+    expect(c.detail).toMatch(/certificate/i);
   });
 
   it("serves the page, uPlot from node_modules, and nothing else", async () => {
