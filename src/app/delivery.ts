@@ -32,6 +32,8 @@ export interface Delivery {
   add(centi: number): number;
   /** Readings delivered since this start. */
   delivered(): number;
+  /** Readings stored and not yet delivered. */
+  waiting(): number;
 }
 
 export function createDelivery(session: MqttSession, store: ReadingStore, clock: DeliveryClock, options: DeliveryOptions, log: Log): Delivery {
@@ -85,5 +87,6 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
       return seq;
     },
     delivered: () => delivered,
+    waiting: () => store.counts().stored,
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { Clock, Log } from "../session/ports";
 import type { Delivery } from "./delivery";
-import { readingError } from "./reading";
+import { centiText, readingError } from "./reading";
 import type { TemperatureSensor } from "./sensor";
 
 export interface SensorLoopCounts {
@@ -50,7 +50,7 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
     }
     const centi = Math.round((celsius as number) * 100);
     const seq = delivery.add(centi);
-    log("[app] reading #" + seq + " " + celsius + " stored");
+    log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
   }
 
   return {

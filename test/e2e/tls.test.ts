@@ -60,7 +60,7 @@ describe(`mqtts:// on the ${RUNTIME} against mosquitto`, () => {
   it("a broker that requires a client certificate refuses a device without one; the device backs off and keeps running", async () => {
     const { sub, device } = await setup(true, (port) => ({ MQTT_URL: `mqtts://127.0.0.1:${port}`, MQTT_CA: certs.ca }));
     await lines(device, /BACKOFF -> TCP_CONNECTING \(retry\)/, 3, 30000);
-    await device.waitForLine(/\[app\] reading #3 .* queued/, 20000); // still measuring, keeping readings
+    await device.waitForLine(/\[app\] reading #3 .* stored/, 20000); // still measuring, keeping readings
     expect(sub.on(DATA)).toHaveLength(0);
     expect(device.lines.some((l) => /ASSERT|FAILED AT/.test(l))).toBe(false);
   });

@@ -70,7 +70,7 @@ async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0
     proxy = await startFaultProxy(broker.port);
     add(() => proxy!.close());
   }
-  const device = await startDevice({ MQTT_URL: proxy ? proxy.url : broker.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200", QUEUE_SIZE: "500" });
+  const device = await startDevice({ MQTT_URL: proxy ? proxy.url : broker.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
   add(() => device.firmware.kill());
   await device.waitFor(CONNECTED, 20000);
   await until(() => seqCounts(sub.messages, data).size >= 5, 20000, "5 readings at the subscriber");

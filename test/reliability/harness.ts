@@ -71,7 +71,7 @@ export const LOST = /\[mqtt\] CONNECTED -> BACKOFF \((.*)\)$/;
 /** The connection lost, from any state. */
 export const ANY_LOSS = /\[mqtt\] \w+ -> BACKOFF \((.*)\)$/;
 export const DELIVERED = /\[app\] reading #(\d+) delivered/;
-const QUEUED = /\[app\] reading #(\d+) .* queued \((\d+) waiting\)/;
+const QUEUED = /\[app\] reading #(\d+) .* stored \((\d+) waiting\)/;
 
 /** Builds the `linux` bundle with `settings` and runs it (host runtime, or ESPRUINO's interpreter). */
 export async function startDevice(

@@ -65,7 +65,7 @@ async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0
   const broker = await startHostileBroker();
   add(() => broker.close());
   const data = `sensors/${name}/temperature`;
-  const device = await startDevice({ MQTT_URL: broker.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200", QUEUE_SIZE: "500" });
+  const device = await startDevice({ MQTT_URL: broker.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
   add(() => device.firmware.kill());
   /** Seqs the broker acknowledged (after `since`, ms). */
   const acked = (since = 0) => broker.publishes.filter((p) => p.topic === data && p.qos === 1 && p.at > since).map((p) => seqOf(p.payload));

@@ -66,14 +66,14 @@ describe(`memory, firmware on the ${RUNTIME}`, () => {
     const s = { connected: false, waiting: 0, delivered: 0, connects: 0, queueFull: 0 };
     let deliveredAtConnect = 0;
     const device = await startDevice(
-      { MQTT_URL: proxy.url, DEVICE_ID: "rel-memory", PUBLISH_INTERVAL_MS: "100", QUEUE_SIZE: "1000", RECONNECT_MAX_MS: "2000" },
+      { MQTT_URL: proxy.url, DEVICE_ID: "rel-memory", PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "2000" },
       {
         keepLines: false,
         onLine(text) {
           recent.push(text);
           if (recent.length > 60) recent.shift();
           if (text.includes("] reading #") && text.endsWith(" delivered")) s.delivered++;
-          else if (text.includes(" waiting)")) s.waiting = Number(/queued \((\d+) waiting\)/.exec(text)?.[1] ?? 0);
+          else if (text.includes(" waiting)")) s.waiting = Number(/stored \((\d+) waiting\)/.exec(text)?.[1] ?? 0);
           else if (text.includes("-> CONNECTED")) {
             s.connected = true;
             s.connects++;

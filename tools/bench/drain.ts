@@ -1,8 +1,8 @@
 /**
  * Figure 5: drain rate of a full queue after reconnect, QoS 1. The `linux` bundle built with
- * QUEUE_SIZE=200 (one reading every 100 ms, the shortest interval the build accepts) starts with
+ * one reading every 100 ms (the shortest interval the build accepts) starts with
  * its broker unreachable (the bench's TCP proxy refuses connections) until the console says
- * `queued (200 waiting)`; then the proxy opens onto the broker, and the figure is 200 readings over
+ * `stored (200 waiting)`; then the proxy opens onto the broker, and the figure is 200 readings over
  * the time from `CONNECTED` to the 200th `[app] reading #n delivered` (wall-clock arrival of the
  * lines; the retained `online` status goes first and is not counted).
  *
@@ -65,7 +65,7 @@ function consoleOrder(device: Device, from: number, to: number): { overlaps: num
 }
 
 async function drain(device: Device, proxy: Proxy): Promise<Drained> {
-  const full = await device.waitFor(new RegExp(`queued \\(${DRAIN_QUEUE} waiting\\)`), 0);
+  const full = await device.waitFor(new RegExp(`stored \\(${DRAIN_QUEUE} waiting\\)`), 0);
   proxy.reset();
   await proxy.open();
   // The firmware is backing off: it connects at its next retry (up to the backoff ceiling).
@@ -113,7 +113,7 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
       const file = join(mkdtempSync(join(tmpdir(), "bench-drain-build-")), "linux.js");
       await buildBundle(
         "linux",
-        { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: `bench-drain-${k}`, QUEUE_SIZE: String(DRAIN_QUEUE), PUBLISH_INTERVAL_MS: "100" },
+        { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: `bench-drain-${k}`, PUBLISH_INTERVAL_MS: "100" },
         file,
       );
       started.push({ ...c, proxy, file });
@@ -124,7 +124,7 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
       return { ...c, device };
     });
     // Fill all at once (about 22 s at one reading per 100 ms, 10% of reads failing), then drain one by one.
-    await Promise.all(running.map((c) => c.device.waitFor(new RegExp(`queued \\(${DRAIN_QUEUE} waiting\\)`), 60000)));
+    await Promise.all(running.map((c) => c.device.waitFor(new RegExp(`stored \\(${DRAIN_QUEUE} waiting\\)`), 60000)));
     const results: Record<string, Drained> = {};
     for (const c of running) {
       results[c.where] = await drain(c.device, c.proxy);

@@ -221,7 +221,7 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
     await proxy.close();
     const queueCode = await buildBundle(
       "linux",
-      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "100", QUEUE_SIZE: "1000" },
+      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "100" },
       join(dir, "queue.js"),
     );
     writeFileSync(join(dir, "queue.js"), queueCode);
