@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // src/log-flags.d.ts: the code under test keeps its debug lines.
+  define: { LOG_DEBUG: true },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

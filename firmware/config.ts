@@ -40,9 +40,11 @@ export interface FirmwareConfig {
   storeSegments: number;
   /** Present on boards with Wi-Fi. */
   wifi?: { ssid: string; password: string; sntpServer: string };
+  /** LOG_LEVEL: `debug` adds a line per packet and per delivery (build flag LOG_DEBUG). */
+  logLevel: "error" | "info" | "debug";
   /** The board's sensor driver options (boards/<name>.json, `sensor`). */
   sensor: Record<string, unknown>;
 }
 
 /** The config as the device's `virtual:config` default export has it: TLS is in named exports. */
-export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars">;
+export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel">;

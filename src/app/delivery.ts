@@ -64,7 +64,7 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
       if (seq === undefined) return;
       store.delivered(seq);
       delivered++;
-      log("[app] reading #" + seq + " delivered");
+      if (LOG_DEBUG) log("[app] reading #" + seq + " delivered");
       feed();
     },
   });

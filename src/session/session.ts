@@ -321,7 +321,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function sendEntry(e: OutboxEntry): void {
     const resend = !!e.id;
     if (e.qos > 0 && !resend) e.id = nextId();
-    say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
+    if (LOG_DEBUG) say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
     if (!send(serializePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: !!e.retain, id: e.id || 0 }))) {
       if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
       return;
@@ -377,7 +377,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (type === PacketType.PUBACK) {
       const e = outbox.acknowledge(packet.id);
       if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
-      say("PUBACK #" + packet.id);
+      if (LOG_DEBUG) say("PUBACK #" + packet.id);
       waitingForDrain = false;
       completed(e);
       return pump();

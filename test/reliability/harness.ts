@@ -78,7 +78,8 @@ export async function startDevice(
   settings: Record<string, string>,
   options: { keepLines?: boolean; onLine?: (line: string) => void } = {},
 ): Promise<Device> {
-  const file = await buildLinux({ KEEPALIVE_S: String(KEEPALIVE_S), ...settings });
+  // LOG_LEVEL=debug: the suite follows each delivery on the console.
+  const file = await buildLinux({ KEEPALIVE_S: String(KEEPALIVE_S), LOG_LEVEL: "debug", ...settings });
   const lines: Line[] = [];
   const uncaught: string[] = [];
   let seq = 0;

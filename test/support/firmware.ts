@@ -19,9 +19,10 @@ export interface Device {
 /** Where the bundle runs, for test titles and notes. */
 export const RUNTIME = process.env.ESPRUINO ? `Espruino (${process.env.ESPRUINO})` : "host runtime";
 
+/** Built with LOG_LEVEL=debug unless `settings` say otherwise: the tests read the per-packet lines. */
 export async function buildLinux(settings: Record<string, string>): Promise<string> {
   const file = join(mkdtempSync(join(tmpdir(), "bundle-")), "linux.js");
-  await buildBundle("linux", settings, file);
+  await buildBundle("linux", { LOG_LEVEL: "debug", ...settings }, file);
   return file;
 }
 

@@ -80,6 +80,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     status,
     format: { prefix: '{"device":' + jsonString(s.deviceId) + ',"seq":', valueKey: "," + jsonString(QUANTITY) + ":" },
     storeSegments: storeSegments(s.storeReadings),
+    logLevel: s.logLevel,
     wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? ""), sntpServer: s.sntpServer } : undefined,
     // The driver options without `type`: the build chose the driver by it already.
     sensor: { ...board.sensor, type: undefined },

@@ -7,7 +7,7 @@ import { parseEnv } from "node:util";
 import { utf8Encode } from "../../src/mqtt/utf8";
 import { topicNameError } from "../../src/mqtt/topic";
 import { SEGMENT_BYTES, SLOTS } from "../../src/store/record";
-import type { Board } from "./boards";
+import { sensorIntervalError, type Board } from "./boards";
 
 /** Storage the store leaves to the firmware (.bootcde) and the rest: 64 KB. */
 const STORAGE_RESERVE_BYTES = 65536;
@@ -21,6 +21,7 @@ export interface Settings {
   /** Readings the durable store must have room for. */
   storeReadings: number;
   sntpServer: string;
+  logLevel: "error" | "info" | "debug";
   /** Longest wait between reconnect attempts, ms (the backoff's cap). */
   reconnectMaxMs: number;
   wifiSsid?: string;
@@ -43,6 +44,7 @@ export const SETTING_NAMES = [
   "WIFI_SSID",
   "WIFI_PASSWORD",
   "SNTP_SERVER",
+  "LOG_LEVEL",
   "MQTT_CA",
   "MQTT_CERT",
   "MQTT_KEY",
@@ -118,6 +120,8 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
   const wifiPassword = text("WIFI_PASSWORD", false);
   if (wifiPassword !== undefined && (wifiPassword.length < 8 || wifiPassword.length > 64)) bad("WIFI_PASSWORD", "must be 8 to 64 characters (WPA2), or unset for an open network");
 
+  const logLevel = text("LOG_LEVEL", false) ?? "info";
+  if (!["error", "info", "debug"].includes(logLevel)) bad("LOG_LEVEL", `"${logLevel}" must be error, info or debug`);
   const sntpServer = text("SNTP_SERVER", false) ?? "pool.ntp.org";
   if (!/^[A-Za-z0-9.-]+$/.test(sntpServer)) bad("SNTP_SERVER", `"${sntpServer}" is not a host name or IPv4 address`);
 
@@ -138,10 +142,13 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     wifiSsid: isWifi ? wifiSsid : undefined,
     wifiPassword: isWifi ? wifiPassword : undefined,
     sntpServer,
+    logLevel: logLevel as Settings["logLevel"],
     caFile: raw.MQTT_CA,
     certFile: raw.MQTT_CERT,
     keyFile: raw.MQTT_KEY,
   };
+  const intervalWhy = sensorIntervalError(board, settings.publishIntervalMs);
+  if (intervalWhy) bad("PUBLISH_INTERVAL_MS", intervalWhy);
   if (problems.length) throw new SettingsError(`bad settings for board "${board.name}":\n${problems.join("\n")}`);
   return settings;
 }

@@ -39,7 +39,9 @@ export function buildTargets(env: Record<string, string | undefined>): RollupOpt
           // outer variable of the same name. All vars go to the top of their function.
           // inline: 2 inlines no function that has variables of its own: terser declares those
           // after the caller's `return`, where Espruino never creates them.
-          compress: { passes: 2, hoist_vars: true, inline: 2 },
+          // global_defs: the log level's flags (src/log-flags.d.ts) as constants, so the text
+          // of lines this build leaves out is dropped with them.
+          compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_DEBUG: config.logLevel === "debug" } },
           // Private members are named _like_this so they, and only they, can be renamed:
           // every byte of the bundle is RAM on the device.
           mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },

@@ -14,7 +14,7 @@ function constant(value: unknown): string {
 export function boardModules(board: Board, config: FirmwareConfig): Plugin {
   // TLS as constants, and only there (certificates are kilobytes): a build without TLS then
   // drops the TLS code, as the minifier sees `undefined`.
-  const { tls, tlsPoolGrowthVars, ...device } = config;
+  const { tls, tlsPoolGrowthVars, logLevel, ...device } = config;
   const modules: Record<string, string> = {
     "virtual:config": `export default ${asciiSource(device)};
 export const tls = ${constant(tls)};
