@@ -85,32 +85,68 @@ export interface Run {
   output: string;
 }
 
-/**
- * Runs `script` on the interpreter under strace in `cwd` (default: a fresh directory, removed
- * after). The script is followed by `E.reboot()`, which ends the interpreter.
- */
-export async function interpreterWear(espruino: string, script: string, cwd?: string, timeoutMs = 120000): Promise<Run> {
-  const dir = cwd ?? mkdtempSync(join(tmpdir(), "flash-wear-"));
+export interface InterpreterRun {
+  /** Flash wear from strace (undefined with `strace: false`). */
+  wear?: Wear;
+  /** Console output (the interpreter's banner included). */
+  output: string;
+}
+
+export interface InterpreterOptions {
+  /** Working directory, holding espruino.flash (default: a fresh one, removed after). */
+  cwd?: string;
+  /** Power cut: SIGKILL the interpreter once its output holds this text (the flash file keeps
+   * what was written). Without it the script is followed by `E.reboot()`, which ends it. */
+  cutAfter?: string;
+  /** Trace with strace to measure wear (default true). */
+  strace?: boolean;
+  timeoutMs?: number;
+}
+
+/** Runs `script` on the Linux interpreter (`espruino workload.js`, stdin an open pipe). */
+export async function runInterpreter(espruino: string, script: string, o: InterpreterOptions = {}): Promise<InterpreterRun> {
+  const dir = o.cwd ?? mkdtempSync(join(tmpdir(), "flash-wear-"));
   const log = join(dir, `strace-${process.pid}.log`);
+  const traced = o.strace ?? true;
   try {
-    writeFileSync(join(dir, "workload.js"), script + "\nE.reboot();\n");
-    const child = spawn("strace", ["-f", "-e", "trace=openat,read,write,lseek,close", "-xx", "-o", log, espruino, "workload.js"], {
+    writeFileSync(join(dir, "workload.js"), o.cutAfter === undefined ? script + "\nE.reboot();\n" : script);
+    const argv = traced ? ["-f", "-e", "trace=openat,read,write,lseek,close", "-xx", "-o", log, espruino, "workload.js"] : ["workload.js"];
+    const child = spawn(traced ? "strace" : espruino, argv, {
       cwd: dir,
-      stdio: ["pipe", "pipe", "pipe"], // an open stdin: the interpreter exits on EOF only at its prompt
+      stdio: ["pipe", "pipe", "pipe"], // an open stdin: on EOF the interpreter would stop reading its console
       detached: true,
     });
     let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString("latin1")));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString("latin1")));
-    const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), timeoutMs);
+    let cut = false;
+    const powerCut = (): void => {
+      if (cut) return;
+      cut = true;
+      // the interpreter only: strace then ends by itself and writes its whole log
+      const pid = traced ? Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(" ")[0]) : child.pid!;
+      process.kill(pid, "SIGKILL");
+    };
+    const onData = (d: Buffer): void => {
+      output += d.toString("latin1");
+      if (o.cutAfter !== undefined && output.includes(o.cutAfter)) powerCut();
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), o.timeoutMs ?? 120000);
     await new Promise((resolve) => child.once("exit", resolve));
     clearTimeout(timer);
-    if (!output.includes("Not implemented")) throw new Error(`the workload did not reach E.reboot(); output:\n${output.slice(-2000)}`);
-    return { wear: wearFromStrace(readFileSync(log, "latin1")), output };
+    const ended = o.cutAfter === undefined ? output.includes("Not implemented") : cut;
+    if (!ended) throw new Error(`the workload did not reach ${o.cutAfter ?? "E.reboot()"}; output:\n${output.slice(-2000)}`);
+    return { wear: traced ? wearFromStrace(readFileSync(log, "latin1")) : undefined, output };
   } finally {
-    if (cwd === undefined) rmSync(dir, { recursive: true, force: true });
+    if (o.cwd === undefined) rmSync(dir, { recursive: true, force: true });
     else rmSync(log, { force: true });
   }
+}
+
+/** Runs `script` on the interpreter under strace in a fresh directory: its flash wear. */
+export async function interpreterWear(espruino: string, script: string): Promise<Run> {
+  const r = await runInterpreter(espruino, script);
+  return { wear: r.wear!, output: r.output };
 }
 
 /** Runs `script` in the host runtime (Linux layout) in `cwd`; it must be synchronous. */
