@@ -68,6 +68,7 @@ t("boot", st);
 t("list", function () { return s.list().join(); });
 t("read back", function () { return [s.read("log0", 0, 2), s.read("log0", 2 + 7 * 18, 18), hex(s.read("log0", 4095, 1)), s.readJSON("meta").seq, s.read("tiny")].join("|"); });
 t("erase f", function () { for (var n = 0; n < 100; n += 2) s.erase("f" + n); return st(); });
+t("too big", function () { return s.write("huge", "h", 0, 100000); });
 t("compact", function () { s.compact(); return st(); });
 t("after", function () { return s.list(/^f/).length + " " + s.read("f1", 0, 2) + " " + s.read("log0", 0, 2); });
 t("big", function () { return s.write("g", "G", 0, 20000) && st(); });
@@ -138,6 +139,7 @@ const RECORDED: Record<"phase1" | "phase2" | "phase3", PhaseResult> = {
       "list log0,log2,b,u16,a-very-long-file-name-over-2,drv,meta,obj,d120,d121,d122,d123,d124,d125,d126,d127,d128,d129,d130,d131,d132,d133,d134,d135,d136,d137,d138,d139,d140,d141,d142,d143,d144,d145,d146,d147,d148,d149,f0,f1,f2,f3,f4,f5,f6,f7,f8,f9,f10,f11,f12,f13,f14,f15,f16,f17,f18,f19,f20,f21,f22,f23,f24,f25,f26,f27,f28,f29,f30,f31,f32,tiny",
       "read back H0|rec0007:0123456789|f0|229|t",
       "erase f 262144,3660,189940,55,68544,17",
+      "too big !! Error: Unable to find or create file",
       "Compacting... \b-\b\\\b|\b/\b-\b\\\b|\b/\b-\b\\\b|\b/\b-\b\\\b|",
       "compact 262144,72204,189940,55,0,0",
       "after 16 F1 H0",
