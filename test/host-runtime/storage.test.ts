@@ -6,11 +6,12 @@
 // measured with strace, see tools/bench/flash-wear.ts).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runInterpreter, type Wear } from "../../tools/bench/flash-wear";
+import { FlashFile, type Range } from "../../tools/host-runtime/flash-file";
 import { run, sleep, waitFor } from "./helpers";
 
 const ESPRUINO = process.env.ESPRUINO;
@@ -267,7 +268,7 @@ describe("Storage persistence", () => {
       }, 0);
       console.log("up");`);
     const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/cli.ts");
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 4; round++) {
       const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", cwd], { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -295,6 +296,35 @@ describe("Storage persistence", () => {
       await r.rt.exited;
       expect(r.lines).toEqual(["check 0 true"]);
     }
+  });
+});
+
+describe("Storage's flash file", () => {
+  it("a torn journal is dropped (the old image), a whole one is applied again (the new image)", () => {
+    const file = path.join(tempDir(), "espruino.flash");
+    const old = new Uint8Array(4096).fill(0xff);
+    old.set([1, 2, 3, 4], 64);
+    new FlashFile(file, 4096).save(old, []); // no file yet: written whole
+    const next = old.slice();
+    next.fill(0, 64, 68);
+    next.set([7, 7, 7, 7], 2000);
+    const ranges: Range[] = [[64, 68], [2000, 2004]];
+    // killed after the journal, before the image: the next load finishes the save
+    new FlashFile(file, 4096).writeJournal(next, ranges);
+    expect(new FlashFile(file, 4096).load()).toEqual(next);
+    expect(new Uint8Array(readFileSync(file))).toEqual(next);
+    expect(existsSync(file + ".journal")).toBe(false);
+    // killed while writing the journal: the image is as it was
+    for (const cut of [0, 5, 11, 20, 31]) {
+      const f = new FlashFile(file, 4096);
+      f.writeJournal(old, ranges);
+      truncateSync(f.journal, cut);
+      expect(new FlashFile(file, 4096).load()).toEqual(next);
+    }
+    // and a whole save
+    const f = new FlashFile(file, 4096);
+    f.save(old, ranges);
+    expect(f.load()).toEqual(old);
   });
 });
 

@@ -19,8 +19,8 @@ export const WORD = 4;
 export class FlashImage {
   readonly bytes: Uint8Array;
   readonly wear: FlashWear = { bytesWritten: 0, writes: 0, pagesErased: 0 };
-  /** Set by every write or erase; cleared by whoever persists the image. */
-  dirty = false;
+  /** Byte ranges (from the image's start) changed since takeChanges(). */
+  private changes: Array<[number, number]> = [];
 
   /**
    * @param base address of the first byte (nonzero: jsflash.c treats address 0 as "none";
@@ -30,6 +30,23 @@ export class FlashImage {
     if (!(pageBytes > 0) || size % pageBytes !== 0) throw new Error(`flash size ${size} is not a multiple of the page size ${pageBytes}`);
     this.bytes = new Uint8Array(size).fill(0xff);
     if (contents) this.bytes.set(contents.subarray(0, size));
+  }
+
+  get changed(): boolean {
+    return this.changes.length > 0;
+  }
+
+  /** The changed ranges, sorted and merged, and forgets them (the caller persists them). */
+  takeChanges(): Array<[number, number]> {
+    const sorted = this.changes.sort((a, b) => a[0] - b[0]);
+    this.changes = [];
+    const merged: Array<[number, number]> = [];
+    for (const [from, to] of sorted) {
+      const last = merged[merged.length - 1];
+      if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+      else merged.push([from, to]);
+    }
+    return merged;
   }
 
   get end(): number {
@@ -58,7 +75,7 @@ export class FlashImage {
     for (let i = 0; i < n; i++) this.bytes[from + i] = this.bytes[from + i]! & data[i]!;
     this.wear.bytesWritten += data.length;
     this.wear.writes++;
-    this.dirty = true;
+    if (n > 0) this.changes.push([from, from + n]);
   }
 
   /** jshFlashErasePage. */
@@ -67,7 +84,7 @@ export class FlashImage {
     if (!p) return;
     this.bytes.fill(0xff, p.start - this.base, p.start - this.base + p.length);
     this.wear.pagesErased++;
-    this.dirty = true;
+    this.changes.push([p.start - this.base, p.start - this.base + p.length]);
   }
 
   /** jshFlashErasePages: every page from the one holding start up to start+length. */

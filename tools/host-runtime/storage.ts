@@ -5,7 +5,7 @@
 import path from "node:path";
 import { bytesToBinary } from "./bytes";
 import { parseLiberalJson, toEspruinoJson } from "./espruino-json";
-import { loadFlashFile, saveFlashFile } from "./flash-file";
+import { FlashFile } from "./flash-file";
 import { FlashImage, type FlashWear } from "./flash-image";
 import { JsFlash, StorageError } from "./jsflash";
 import { FLAG_STORAGEFILE } from "./jsflash-header";
@@ -36,14 +36,14 @@ export interface FlashStats extends FlashWear {
 }
 
 export class Storage {
-  private readonly file: string;
+  private readonly file: FlashFile;
   private readonly flash: FlashImage;
   private readonly fs: JsFlash;
   private pending = "";
 
   constructor(private readonly realm: Realm, private readonly opts: StorageOptions) {
-    this.file = path.join(opts.cwd, opts.fileName);
-    this.flash = new FlashImage(FLASH_BASE, opts.sizeBytes, opts.pageBytes, loadFlashFile(this.file));
+    this.file = new FlashFile(path.join(opts.cwd, opts.fileName), opts.sizeBytes);
+    this.flash = new FlashImage(FLASH_BASE, opts.sizeBytes, opts.pageBytes, this.file.load());
     this.fs = new JsFlash(this.flash, { filenameTable: opts.filenameTable, print: (text) => this.print(text) });
     // jsiInit at first boot: a broken header chain makes the interpreter erase everything
     if (!this.fs.checkAtBoot()) {
@@ -150,10 +150,7 @@ export class Storage {
       throw e;
     } finally {
       if (this.pending) this.print("\n");
-      if (this.flash.dirty) {
-        this.flash.dirty = false;
-        saveFlashFile(this.file, this.flash.bytes);
-      }
+      if (this.flash.changed) this.file.save(this.flash.bytes, this.flash.takeChanges());
     }
   }
 
