@@ -4,8 +4,9 @@
  * Either way, stop() is a clean shutdown (Espruino's `kill` event, a grace period, then the end)
  * and kill() pulls the power.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { crc32 } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBundle, type MemoryInfo } from "./host-runtime/index";
@@ -40,6 +41,18 @@ export interface RunningFirmware {
 export interface RunOptions {
   /** One call per console line. */
   console: (line: string) => void;
+  /**
+   * The device's flash lives here (Storage: the durable store, the boot counter, `.bootcde`), so a
+   * run started again in the same directory finds what the last one left, as after a power cut.
+   * Default: a fresh temporary directory.
+   */
+  cwd?: string;
+  /**
+   * On the interpreter: store the bundle as `.bootcde` and boot from it, as `npm run flash` does
+   * (code run from flash is not copied into RAM; the fixed 2,500-JsVar build needs it). Default
+   * true; false runs `espruino <file>` (from RAM). The host runtime ignores it.
+   */
+  fromFlash?: boolean;
   /** How long stop() lets the firmware say goodbye, ms. */
   graceMs?: number;
   /** The interpreter; default process.env.ESPRUINO; "" forces the host runtime. */
@@ -52,7 +65,7 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
   if (!espruino) {
     // When Node exposes gc(), the runtime's memory estimate starts from a collected heap.
     (globalThis as { gc?: () => void }).gc?.();
-    const host = startBundle({ file, console: options.console, stopGraceMs: graceMs });
+    const host = startBundle({ file, console: options.console, stopGraceMs: graceMs, cwd: options.cwd });
     return {
       runtime: "host runtime",
       stop: () => host.stop(),
@@ -67,10 +80,66 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
       },
     };
   }
-  // The real interpreter: its console on stdin/stdout; Storage's flash file in a fresh directory.
-  // Detached: a Ctrl-C in the terminal is for us (we stop the firmware cleanly), not the interpreter.
-  const child = spawn(espruino, [file], { cwd: mkdtempSync(join(tmpdir(), "espruino-")), stdio: ["pipe", "pipe", "pipe"], detached: true });
-  process.once("exit", () => child.exitCode === null && child.kill("SIGKILL"));
+  // The real interpreter: its console on stdin/stdout; Storage's flash file (espruino.flash) in cwd.
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), "espruino-"));
+  mkdirSync(cwd, { recursive: true });
+  const fromFlash = options.fromFlash ?? true;
+  const started = fromFlash ? storeBootCode(espruino, readFileSync(file, "latin1"), cwd) : Promise.resolve();
+  return attach(espruino, started, fromFlash ? [] : [file], cwd, graceMs, options.console);
+}
+
+/**
+ * Writes `code` to `.bootcde` in `cwd`'s flash file with the interpreter itself, typed at its
+ * console in pieces (a script holding the whole bundle would not fit a 2,500-JsVar pool), unless
+ * it is there already. Resolves once it is written.
+ */
+export function storeBootCode(espruino: string, code: string, cwd: string): Promise<void> {
+  const loader = join(cwd, "bootcde-loader.js");
+  // A pending timer keeps the interpreter reading its console (an idle one does not).
+  writeFileSync(loader, 'print("<<crc>>"+E.CRC32(require("Storage").read(".bootcde")||""));setInterval(function(){},1000);\n');
+  const child = spawn(espruino, [loader], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  const want = crc32(Buffer.from(code, "latin1"));
+  const CHUNK = 400;
+  let out = "";
+  let at = -1;
+  let acked = 0;
+  return new Promise<void>((resolve, reject) => {
+    const fail = (why: string) => {
+      child.kill("SIGKILL");
+      reject(new Error(`storing .bootcde with ${espruino}: ${why}`));
+    };
+    const timer = setTimeout(() => fail("no answer within 60 s; last output: " + out.slice(-300)), 60000);
+    const done = () => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      child.once("exit", () => resolve());
+    };
+    const next = () => {
+      at = at < 0 ? 0 : at + CHUNK;
+      if (at < code.length) child.stdin.write(`require("Storage").write(".bootcde",${JSON.stringify(code.slice(at, at + CHUNK))},${at},${code.length})\n`);
+      else child.stdin.write('print("<<written>>"+E.CRC32(require("Storage").read(".bootcde")))\n');
+    };
+    child.on("error", (e) => fail(e.message));
+    child.stdin.on("error", () => {});
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("latin1");
+      const crc = /<<crc>>(\d+)/.exec(out);
+      if (at < 0 && crc) {
+        if (Number(crc[1]) === want) return done();
+        next();
+      }
+      const written = /<<written>>(\d+)/.exec(out);
+      if (written) return Number(written[1]) === want ? done() : fail(`.bootcde CRC ${written[1]}, the bundle's ${want}`);
+      if (/Uncaught|Error/.test(out)) return fail(out.slice(-300));
+      for (const n = (out.match(/=true/g) || []).length; acked < n; acked++) next();
+    });
+  });
+}
+
+/** The interpreter, started once `started` resolves (in `cwd`, with `args`), with its console. */
+function attach(espruino: string, started: Promise<void>, args: string[], cwd: string, graceMs: number, onLine: (line: string) => void): RunningFirmware {
+  let child: ChildProcess | undefined;
+  let killed = false;
   let pending = "";
   /** Lines typed by eval(): their echo is not console output. */
   const typed = new Set<string>([KILL_COMMAND]);
@@ -83,26 +152,43 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
     for (const raw of lines) {
       const line = raw.replace(/^(>|\r|\x1b\[J)+/, "");
       if (line.startsWith(MEMORY_MARK)) memoryWaiters.shift()?.(JSON.parse(line.slice(MEMORY_MARK.length)));
-      else if (!typed.has(line) && line !== "=undefined") options.console(line);
+      else if (!typed.has(line) && line !== "=undefined") onLine(line);
     }
   };
-  child.stdout.on("data", onOutput);
-  child.stderr.on("data", onOutput);
-  child.stdin.on("error", () => {}); // a line typed as the interpreter dies: nobody to read it
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const exited = started.then(
+    () =>
+      new Promise<void>((resolve) => {
+        if (killed) return resolve();
+        // Detached: a Ctrl-C in the terminal is for us (we stop the firmware cleanly), not the interpreter.
+        const c = spawn(espruino, args, { cwd, stdio: ["pipe", "pipe", "pipe"], detached: true });
+        child = c;
+        const onExit = () => running() && c.kill("SIGKILL");
+        process.once("exit", onExit);
+        c.once("exit", () => {
+          process.removeListener("exit", onExit);
+          resolve();
+        });
+        c.stdout.on("data", onOutput);
+        c.stderr.on("data", onOutput);
+        c.stdin.on("error", () => {}); // a line typed as the interpreter dies: nobody to read it
+      }),
+    (e: Error) => onLine("[runner] " + e.message),
+  );
   const kill = () => {
-    if (child.exitCode === null) child.kill("SIGKILL");
+    killed = true;
+    if (running()) child!.kill("SIGKILL");
   };
   const typeLine = (line: string) => {
-    if (child.exitCode !== null) throw new Error("eval(): the interpreter has exited");
+    if (!running()) throw new Error("eval(): the interpreter is not running");
     typed.add(line);
-    child.stdin.write(line + "\n");
+    child!.stdin!.write(line + "\n");
   };
   return {
     runtime: espruino,
     kill,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (!running()) return kill();
       typeLine(KILL_COMMAND);
       await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
       kill();
@@ -122,7 +208,13 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
           resolve(info);
         };
         memoryWaiters.push(answer);
-        typeLine(MEMORY_COMMAND);
+        try {
+          typeLine(MEMORY_COMMAND);
+        } catch (e) {
+          clearTimeout(timer);
+          memoryWaiters.pop();
+          reject(e);
+        }
       });
     },
   };

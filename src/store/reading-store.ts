@@ -159,8 +159,8 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
       writeSlot = written;
     });
     if (!counts.stored) {
-      sendSegment = last + 1;
-      sendSlot = 0;
+      sendSegment = last;
+      sendSlot = writeSlot;
     }
     seq = newestSeq();
     for (let n = first; n < last; n++) eraseIfSettled(n);

@@ -57,7 +57,9 @@ describe("reading store", () => {
     store = open(flash);
     expect(store.counts().stored).toBe(0);
     expect(store.next()).toBeUndefined();
+    // With nothing waiting, what comes next is sent: the cursor is at the end, not past it.
     expect(store.append(reading())).toBe(7);
+    expect(drain(store)).toEqual([7]);
   });
 
   it("counts readings sent before a restart without their PUBACK (possible duplicates)", () => {

@@ -17,7 +17,7 @@ export interface Device {
 }
 
 /** Where the bundle runs, for test titles and notes. */
-export const RUNTIME = process.env.ESPRUINO ? `Espruino (${process.env.ESPRUINO})` : "host runtime";
+export const RUNTIME = process.env.ESPRUINO ? `Espruino (${process.env.ESPRUINO}, from flash)` : "host runtime";
 
 /** Built with LOG_LEVEL=debug unless `settings` say otherwise: the tests read the per-packet lines. */
 export async function buildLinux(settings: Record<string, string>): Promise<string> {
@@ -26,9 +26,11 @@ export async function buildLinux(settings: Record<string, string>): Promise<stri
   return file;
 }
 
-export function runDevice(file: string, echo = false): Device {
+/** `cwd`: the device's flash directory (kept across runs: a restart after a power cut). */
+export function runDevice(file: string, echo = false, cwd?: string): Device {
   const lines: string[] = [];
   const firmware = runFirmware(file, {
+    cwd,
     console: (line) => {
       lines.push(line);
       if (echo) console.log(line);
