@@ -123,14 +123,15 @@ export function storeBootCode(espruino: string, code: string, cwd: string): Prom
     child.stdin.on("error", () => {});
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString("latin1");
-      const crc = /<<crc>>(\d+)/.exec(out);
+      const crc = /<<crc>>(\d+)\r?\n/.exec(out); // whole: output comes in pieces
       if (at < 0 && crc) {
         if (Number(crc[1]) === want) return done();
         next();
       }
-      const written = /<<written>>(\d+)/.exec(out);
+      const written = /<<written>>(\d+)\r?\n/.exec(out);
       if (written) return Number(written[1]) === want ? done() : fail(`.bootcde CRC ${written[1]}, the bundle's ${want}`);
-      if (/Uncaught|Error/.test(out)) return fail(out.slice(-300));
+      // Its answers only: the echo of each typed piece holds the bundle's own text.
+      if (/(^|\n)[>\s]*Uncaught /.test(out)) return fail(out.slice(-300));
       for (const n = (out.match(/=true/g) || []).length; acked < n; acked++) next();
     });
   });
