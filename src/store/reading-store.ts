@@ -162,8 +162,28 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
       sendSegment = last;
       sendSlot = writeSlot;
     }
+    if (last >= first && writeSlot > 0) readOrSkip(last, writeSlot - 1);
     seq = newestSeq();
     for (let n = first; n < last; n++) eraseIfSettled(n);
+  }
+
+  /**
+   * The reading in slot `slot` of segment n; when its check fails (a torn write, or an empty slot)
+   * it is settled as skipped, never sent, so its segment can go. The newest written record is
+   * checked at start (a power cut tears only the write in progress); any other when the send
+   * cursor reaches it.
+   */
+  function readOrSkip(n: number, slot: number): StoredReading | undefined {
+    const record = readRecord(n, slot) || "";
+    const r = decodeRecord(record, crc);
+    if (r || flash.read(name(n), SETTLED_AT + slot, 1) !== "\xff") return r;
+    mark(n, SETTLED_AT + slot, SKIPPED);
+    if (record !== ERASED_RECORD) {
+      counts.torn++;
+      counts.stored--;
+      log("torn record skipped in " + name(n) + " slot " + slot + " (" + counts.torn + " so far)");
+    }
+    return undefined;
   }
 
   /** The seq of the newest readable record, from the newest segment back. */
@@ -239,18 +259,8 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
       const n = sendSegment;
       const slot = sendSlot++;
       if (flash.read(name(n), SETTLED_AT + slot, 1) !== "\xff") continue;
-      const record = readRecord(n, slot) || "";
-      const r = decodeRecord(record, crc);
-      if (!r) {
-        // Nothing to send here: settle the slot, so the segment can be erased.
-        mark(n, SETTLED_AT + slot, SKIPPED);
-        if (record !== ERASED_RECORD) {
-          counts.torn++;
-          counts.stored--;
-          log("torn record skipped in " + name(n) + " slot " + slot + " (" + counts.torn + " so far)");
-        }
-        continue;
-      }
+      const r = readOrSkip(n, slot);
+      if (!r) continue;
       out.push({ seq: r.seq, segment: n, slot });
       return r;
     }
