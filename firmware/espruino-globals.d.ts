@@ -1,5 +1,5 @@
 /**
- * The Espruino API this firmware uses, as measured on Espruino 2v29 (see shared/espruino-runtime.md).
+ * The Espruino API this firmware uses, as measured on Espruino 2v29 (see docs/espruino-runtime.md).
  * @types/espruino (1.95) lacks most of it; what is declared here is exactly what the code relies on.
  */
 

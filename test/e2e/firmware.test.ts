@@ -1,5 +1,5 @@
 /**
- * The firmware's contract end to end (issue 5): the built `linux` bundle, in the host runtime or
+ * The firmware's contract end to end: the built `linux` bundle, in the host runtime or
  * on Espruino's Linux interpreter (ESPRUINO=...), against a real mosquitto on loopback.
  */
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * The session layer against a real mosquitto on loopback over real TCP (issue 4).
+ * The session layer against a real mosquitto on loopback over real TCP.
  * mosquitto, not aedes: it persists sessions across a restart, which the restart test needs,
  * and it is the broker most of our users run.
  */

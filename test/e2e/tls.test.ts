@@ -1,5 +1,5 @@
 /**
- * mqtts:// end to end (issue 6): mosquitto with a TLS listener, certificates made by openssl in the
+ * mqtts:// end to end: mosquitto with a TLS listener, certificates made by openssl in the
  * test, the `linux` bundle in the host runtime or on Espruino's Linux interpreter (ESPRUINO=...).
  * Espruino 2v29 does not verify the server's certificate; the firmware says so at start-up.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 7, link faults: the built `linux` firmware behind a fault proxy (test/support/fault-proxy.ts)
+ * Link faults: the built `linux` firmware behind a fault proxy (test/support/fault-proxy.ts)
  * in front of a real mosquitto, and through two broker restarts. For each fault: every reading
  * 1..N reaches a persistent QoS 1 subscriber (the queue never fills), duplicates are counted and
  * reported, and the time from the fault to the next CONNECTED and the next delivered reading is

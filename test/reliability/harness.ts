@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the reliability suite (issue 7): the device with time-stamped console lines,
+ * Shared pieces of the reliability suite: the device with time-stamped console lines,
  * waiting, per-test cleanup for concurrent tests, and the suite's scale.
  */
 import { spawn, type ChildProcess } from "node:child_process";

@@ -1,5 +1,5 @@
 /**
- * Issue 7, a hostile broker (test/support/hostile-broker.ts): bytes no broker should send, then
+ * A hostile broker (test/support/hostile-broker.ts): bytes no broker should send, then
  * silence on that connection, and CONNACK refusals. Each time the firmware logs what happened,
  * drops the connection, reconnects (the broker behaves again) and goes on publishing: new
  * readings are acknowledged, none is lost. It never crashes (no uncaught exception, Espruino's

@@ -1,5 +1,5 @@
 /**
- * Issue 7, memory: the firmware's memory, sampled once a second from the test's timer over many
+ * Memory: the firmware's memory, sampled once a second from the test's timer over many
  * publishes and reconnects (fault-proxy cuts), is back to its baseline at the end: no growth.
  * On Espruino's interpreter (ESPRUINO=...) the figure is process.memory().usage in JsVars; in the
  * host runtime it is this worker's V8 heap after a full GC, in bytes (the runtime's own estimate,

@@ -1,5 +1,5 @@
 /**
- * Issue 7, the Will: the device killed abruptly (firmware.kill(): no `kill` event, no DISCONNECT),
+ * The Will: the device killed abruptly (firmware.kill(): no `kill` event, no DISCONNECT),
  * and a subscriber sees the retained `offline`: within 1.5 x keepalive when the TCP close reaches
  * mosquitto; behind a stalled link where nothing reaches it (a power cut on a lossy network), once
  * mosquitto's own keepalive check ends the session.

@@ -1,7 +1,7 @@
 /**
  * What the bundle gate forbids, each with the reason printed in its finding.
  *
- * Sources: /work/shared/espruino-runtime.md (measured on Espruino 2v29) and, where marked
+ * Sources: docs/espruino-runtime.md (measured on Espruino 2v29) and, where marked
  * "source", Espruino's own interpreter source (src/jslex.c, src/jsparse.c, src/jswrap_*.c),
  * which the ESP32 build shares.
  */
