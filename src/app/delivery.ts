@@ -67,6 +67,10 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
       if (LOG_DEBUG) log("[app] reading #" + seq + " delivered");
       feed();
     },
+    dropped(seq) {
+      // Only readings kept in RAM (flash refused them) can be here: stored ones wait in flash.
+      log("[app] reading #" + seq + " dropped: the RAM queue is full");
+    },
   });
 
   return {

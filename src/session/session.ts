@@ -80,6 +80,8 @@ export interface SessionEvents {
   sent?(ref: number | undefined): void;
   /** The broker acknowledged a message (QoS 1), or it was written (QoS 0). */
   delivered?(ref: number | undefined): void;
+  /** The RAM queue was full: this message, the oldest waiting, was dropped to make room. */
+  dropped?(ref: number | undefined): void;
 }
 
 /**
@@ -449,6 +451,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       const why = topicNameError(topic) || (isUtf8(topic, 0, topic.length) ? "" : "topic is not UTF-8 bytes");
       if (why) throw new Error("publish: " + why);
       const dropped = outbox.push(entry(topic, payload, qos, retain, ref));
+      if (dropped && events.dropped) events.dropped(dropped.ref);
       pump();
       return dropped;
     },

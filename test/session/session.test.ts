@@ -99,8 +99,11 @@ describe("QoS 1 publish", () => {
   it("drops the oldest message when the queue is full, and says which", () => {
     const r = rig({ queueSize: 3 });
     const dropped: (string | undefined)[] = [];
-    for (let i = 1; i <= 5; i++) dropped.push(r.session.publish("t", String(i), 1, false)?.payload as string | undefined);
+    const refs: (number | undefined)[] = [];
+    r.session.listen({ dropped: (ref) => refs.push(ref) });
+    for (let i = 1; i <= 5; i++) dropped.push(r.session.publish("t", String(i), 1, false, i)?.payload as string | undefined);
     expect(dropped).toEqual([undefined, undefined, undefined, "1", "2"]);
+    expect(refs).toEqual([1, 2]);
     expect(r.session.queued()).toBe(3);
   });
 
