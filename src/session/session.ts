@@ -132,6 +132,12 @@ export interface MqttSession {
 const CLOSE_TIMEOUT_MS = 2000;
 /** How often the connected session checks its deadlines (keepalive, retries), ms. */
 const TICK_MS = 1000;
+/**
+ * Packets written and not yet sent (no `drain`, no answer from the broker) beyond which the broker
+ * is taken as not reading: acknowledgements to a broker that floods and never reads would
+ * otherwise fill the device's memory.
+ */
+const MAX_UNSENT = 32;
 
 export function createSession(options: SessionOptions, ports: SessionPorts): MqttSession {
   const clock = ports.clock;
@@ -161,6 +167,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   /** When the last PINGREQ went: one at a time while the broker is silent. */
   let pingAt = 0;
   let connectedAt = 0;
+  /** A reading (not our own status) was acknowledged on this connection: the broker works. */
+  let progressed = false;
+  let unsent = 0;
   let waitingForDrain = false;
   let onStopped: (() => void) | undefined;
 
@@ -179,7 +188,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     timer = 0;
     say("" + STATE_NAMES[previous] + " -> " + STATE_NAMES[next] + " (" + reason + ")");
     state = next;
-    if (previous === SessionState.CONNECTED && clock.now() - connectedAt >= stableMs) backoff.reset();
+    // A connection that delivered, or stayed up, resets the backoff: a flapping link is retried at
+    // once; a broker that drops clients before acknowledging anything sees the delays grow.
+    if (previous === SessionState.CONNECTED && (progressed || clock.now() - connectedAt >= stableMs)) backoff.reset();
     if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING) dropConnection();
 
     if (next === SessionState.NETWORK_CONNECTING) {
@@ -197,11 +208,13 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       send(options.connectPacket);
     } else if (next === SessionState.CONNECTED) {
       connectedAt = clock.now();
+      progressed = false;
       tick();
     } else if (next === SessionState.BACKOFF) {
+      // The timer before the log line: an interrupted callback must not leave no timer.
       const delay = backoff.next(!!patient);
-      say("retry in " + delay + " ms");
       timer = clock.setTimeout(() => reconnect("retry"), delay);
+      say("retry in " + delay + " ms");
     } else if (next === SessionState.CLOSING) {
       deadline(CLOSE_TIMEOUT_MS, "offline status not acknowledged");
     } else if (next === SessionState.STOPPED) {
@@ -227,6 +240,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function openConnection(): void {
     decoder = createPacketStream(options.maxPacketSize || 4096);
     waitingForDrain = false;
+    unsent = 0;
     let opened: Connection | undefined;
     // Each connection's events only count while it is the current one: a late event from an
     // old socket must not disturb the next.
@@ -242,6 +256,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         drain: () => {
           if (!current()) return;
           waitingForDrain = false;
+          unsent = 0;
           pump();
         },
         closed: (why) => {
@@ -284,6 +299,10 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
    */
   function send(bytes: Payload): boolean {
     if (!connection) return false;
+    if (++unsent > MAX_UNSENT) {
+      go(SessionState.BACKOFF, "the broker is not reading: " + MAX_UNSENT + " packets unsent");
+      return false;
+    }
     lastSentAt = clock.now();
     try {
       connection.write(bytes);
@@ -369,6 +388,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function handle(packet: IncomingPacket): void {
     lastReceivedAt = clock.now();
     const type = packet.type;
+    if (type === PacketType.PINGRESP) unsent = 0;
     if (type === PacketType.CONNACK) {
       if (state !== SessionState.MQTT_CONNECTING) return go(SessionState.BACKOFF, "unexpected CONNACK");
       const code = packet.returnCode;
@@ -381,6 +401,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
       if (LOG_DEBUG) say("PUBACK #" + packet.id);
       waitingForDrain = false;
+      // It read our PUBLISH: what we wrote is getting through.
+      unsent = 0;
+      if (e !== statusEntry) progressed = true;
       completed(e);
       return pump();
     }

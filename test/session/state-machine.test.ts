@@ -225,3 +225,88 @@ describe("failed writes", () => {
     expect(r.clock.pending()).toBe(0);
   });
 });
+
+describe("backoff resets and bounds", () => {
+  const BACKOFF = { baseMs: 1000, capMs: 60000, minMs: 100 };
+  /** Drops the connection `times` times right after CONNACK (nothing acknowledged), retrying each time. */
+  function kickedAtOnce(r: ReturnType<typeof rig>, times: number): number[] {
+    const delays: number[] = [];
+    for (let i = 0; i < times; i++) {
+      const c = connect(r);
+      c.events.closed("kicked");
+      delays.push(lastDelay(r.logs));
+      r.clock.advance(delays[delays.length - 1]);
+    }
+    return delays;
+  }
+
+  it("backs off ever longer from a broker that drops clients before acknowledging anything", () => {
+    const r = rig({ backoff: BACKOFF });
+    const delays = kickedAtOnce(r, 9);
+    expect(Math.max(...delays.slice(5))).toBeGreaterThan(4000);
+  });
+
+  it("retries a flapping link at once after a connection that delivered a message", () => {
+    const r = rig({ backoff: BACKOFF });
+    kickedAtOnce(r, 9);
+    const c = connect(r);
+    puback(c, c.take()[0].messageId); // online
+    r.session.publish("t", "x", 1, false, 1);
+    puback(c, c.take()[0].messageId);
+    c.events.closed("cut");
+    expect(lastDelay(r.logs)).toBeLessThanOrEqual(1000);
+  });
+
+  it("does not count its own status as progress: a broker that kicks after acknowledging it still sees longer delays", () => {
+    const r = rig({ backoff: BACKOFF });
+    const delays: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const c = connect(r);
+      puback(c, c.take()[0].messageId);
+      c.events.closed("kicked");
+      delays.push(lastDelay(r.logs));
+      r.clock.advance(delays[i]);
+    }
+    expect(Math.max(...delays.slice(5))).toBeGreaterThan(4000);
+  });
+
+  it("resets after a connection that stayed up a minute, even with nothing to send", () => {
+    const r = rig({ backoff: BACKOFF, keepalive: 30 });
+    kickedAtOnce(r, 9);
+    const c = connect(r);
+    for (let t = 0; t < 61; t++) {
+      r.clock.advance(1000);
+      if (c.take().some((p) => p.cmd === "pingreq")) c.receive({ cmd: "pingresp" });
+    }
+    expect(name(r.session.state())).toBe("CONNECTED");
+    c.events.closed("cut");
+    expect(lastDelay(r.logs)).toBeLessThanOrEqual(1000);
+  });
+
+  it("leaves for BACKOFF when the network goes down while still connecting", () => {
+    const r = rig();
+    r.session.start();
+    r.transport.last.events.open();
+    expect(name(r.session.state())).toBe("MQTT_CONNECTING");
+    r.link.goDown("Wi-Fi disconnected");
+    expect(r.logs).toContain("[mqtt] MQTT_CONNECTING -> BACKOFF (network down: Wi-Fi disconnected)");
+  });
+
+  it("drops a broker that floods QoS 1 PUBLISHes and never reads its acknowledgements", () => {
+    const r = rig();
+    const c = connect(r);
+    for (let i = 1; i <= 40 && name(r.session.state()) === "CONNECTED"; i++) c.receive({ cmd: "publish", topic: "in", payload: "x", qos: 1, messageId: i });
+    expect(r.logs).toContain("[mqtt] CONNECTED -> BACKOFF (the broker is not reading: 32 packets unsent)");
+    expect(c.written.length).toBeLessThanOrEqual(32 + 2);
+  });
+
+  it("does not count packets the socket has sent: drain empties the count", () => {
+    const r = rig();
+    const c = connect(r);
+    for (let i = 1; i <= 100; i++) {
+      c.receive({ cmd: "publish", topic: "in", payload: "x", qos: 1, messageId: i });
+      if (i % 10 === 0) c.events.drain();
+    }
+    expect(name(r.session.state())).toBe("CONNECTED");
+  });
+});
