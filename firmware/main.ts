@@ -9,6 +9,7 @@ import { createNetwork } from "virtual:network";
 import { createSession } from "../src/session/session";
 import { createSensorLoop } from "../src/app/sensor-loop";
 import { createDelivery } from "../src/app/delivery";
+import { superviseSession } from "../src/app/supervisor";
 import { openReadingStore } from "../src/store/reading-store";
 import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
@@ -67,5 +68,6 @@ E.on("kill", () => {
 setTimeout(() => {
   if (tlsPoolGrowthVars) log("[boot] TLS: JsVar pool grown by " + growPool(tlsPoolGrowthVars) + " for mbedtls");
   session.start();
+  superviseSession(session, espruinoClock, log);
   loop.start();
 }, 0);

@@ -126,6 +126,13 @@ export interface MqttSession {
   sendPacket(bytes: Uint8Array): boolean;
   /** For an Inbox: a packet id no unacknowledged packet holds. */
   nextId(): number;
+  /**
+   * How late the state timer is, ms (negative: not yet due). Every state but STOPPED has exactly
+   * one; Infinity when it has none, which only an interrupted callback can cause.
+   */
+  overdue(): number;
+  /** Drops whatever the session was doing and connects again (the supervisor's remedy). */
+  restart(reason: string): void;
 }
 
 /** The longest a closing session waits for the `offline` status to be acknowledged, ms. */
@@ -155,8 +162,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   let state = SessionState.STOPPED;
   let connection: Connection | undefined;
   let decoder: PacketStream | undefined;
-  /** The one state timer: a deadline, the backoff wait, or the connected tick. */
+  /** The one state timer: a deadline, the backoff wait, or the connected tick; and when it is due. */
   let timer = 0;
+  let timerDue = 0;
   let lastId = 0;
   /** The status message queued (`online` or, when closing, `offline`): there is at most one. */
   let statusEntry: OutboxEntry | undefined;
@@ -213,7 +221,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     } else if (next === SessionState.BACKOFF) {
       // The timer before the log line: an interrupted callback must not leave no timer.
       const delay = backoff.next(!!patient);
-      timer = clock.setTimeout(() => reconnect("retry"), delay);
+      arm(() => reconnect("retry"), delay);
       say("retry in " + delay + " ms");
     } else if (next === SessionState.CLOSING) {
       deadline(CLOSE_TIMEOUT_MS, "offline status not acknowledged");
@@ -224,13 +232,19 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
   }
 
+  /** Arms the state timer (the only place that does). */
+  function arm(callback: () => void, ms: number): void {
+    timerDue = clock.now() + ms;
+    timer = clock.setTimeout(callback, ms);
+  }
+
   function reconnect(reason: string): void {
     go(ports.network.isUp() ? SessionState.TCP_CONNECTING : SessionState.NETWORK_CONNECTING, reason);
   }
 
   /** Arms the state timer: if the state has not changed by then, back off (or, closing, just leave). */
   function deadline(ms: number, reason: string): void {
-    timer = clock.setTimeout(() => {
+    arm(() => {
       timer = 0;
       if (state === SessionState.CLOSING) disconnect();
       else go(SessionState.BACKOFF, reason);
@@ -287,8 +301,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
   }
 
+  /** Closing ends STOPPED whatever happens to the DISCONNECT (a failed write has stopped already). */
   function disconnect(): void {
-    if (send(serializeEmpty(PacketType.DISCONNECT))) go(SessionState.STOPPED, "disconnected");
+    if (send(serializeEmpty(PacketType.DISCONNECT)) || state === SessionState.CLOSING) go(SessionState.STOPPED, "disconnected");
   }
 
   // ---- Sending ----
@@ -430,7 +445,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
    * must not leave the session without its timer.
    */
   function tick(): void {
-    timer = clock.setTimeout(tick, TICK_MS);
+    arm(tick, TICK_MS);
     const now = clock.now();
     if (keepaliveMs && now - lastReceivedAt > keepaliveMs * 1.5) {
       return go(SessionState.BACKOFF, "no packet from the broker for " + Math.round((now - lastReceivedAt) / 1000) + " s");
@@ -487,6 +502,10 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     },
     sendPacket: (bytes) => state === SessionState.CONNECTED && send(bytes),
     nextId,
+    overdue: () => (state === SessionState.STOPPED ? -Infinity : timer ? clock.now() - timerDue : Infinity),
+    restart(reason) {
+      if (state !== SessionState.STOPPED && state !== SessionState.CLOSING) go(SessionState.BACKOFF, reason);
+    },
   };
 }
 

@@ -1,0 +1,42 @@
+/**
+ * The session's supervisor. The session keeps exactly one state timer; a callback interrupted
+ * part-way (on Espruino, running out of memory aborts it wherever it is) can leave it with none,
+ * or waiting in a state nothing will ever leave. Every few seconds this checks how late that
+ * timer is and, past a grace that covers a blocking connect, logs it and restarts the session
+ * (not the board).
+ */
+import type { Clock, Log } from "../session/ports";
+import type { MqttSession } from "../session/session";
+import { STATE_NAMES } from "../session/state";
+
+/** How often the supervisor looks, ms. */
+export const SUPERVISE_EVERY_MS = 5000;
+/** How late the state timer may be before the session counts as stuck, ms. */
+export const STUCK_AFTER_MS = 10000;
+
+export interface Supervisor {
+  /** Restarts so far. */
+  restarts(): number;
+  stop(): void;
+}
+
+export function superviseSession(session: MqttSession, clock: Clock, log: Log): Supervisor {
+  let restarts = 0;
+  let timer = 0;
+  function check(): void {
+    timer = clock.setTimeout(check, SUPERVISE_EVERY_MS);
+    const late = session.overdue();
+    if (late <= STUCK_AFTER_MS) return;
+    restarts++;
+    log("[supervisor] session stuck in " + STATE_NAMES[session.state()] + (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") + ": restarting it (" + restarts + " so far)");
+    session.restart("restarted by the supervisor");
+  }
+  timer = clock.setTimeout(check, SUPERVISE_EVERY_MS);
+  return {
+    restarts: () => restarts,
+    stop() {
+      clock.clearTimeout(timer);
+      timer = 0;
+    },
+  };
+}
