@@ -10,6 +10,7 @@ import { crc32 } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBundle, type MemoryInfo } from "./host-runtime/index";
+import { espruinoProblem } from "./espruino-binary";
 
 /** Typed on the interpreter's console to start a clean shutdown (the firmware listens for E's `kill`). */
 const KILL_COMMAND = 'E.emit("kill")';
@@ -61,6 +62,8 @@ export interface RunOptions {
 
 export function runFirmware(file: string, options: RunOptions): RunningFirmware {
   const espruino = options.espruino ?? process.env.ESPRUINO ?? "";
+  const notRunnable = espruino && espruinoProblem(espruino);
+  if (notRunnable) throw new Error(notRunnable);
   const graceMs = options.graceMs ?? 1500;
   if (!espruino) {
     // When Node exposes gc(), the runtime's memory estimate starts from a collected heap.
@@ -197,7 +200,10 @@ function attach(espruino: string, started: Promise<void>, args: string[], cwd: s
     },
     exited,
     eval: typeLine,
-    memory() {
+    async memory() {
+      // While .bootcde is being written the interpreter is not running yet: wait for it.
+      await started.catch(() => undefined);
+      while (!running() && !killed && child === undefined) await new Promise((r) => setTimeout(r, 20));
       return new Promise<MemoryInfo>((resolve, reject) => {
         const timer = setTimeout(() => {
           const i = memoryWaiters.indexOf(answer);
