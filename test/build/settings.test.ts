@@ -82,7 +82,7 @@ describe("settings", () => {
 
   it("fails the build on a CONNECT the device could not send (a user name over 65535 bytes)", () => {
     const settings = resolveSettings(linux, rawSettings(linux, { MQTT_URL: `mqtt://${"u".repeat(70000)}@host` }, {}));
-    expect(() => firmwareConfig(linux, settings)).toThrow(/bad settings for board "linux": mqtt encode: user name over 65535 bytes/);
+    expect(() => firmwareConfig(linux, settings)).toThrow(/bad settings for board "linux":\n  MQTT_URL: mqtt encode: user name over 65535 bytes/);
   });
 
   it("bakes the CONNECT packet: client id, credentials, keepalive, the retained offline Will", () => {

@@ -1,24 +1,25 @@
 /** Turns checked settings into the FirmwareConfig baked into a bundle: wire strings encoded here, on the host. */
-import { readFileSync } from "node:fs";
 import { utf8Encode } from "../../src/mqtt/utf8";
 import { encodePublish } from "../../src/mqtt/encode";
 import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
 import type { WireString } from "../../src/mqtt/packets";
 import type { FirmwareConfig } from "../../firmware/config";
 import type { Board } from "./boards";
-import { maskedUrl, SettingsError, storeSegments, type Settings } from "./settings";
+import { maskedUrl, settingsError, storeSegments, type Settings } from "./settings";
+import { checkTlsFiles, readPemBlock } from "./tls-files";
 
-/** A PEM file's first block as DER in a binary string, the form Espruino's tls module takes. */
+/**
+ * A PEM file's first block as DER in a binary string, the form Espruino's tls module takes. The
+ * block is decoded strictly (tools/build/tls-files.ts): garbage base64 is refused, not skipped.
+ */
 export function pemFileToDer(file: string, setting: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new SettingsError(`${setting}: cannot read ${file}: ${(e as Error).message}`);
-  }
-  const match = /-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
-  if (!match) throw new SettingsError(`${setting}: ${file} holds no PEM block`);
-  return Buffer.from(match[2].replace(/\s+/g, ""), "base64").toString("latin1");
+  return readPemBlock(file, setting).der.toString("latin1");
+}
+
+/** The TLS files' problems (a key that is not the certificate's, a CA that is not one, ...) as one SettingsError. */
+function checkTls(board: Board, s: Settings): void {
+  const { problems } = checkTlsFiles(s);
+  if (problems.length) throw settingsError(`bad settings for board "${board.name}"`, problems);
 }
 
 /** What the sensors measure: the reading topic's last level and the payload's value key. */
@@ -39,7 +40,9 @@ function encodePackets(board: string, identity: SessionIdentity, topics: WireStr
     for (const topic of topics) encodePublish({ topic, payload: "", qos: 1, dup: false, retain: false, id: 1 });
     return Buffer.from(sessionConnectPacket(identity)).toString("latin1");
   } catch (e) {
-    throw new SettingsError(`bad settings for board "${board}": ${(e as Error).message}`);
+    const why = (e as Error).message;
+    const setting = /user name|password/.test(why) ? "MQTT_URL" : /client id/i.test(why) ? "DEVICE_ID" : "TOPIC_PREFIX, DEVICE_ID";
+    throw settingsError(`bad settings for board "${board}"`, [`${setting}: ${why}`]);
   }
 }
 
@@ -47,6 +50,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
   const url = s.mqttUrl;
   const tls = url.protocol === "mqtts:";
   const prefix = utf8Encode(s.topicPrefix + "/" + s.deviceId + "/");
+  if (tls) checkTls(board, s);
   const username = url.username ? decodeURIComponent(url.username) : undefined;
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   const clientId = utf8Encode(s.deviceId);

@@ -1,14 +1,16 @@
 /**
  * The rollup build, one target per board: `npm run build` builds every board in boards/,
  * `BOARD=<name> npm run build` one. Settings come from the environment, then ENV_FILE (default .env).
+ * Every check is tools/build/plan.ts's; tools/build/main.ts runs the build and reports.
  */
 import { resolve } from "node:path";
 import type { RollupOptions } from "rollup";
 import typescript from "@rollup/plugin-typescript";
 import terser from "@rollup/plugin-terser";
-import { boardNames, loadBoard } from "./boards";
-import { firmwareConfig } from "./firmware-config";
-import { rawSettings, readEnvFile, resolveSettings } from "./settings";
+import { boardNames } from "./boards";
+import { settingsError, SettingsError } from "./errors";
+import { planBoard, type BoardPlan } from "./plan";
+import { loadEnv } from "./settings";
 import { boardModules } from "./virtual-modules";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -16,38 +18,79 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 /** Methods every Espruino object has: a renamed private member must never take one of these names. */
 const ESPRUINO_OBJECT_METHODS = ["on", "emit", "removeListener", "removeAllListeners", "prependListener"];
 
-export function buildTargets(env: Record<string, string | undefined>): RollupOptions[] {
+export interface Target {
+  name: string;
+  plan: BoardPlan;
+  options: RollupOptions;
+}
+
+export interface TargetPlan {
+  /** The env file read (ENV_FILE or .env), if any, and what it warned about. */
+  envFile?: string;
+  envValues: Record<string, string>;
+  envWarnings: string[];
+  targets: Target[];
+  /** Boards that cannot be built: their board file or settings are wrong (a SettingsError each). */
+  failures: { name: string; error: SettingsError }[];
+}
+
+/**
+ * Every check for the boards to build (BOARD=<name>, or every board in boards/), each on its own:
+ * one broken board does not stop the others. Throws a SettingsError only for what stops them all
+ * (a missing ENV_FILE, a malformed .env, an unknown BOARD).
+ */
+export function planTargets(env: Record<string, string | undefined>, outDir = resolve(ROOT, "dist")): TargetPlan {
   const names = env.BOARD ? [env.BOARD] : boardNames();
-  const envFile = readEnvFile(resolve(ROOT, env.ENV_FILE || ".env"));
-  return names.map((name) => {
-    const board = loadBoard(name);
-    const config = firmwareConfig(board, resolveSettings(board, rawSettings(board, env, envFile)));
-    return {
-      input: resolve(ROOT, "firmware/main.ts"),
-      output: { file: resolve(ROOT, `dist/${name}.js`), format: "iife", strict: false },
-      // Warnings are errors: a bundle half-resolved is a bundle that fails on the device.
-      onwarn(warning) {
-        throw new Error(`${name}: ${warning.message}`);
-      },
-      plugins: [
-        boardModules(board, config),
-        typescript({ tsconfig: resolve(ROOT, "firmware/tsconfig.json"), noEmitOnError: true }),
-        terser({
-          ecma: 5,
-          // hoist_vars: Espruino creates a `var` when its statement runs, not at function entry,
-          // so a use before the declaration (which the minifier otherwise writes) reaches an
-          // outer variable of the same name. All vars go to the top of their function.
-          // inline: 2 inlines no function that has variables of its own: terser declares those
-          // after the caller's `return`, where Espruino never creates them.
-          // global_defs: the log level's flags (src/log-flags.d.ts) as constants, so the text
-          // of lines this build leaves out is dropped with them.
-          compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_DEBUG: config.logLevel === "debug" } },
-          // Private members are named _like_this so they, and only they, can be renamed:
-          // every byte of the bundle is RAM on the device.
-          mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },
-          format: { ascii_only: true, comments: false },
-        }),
-      ],
-    };
-  });
+  if (env.BOARD && !boardNames().includes(env.BOARD)) throw settingsError("bad settings", [`BOARD: no board "${env.BOARD}" (boards: ${boardNames().join(", ")})`]);
+  const envFile = loadEnv(env, ROOT);
+  const plan: TargetPlan = { envFile: envFile.file, envValues: envFile.values, envWarnings: envFile.warnings, targets: [], failures: [] };
+  for (const name of names) {
+    try {
+      const boardPlan = planBoard(name, env, { envFile: envFile.values });
+      plan.targets.push({ name, plan: boardPlan, options: rollupOptions(boardPlan, resolve(outDir, `${name}.js`)) });
+    } catch (e) {
+      if (!(e instanceof SettingsError)) throw e;
+      plan.failures.push({ name, error: e });
+    }
+  }
+  return plan;
+}
+
+/** The rollup options for every board to build; throws the first board's SettingsError. */
+export function buildTargets(env: Record<string, string | undefined>): RollupOptions[] {
+  const plan = planTargets(env);
+  if (plan.failures.length) throw plan.failures[0].error;
+  return plan.targets.map((t) => t.options);
+}
+
+function rollupOptions(plan: BoardPlan, file: string): RollupOptions {
+  const { board, config } = plan;
+  const name = board.name;
+  return {
+    input: resolve(ROOT, "firmware/main.ts"),
+    output: { file, format: "iife", strict: false },
+    // Warnings are errors: a bundle half-resolved is a bundle that fails on the device.
+    onwarn(warning) {
+      throw new Error(`${name}: ${warning.message}`);
+    },
+    plugins: [
+      boardModules(board, config),
+      typescript({ tsconfig: resolve(ROOT, "firmware/tsconfig.json"), noEmitOnError: true }),
+      terser({
+        ecma: 5,
+        // hoist_vars: Espruino creates a `var` when its statement runs, not at function entry,
+        // so a use before the declaration (which the minifier otherwise writes) reaches an
+        // outer variable of the same name. All vars go to the top of their function.
+        // inline: 2 inlines no function that has variables of its own: terser declares those
+        // after the caller's `return`, where Espruino never creates them.
+        // global_defs: the log level's flags (src/log-flags.d.ts) as constants, so the text
+        // of lines this build leaves out is dropped with them.
+        compress: { passes: 2, hoist_vars: true, inline: 3, global_defs: { LOG_DEBUG: config.logLevel === "debug" } },
+        // Private members are named _like_this so they, and only they, can be renamed:
+        // every byte of the bundle is RAM on the device.
+        mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },
+        format: { ascii_only: true, comments: false },
+      }),
+    ],
+  };
 }
