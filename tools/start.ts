@@ -2,20 +2,54 @@
  * `npm start`: the whole firmware on this machine, no board needed. Builds the `linux` board
  * against an embedded broker (aedes), prints what a subscriber receives, and runs the bundle on
  * Espruino's Linux interpreter (ESPRUINO=/path/to/espruino) or in the host runtime.
- * Ctrl-C stops it cleanly: the firmware says `offline` and disconnects, so no Will is sent.
+ * Ctrl-C, or SIGINT / SIGTERM sent to it or to npm (`exec` in package.json makes this node process
+ * the one npm started), stops it cleanly: the firmware says `offline` and disconnects, so no Will is
+ * sent, and nothing is left running. A second signal ends it at once. Exit codes: 0 stopped, 1 the
+ * firmware exited or something failed, 2 bad settings or an ESPRUINO that cannot run.
  */
 import { resolve } from "node:path";
 import { startEmbeddedBroker } from "./broker";
 import { buildBundle } from "./build/build-bundle";
-import { readEnvFile } from "./build/settings";
-import { runFirmware } from "./firmware-runner";
+import { EXIT_USAGE, reportError } from "./build/report";
+import { loadEnv } from "./build/settings";
+import { espruinoProblem } from "./espruino-binary";
+import { runFirmware, type RunningFirmware } from "./firmware-runner";
 import { DEFAULT_PORT } from "./watch/args";
 import { startWatch, type Watch } from "./watch/watch";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
+/** What a signal has to stop, as it comes up. */
+const running: { broker?: { close(): Promise<void> }; watch?: Watch; firmware?: RunningFirmware } = {};
+let stopping = false;
+
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) {
+    console.log(`[start] ${signal} again: stopping at once`);
+    running.firmware?.kill();
+    process.exit(1);
+  }
+  stopping = true;
+  console.log(`[start] stopping (${signal})${running.firmware ? ": the firmware publishes offline and disconnects" : ""}`);
+  await running.firmware?.stop();
+  await running.watch?.close();
+  await running.broker?.close();
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  const espruino = process.env.ESPRUINO;
+  const notRunnable = espruino && espruinoProblem(espruino);
+  if (notRunnable) {
+    console.error(`[start] ${notRunnable}`);
+    process.exit(EXIT_USAGE);
+  }
+  const env = loadEnv(process.env, ROOT);
+  for (const w of env.warnings) console.error(`[start] warning: ${w}`);
   const broker = await startEmbeddedBroker(Number(process.env.BROKER_PORT || 0));
+  running.broker = broker;
   console.log(`[start] embedded broker (aedes) on mqtt://127.0.0.1:${broker.port}`);
   broker.aedes.subscribe(
     "#",
@@ -28,27 +62,18 @@ async function main(): Promise<void> {
     () => {},
   );
 
-  const settings = { ...readEnvFile(resolve(ROOT, ".env")), ...(process.env as Record<string, string>) };
+  const settings = { ...env.values, ...(process.env as Record<string, string>) };
   settings.MQTT_URL = `mqtt://127.0.0.1:${broker.port}`;
   const watch = await startWatchPage(broker.port, settings.TOPIC_PREFIX || "sensors");
+  running.watch = watch;
   const file = resolve(ROOT, "dist/linux.js");
   const code = await buildBundle("linux", settings, file);
   console.log(`[start] built dist/linux.js (${code.length} bytes)`);
+  if (stopping) return;
 
   const firmware = runFirmware(file, { console: (line) => console.log(line) });
+  running.firmware = firmware;
   console.log(`[start] running on the ${firmware.runtime}; Ctrl-C stops it cleanly`);
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log("[start] stopping: the firmware publishes offline and disconnects");
-    await firmware.stop();
-    await watch?.close();
-    await broker.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
   await firmware.exited;
   if (!stopping) {
     console.log("[start] the firmware exited");
@@ -72,7 +97,9 @@ async function startWatchPage(port: number, prefix: string): Promise<Watch | und
   }
 }
 
-main().catch((e) => {
-  console.error("[start] " + ((e as Error).message || e));
-  process.exit(1);
+main().catch(async (e: unknown) => {
+  const code = reportError("[start]", e);
+  await running.watch?.close();
+  await running.broker?.close();
+  process.exit(code);
 });

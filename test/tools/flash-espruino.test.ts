@@ -65,13 +65,17 @@ async function startInterpreter(dir: string): Promise<Interpreter> {
   };
 }
 
-/** Runs `npm run flash` (tools/flash.ts through tsx) without staying on the console. */
-function flash(args: string[]): Promise<{ code: number | null; output: string }> {
+/** Runs `npm run flash` (tools/flash.ts through tsx) without staying on the console; stdin /dev/null with `stdin: "ignore"`. */
+function flash(args: string[], stdin: "pipe" | "ignore" = "pipe"): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "tools/flash.ts", ...args], { cwd: ROOT, env: { ...process.env, ENV_FILE: "/dev/null" } });
+    const child = spawn(process.execPath, ["--import", "tsx", "tools/flash.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ENV_FILE: "/dev/null" },
+      stdio: [stdin, "pipe", "pipe"],
+    });
     let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
+    child.stdout!.on("data", (d) => (output += d));
+    child.stderr!.on("data", (d) => (output += d));
     child.on("close", (code) => done({ code, output }));
   });
 }
@@ -165,5 +169,15 @@ describe.runIf(!!ESPRUINO)("npm run flash on Espruino's Linux interpreter", () =
     await powerCycle();
     await moreReadings(3, "3 readings after the power cycle");
     expect(interpreter!.output()).toContain("[boot] board linux, device flash-test");
+  }, 90000);
+
+  it("in a pipe (`npm run flash ... < /dev/null`): no console, the upload completes, with progress", async () => {
+    const r = await flash(["--port", `tcp://127.0.0.1:${TELNET}`, "--board", "linux", "--bundle", bundle], "ignore");
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain("stdin is not a terminal");
+    expect(r.output).toMatch(/\[flash\] uploading [\d,]+ B/);
+    expect(r.output).toContain("Upload Complete");
+    expect(r.output).not.toContain("the upload did not complete");
+    await moreReadings(3, "3 readings after the upload from a pipe");
   }, 90000);
 });
