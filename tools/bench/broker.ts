@@ -4,6 +4,7 @@
  * broker "down" is the proxy's port refusing connections) and that counts what crosses it.
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
 import { startEmbeddedBroker } from "../broker";
 import { freePort } from "../../test/support/ports";
 import { mosquittoBinary, startMosquitto } from "../../test/support/mosquitto";
@@ -40,6 +41,12 @@ export interface ProxyStats {
   maxBytesBetweenAcks: number;
   /** Largest PUBLISH packet from the client, bytes. */
   maxPublishBytes: number;
+  /** performance.now() of each CONNACK the broker sent through the proxy. */
+  connacks: number[];
+  /** Each PUBACK from the broker: performance.now() when it crossed, and its PUBLISH's topic. */
+  acks: Array<{ at: number; topic: string }>;
+  /** performance.now() of each PUBLISH from the client. */
+  sends: number[];
 }
 
 export interface Proxy {
@@ -80,7 +87,7 @@ export async function startProxy(upstreamPort: number): Promise<Proxy> {
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
-  const fresh = (): ProxyStats => ({ publishes: 0, pubacks: 0, maxInFlight: 0, maxBytesBetweenAcks: 0, maxPublishBytes: 0 });
+  const fresh = (): ProxyStats => ({ publishes: 0, pubacks: 0, maxInFlight: 0, maxBytesBetweenAcks: 0, maxPublishBytes: 0, connacks: [], acks: [], sends: [] });
   const proxy: Proxy = {
     port,
     stats: fresh(),
@@ -91,6 +98,8 @@ export async function startProxy(upstreamPort: number): Promise<Proxy> {
       new Promise<void>((resolve, reject) => {
         server = createServer((client) => {
           const inFlight = new Set<number>();
+          /** Topic of each QoS > 0 PUBLISH in flight, by packet id. */
+          const topics = new Map<number, string>();
           let bytesSinceAck = 0;
           const upstream = connect({ host: "127.0.0.1", port: upstreamPort });
           sockets.add(client);
@@ -101,6 +110,7 @@ export async function startProxy(upstreamPort: number): Promise<Proxy> {
             bytesSinceAck += p.length;
             s.maxBytesBetweenAcks = Math.max(s.maxBytesBetweenAcks, bytesSinceAck);
             s.publishes++;
+            s.sends.push(performance.now());
             s.maxPublishBytes = Math.max(s.maxPublishBytes, p.length);
             const qos = (p[0] >> 1) & 3;
             if (qos === 0) return;
@@ -109,12 +119,17 @@ export async function startProxy(upstreamPort: number): Promise<Proxy> {
             const topicAt = i + 1;
             const idAt = topicAt + 2 + p.readUInt16BE(topicAt);
             inFlight.add(p.readUInt16BE(idAt));
+            topics.set(p.readUInt16BE(idAt), p.subarray(topicAt + 2, idAt).toString("latin1"));
             s.maxInFlight = Math.max(s.maxInFlight, inFlight.size);
           });
           const fromBroker = framer((p) => {
+            if (p[0] >> 4 === 2) proxy.stats.connacks.push(performance.now());
             if (p[0] >> 4 !== 4) return;
             proxy.stats.pubacks++;
-            inFlight.delete(p.readUInt16BE(2));
+            const id = p.readUInt16BE(2);
+            proxy.stats.acks.push({ at: performance.now(), topic: topics.get(id) ?? "" });
+            topics.delete(id);
+            inFlight.delete(id);
             bytesSinceAck = 0;
           });
           client.on("data", (d) => {

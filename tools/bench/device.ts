@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { startBundle } from "../host-runtime/index";
+import { startBundle, type FlashStats } from "../host-runtime/index";
+import { storeBootCode } from "../firmware-runner";
 
 export interface Line {
   /** performance.now() when the line arrived. */
@@ -25,6 +26,8 @@ export interface Device {
   waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<Line & { index: number }>;
   /** Pulls the power (SIGKILL: the Linux interpreter ignores SIGTERM at its prompt). */
   kill(): Promise<void>;
+  /** Host runtime only: Storage's wear counters since start. */
+  flashStats?(): FlashStats;
 }
 
 export interface EspruinoDevice extends Device {
@@ -130,11 +133,23 @@ export async function flashDirectory(espruino: string, code: string): Promise<st
   return dir;
 }
 
+/**
+ * A fresh directory whose espruino.flash holds `code` as `.bootcde`, typed at the interpreter's
+ * console in pieces (tools/firmware-runner.ts storeBootCode), so it works on the fixed 2,500-JsVar
+ * build too, where a script holding the whole bundle does not fit.
+ */
+export async function bootDirectory(espruino: string, code: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-boot-"));
+  await storeBootCode(espruino, code, dir);
+  readFileSync(join(dir, "espruino.flash"));
+  return dir;
+}
+
 /** The bundle in the host runtime (Espruino's API on Node), in this process. */
-export function startHost(file: string, runtime: string): Device {
+export function startHost(file: string, runtime: string, storageLayout: "linux" | "esp32" = "linux"): Device {
   const lines: Line[] = [];
   const startedAt = performance.now();
-  const host = startBundle({ file, console: (text) => lines.push({ at: performance.now(), text }), stopGraceMs: 200 });
+  const host = startBundle({ file, console: (text) => lines.push({ at: performance.now(), text }), stopGraceMs: 200, storageLayout });
   let exited = false;
   void host.exited.then(() => (exited = true));
   return {
@@ -146,5 +161,6 @@ export function startHost(file: string, runtime: string): Device {
       host.kill();
       await host.exited;
     },
+    flashStats: () => host.flashStats(),
   };
 }

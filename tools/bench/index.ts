@@ -1,21 +1,25 @@
 /**
- * `npm run bench`: every benchmark of issue 7 in one table, each figure beside its target and the
- * runtime it came from. Figures, not pass/fail tests: peers are measured in the same run and
- * compared as ratios. Each benchmark lives in its own file here and runs alone too.
+ * `npm run bench`: the benchmarks of issues 7 and 12 in one table, each figure beside its target
+ * and the runtime it came from. Figures, not pass/fail tests: peers are measured in the same run
+ * and compared as ratios. Each benchmark lives in its own file here and runs alone too.
  *
  *   npm run bench                                   # everything this machine can measure
  *   ESPRUINO=/path/to/espruino npm run bench        # + figures on Espruino's Linux interpreter
+ *   ESPRUINO_SMALL=/path/to/espruino_small ...      # + the fixed 2,500-JsVar build (figure 6)
  *   ESPRUINO_MQTT_MODULE=/path/to/MQTT.js ...       # + Espruino's MQTT module measured, not the reference
- *   npm run bench -- --quick                        # fewer runs, no drain (about 30 s)
- *   npm run bench -- --only=1,4                     # some figures
+ *   npm run bench -- --quick                        # fewer runs; no drain, no backlog, no strace (about 4 min)
+ *   npm run bench -- --only=5,7                     # some figures
  *   npm run bench -- --markdown                     # the table as Markdown (docs/benchmarks.md)
  *
- * Without ESPRUINO, figures that need the real interpreter print "needs ESPRUINO", never a number.
+ * Without ESPRUINO (or ESPRUINO_SMALL), figures that need the real interpreter print
+ * "needs ESPRUINO", never a number.
  */
 import { benchBundleSize } from "./bundle-size";
 import { startBroker } from "./broker";
 import { benchCodec } from "./codec";
+import { benchBacklogMemory } from "./backlog-memory";
 import { benchDrain } from "./drain";
+import { benchFlashWear } from "./flash-wear";
 import { benchMemory } from "./memory";
 import { benchStartup } from "./startup";
 import { formatMarkdown, formatRows, missingRow, type BenchRow } from "./table";
@@ -29,6 +33,7 @@ const onlyArg = args.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",").map(Number)) : undefined;
 const wanted = (n: number) => !only || only.has(n);
 const espruino = process.env.ESPRUINO || undefined;
+const small = process.env.ESPRUINO_SMALL || undefined;
 const mqttModule = process.env.ESPRUINO_MQTT_MODULE || undefined;
 
 const GROUPS = {
@@ -36,12 +41,15 @@ const GROUPS = {
   2: "2. JsVars of the linux firmware on the real interpreter (usage - history, read from a timer)",
   3: "3. Codec ops/s against mqtt-packet (Node)",
   4: "4. Start to first PUBACK on loopback",
-  5: "5. Drain of a full queue after reconnect (QoS 1, in-flight window 1)",
+  5: "5. Drain of the stored backlog after reconnect (QoS 1, in-flight window 1), against Espruino's MQTT module",
+  6: "6. JsVars from flash with a backlog of readings in Storage (usage - history, read from a timer)",
+  7: "7. Flash wear of the durable store, and the esp32 board's Storage lifetime",
 };
 
 progress(`[bench] ESPRUINO=${espruino ?? "(unset: real-interpreter figures are not measured)"}\n`);
+progress(`[bench] ESPRUINO_SMALL=${small ?? "(unset: the 2,500-JsVar figures are not measured)"}\n`);
 progress(`[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}\n`);
-const needsBroker = wanted(2) || wanted(4) || wanted(5);
+const needsBroker = wanted(2) || wanted(4) || wanted(5) || wanted(6);
 const broker = needsBroker ? await startBroker() : undefined;
 if (broker) progress(`[bench] broker: ${broker.name} on 127.0.0.1:${broker.port}\n`);
 // Interrupted, or the reader of our output went away (`| head`): stop the broker we started (the
@@ -77,8 +85,12 @@ try {
   await step(3, async () => (await benchCodec(quick ? 300 : 1000)).rows);
   await step(4, () => benchStartup({ espruino, broker: broker!, runs: quick ? 3 : 5 }));
   await step(5, async () =>
-    quick ? [missingRow("drain 200 queued readings", "msg/s", "", "skipped (--quick)")] : benchDrain({ espruino, broker: broker! }),
+    quick ? [missingRow("drain of the stored backlog", "msg/s", "", "skipped (--quick)")] : benchDrain({ espruino, mqttModule, broker: broker! }),
   );
+  await step(6, async () =>
+    quick ? [missingRow("JsVars with a backlog in flash", "JsVars", "", "skipped (--quick)")] : benchBacklogMemory({ espruino, small, broker: broker! }),
+  );
+  await step(7, () => benchFlashWear({ espruino, quick }));
 } finally {
   await broker?.stop();
 }

@@ -1,7 +1,8 @@
 /**
  * Figure 2: JsVars of the whole `linux` firmware on Espruino's real Linux interpreter, after load
- * (started, no broker: backing off, no socket) and connected with the queue empty (the `online`
- * status acknowledged, every reading delivered), with the bundle run from RAM (`espruino
+ * (started, no broker: backing off, no socket) and connected with the store empty (the `online`
+ * status acknowledged, seen at the bench's proxy: the bundle is built at LOG_LEVEL=info, which
+ * logs no packet; a reading interval of an hour, so none is taken), with the bundle run from RAM (`espruino
  * bundle.js`) and from flash (written to Storage as `.bootcde`, booted by starting the
  * interpreter without a script). The peer: Espruino's own MQTT module (modules/MQTT.js of
  * espruino/EspruinoDocs), minified with the build's terser settings and connected to the same
@@ -43,19 +44,23 @@ interface Program {
   settle?: (device: EspruinoDevice, from: number) => Promise<void>;
 }
 
-/** Waits until every queued reading has been delivered, and the session is still connected. */
-async function queueEmpty(device: EspruinoDevice, from: number): Promise<void> {
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    const text = device.lines.slice(from).map((l) => l.text);
-    if (text.some((t) => /-> BACKOFF/.test(t))) throw new Error("the firmware lost its connection while measured:\n" + text.join("\n"));
-    const all = device.lines.map((l) => l.text);
-    const queuedEver = all.filter((t) => /\[app\] reading #\d+ .* queued/.test(t)).length;
-    const deliveredEver = all.filter((t) => /\[app\] reading #\d+ delivered/.test(t)).length;
-    if (queuedEver === deliveredEver) return;
-    if (Date.now() > deadline) throw new Error(`queue not empty after 10 s: ${queuedEver} queued, ${deliveredEver} delivered`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * Waits until the broker has acknowledged the retained `online` status (the first PUBACK through
+ * the proxy), and the session is still connected. The firmware is built at LOG_LEVEL=info, which
+ * has no console line per packet, so the proxy is the witness. Its reading interval is an hour and
+ * the simulated sensor fails its first read: no reading is stored or sent while measured.
+ */
+function statusAcknowledged(proxy: Proxy) {
+  return async (device: EspruinoDevice, from: number): Promise<void> => {
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const text = device.lines.slice(from).map((l) => l.text);
+      if (text.some((t) => /-> BACKOFF/.test(t))) throw new Error("the firmware lost its connection while measured:\n" + text.join("\n"));
+      if (proxy.stats.pubacks >= 1) return;
+      if (Date.now() > deadline) throw new Error("no PUBACK of the online status after 10 s");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
 }
 
 /** One run: start, wait for `marker`, settle, read memory, kill. */
@@ -84,6 +89,7 @@ async function measureProgram(espruino: string, program: Program, proxy: Proxy):
   for (const mode of ["RAM", "flash"] as Mode[]) {
     await proxy.close();
     const loaded = await measureOnce(espruino, program, mode, flashDir, file, program.loaded);
+    proxy.reset();
     await proxy.open();
     const connected = await measureOnce(espruino, program, mode, flashDir, file, program.connected, program.settle);
     await proxy.close();
@@ -92,38 +98,8 @@ async function measureProgram(espruino: string, program: Program, proxy: Proxy):
   return out;
 }
 
-/** Readings waiting at the newest `queued (N waiting)` line, or 0. */
-function waiting(device: EspruinoDevice): number {
-  for (let i = device.lines.length - 1; i >= 0; i--) {
-    const m = /queued \((\d+) waiting\)/.exec(device.lines[i].text);
-    if (m) return Number(m[1]);
-  }
-  return 0;
-}
-
-/**
- * JsVars a reading costs while it waits in the queue: the broker unreachable, a reading every
- * 100 ms, memory read at two queue lengths; the slope between them.
- */
-async function perQueuedReading(espruino: string, mode: Mode, flashDir: string, file: string): Promise<number> {
-  const device =
-    mode === "RAM" ? startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-queue-")), "firmware") : startEspruino(espruino, [], flashDir, "firmware");
-  try {
-    const at = async (n: number) => {
-      await device.waitFor(new RegExp(`queued \\(${n} waiting\\)`), 30000);
-      const m = await device.memory();
-      return { usage: m.usage - m.history, waiting: waiting(device) };
-    };
-    const a = await at(20);
-    const b = await at(120);
-    return (b.usage - a.usage) / (b.waiting - a.waiting);
-  } finally {
-    await device.kill();
-  }
-}
-
 /** The build's terser settings (tools/build/targets.ts). */
-async function minifyLikeTheBuild(code: string): Promise<string> {
+export async function minifyLikeTheBuild(code: string): Promise<string> {
   const result = await minify(code, {
     ecma: 5,
     compress: { passes: 2, hoist_vars: true },
@@ -160,7 +136,7 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const names = {
     loaded: (mode: Mode) => `linux firmware after load (no broker), ${mode}`,
-    connected: (mode: Mode) => `linux firmware connected, queue empty, ${mode}`,
+    connected: (mode: Mode) => `linux firmware connected, store empty, ${mode}`,
     peerLoaded: (mode: Mode) => `Espruino MQTT module after load, ${mode}`,
     peerConnected: (mode: Mode) => `Espruino MQTT module connected, ${mode}`,
     ratio: (mode: Mode) => `ratio firmware/MQTT module connected, ${mode}`,
@@ -205,30 +181,17 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
     const dir = mkdtempSync(join(tmpdir(), "bench-mem-build-"));
     const code = await buildBundle(
       "linux",
-      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "3600000" },
+      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "3600000", LOG_LEVEL: "info" },
       join(dir, "linux.js"),
     );
     const ours = await measureProgram(
       o.espruino,
-      { label: "firmware", code, loaded: /\[mqtt\] retry in/, connected: /\[mqtt\] PUBACK #\d+$/, settle: queueEmpty },
+      { label: "firmware", code, loaded: /\[mqtt\] retry in/, connected: /\[mqtt\] \S+ -> CONNECTED/, settle: statusAcknowledged(proxy) },
       proxy,
     );
     for (const mode of ["RAM", "flash"] as Mode[]) {
       rows.push({ group, name: names.loaded(mode), value: ours[mode].loaded, unit: "JsVars", target: "", runtime: runtime(mode) });
       rows.push({ group, name: names.connected(mode), value: ours[mode].connected, unit: "JsVars", target: "", runtime: runtime(mode) });
-    }
-    // The queue's cost: what QUEUE_SIZE readings take while the broker is away.
-    await proxy.close();
-    const queueCode = await buildBundle(
-      "linux",
-      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "100" },
-      join(dir, "queue.js"),
-    );
-    writeFileSync(join(dir, "queue.js"), queueCode);
-    const queueFlash = await flashDirectory(o.espruino, queueCode);
-    for (const mode of ["RAM", "flash"] as Mode[]) {
-      const value = await perQueuedReading(o.espruino, mode, queueFlash, join(dir, "queue.js"));
-      rows.push({ group, name: `JsVars per reading queued (broker away), ${mode}`, value: Math.round(value * 10) / 10, unit: "JsVars", target: "", runtime: runtime(mode), note: "slope from 20 to 120 waiting" });
     }
     if (o.mqttModule) {
       const theirs = await measureProgram(o.espruino, await peerProgram(o.mqttModule, proxy.port), proxy);

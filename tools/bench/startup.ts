@@ -3,7 +3,8 @@
  * 100 ms, the shortest interval the build accepts) against the bench broker; the clock starts just
  * before the interpreter is spawned (or the host runtime is started, in this process) and each
  * figure is the wall-clock arrival of a console line: the first `[mqtt] PUBACK` (the retained
- * `online` status) and `[app] reading #1 delivered`. The median of several runs.
+ * `online` status) and `[app] reading #1 delivered`, so the bundle is built at LOG_LEVEL=debug
+ * (the only level with a line per packet). The median of several runs.
  *
  *   [ESPRUINO=/path/to/espruino] npx tsx tools/bench/startup.ts
  *
@@ -40,7 +41,7 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
   const file = join(mkdtempSync(join(tmpdir(), "bench-startup-")), "linux.js");
   await buildBundle(
     "linux",
-    { MQTT_URL: `mqtt://127.0.0.1:${o.broker.port}`, DEVICE_ID: "bench-startup", PUBLISH_INTERVAL_MS: String(STARTUP_INTERVAL_MS) },
+    { MQTT_URL: `mqtt://127.0.0.1:${o.broker.port}`, DEVICE_ID: "bench-startup", PUBLISH_INTERVAL_MS: String(STARTUP_INTERVAL_MS), LOG_LEVEL: "debug" },
     file,
   );
   const rows: BenchRow[] = [];

@@ -26,7 +26,8 @@ export function formatValue(r: BenchRow): string {
   if (Number.isNaN(r.value)) return r.note ?? "-";
   if (r.unit === "ops/s" || r.unit === "msg/s") return Math.round(r.value).toLocaleString("en-US");
   if (r.unit === "x") return r.value.toFixed(2);
-  if (r.unit === "ms") return r.value.toFixed(r.value < 10 ? 1 : 0);
+  if (r.unit === "ms") return r.value.toFixed(r.value < 1 ? 2 : r.value < 10 ? 1 : 0);
+  if (r.unit === "years" || (r.unit === "B" && r.value >= 10000)) return Math.round(r.value).toLocaleString("en-US");
   return String(Math.round(r.value * 100) / 100);
 }
 

@@ -1,0 +1,197 @@
+/**
+ * Figure 6: JsVars of the firmware run from flash with a backlog of stored readings, against the
+ * same firmware connected with its store empty. Issue 12's target: RAM does not grow with the
+ * backlog, the two within 64 JsVars, on the fixed 2,500-JsVar build of Espruino (ESPRUINO_SMALL:
+ * no resizable pool, no Unicode: the memory an ESP32 leaves with Wi-Fi on), and the same on the
+ * normal Linux build (ESPRUINO) for comparison.
+ *
+ * The `linux` bundle, LOG_LEVEL=info, a reading every 100 ms, stored as `.bootcde` (typed in
+ * pieces at the console, tools/firmware-runner.ts) and booted from flash, behind the bench's proxy:
+ *
+ * - store empty: the proxy open from the start; measured once 20 readings have been acknowledged
+ *   (each reading is stored, sent and settled as it comes);
+ * - backlog: a fresh flash with the proxy refusing connections until the console says
+ *   `stored (1500 waiting)`, measured there (disconnected, backing off); then the proxy opens and
+ *   the firmware is measured 300 ms after its CONNACK, while it drains, and once every one of the
+ *   1,500 has been acknowledged.
+ *
+ * Each figure is the most of 5 readings 200 ms apart, each process.memory().usage minus .history,
+ * read from a timer (tools/bench/device.ts) after 300 ms in the state, as memory.ts reads them.
+ *
+ *   ESPRUINO_SMALL=/path/to/espruino_small [ESPRUINO=/path/to/espruino] npx tsx tools/bench/backlog-memory.ts
+ */
+import { copyFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildBundle } from "../build/build-bundle";
+import { startBroker, startProxy, type Broker, type Proxy } from "./broker";
+import { bootDirectory, espruinoVersion, startEspruino, type EspruinoDevice } from "./device";
+import { formatRows, missingRow, type BenchRow } from "./table";
+
+export const BACKLOG = Number(process.env.BENCH_BACKLOG || 1500);
+export const SAME_WITHIN = 64;
+const SETTLE_MS = 300;
+const SAMPLES = 5;
+const SAMPLE_GAP_MS = 200;
+const TEMPERATURE = /\/temperature$/;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Sampled {
+  /** The most of the samples (usage - history). */
+  max: number;
+  min: number;
+  /** Least free JsVars seen. */
+  free: number;
+}
+
+async function sample(device: EspruinoDevice): Promise<Sampled> {
+  await sleep(SETTLE_MS);
+  const got: Array<{ used: number; free: number }> = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    if (i) await sleep(SAMPLE_GAP_MS);
+    const m = await device.memory();
+    got.push({ used: m.usage - m.history, free: m.free });
+  }
+  return { max: Math.max(...got.map((g) => g.used)), min: Math.min(...got.map((g) => g.used)), free: Math.min(...got.map((g) => g.free)) };
+}
+
+const acked = (proxy: Proxy) => proxy.stats.acks.filter((a) => TEMPERATURE.test(a.topic)).length;
+
+async function until(test: () => boolean, timeoutMs: number, what: string, device: EspruinoDevice): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    const bad = device.lines.find((l) => /OUT OF MEMORY|Execution Interrupted|Uncaught/.test(l.text));
+    if (bad) throw new Error(`${device.runtime}: ${bad.text}`);
+    if (Date.now() > deadline) throw new Error(`${device.runtime}: no ${what} after ${timeoutMs} ms; last lines:\n${device.lines.slice(-8).map((l) => l.text).join("\n")}`);
+    await sleep(20);
+  }
+}
+
+interface Measured {
+  runtime: string;
+  empty: Sampled;
+  offline: Sampled;
+  draining: Sampled & { ackedAtEnd: number };
+  drained: Sampled;
+  /** Readings waiting when the proxy opened. */
+  waiting: number;
+  outOfMemory: boolean;
+}
+
+async function measure(espruino: string, label: string, broker: Broker, backlog: number): Promise<Measured> {
+  const version = espruinoVersion(espruino);
+  const runtime = `${version}, ${label}, from flash (.bootcde)`;
+  const proxy = await startProxy(broker.port);
+  const devices: EspruinoDevice[] = [];
+  try {
+    const build = mkdtempSync(join(tmpdir(), "bench-backlog-build-"));
+    const code = await buildBundle(
+      "linux",
+      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: `bench-backlog-${label === "ESPRUINO_SMALL" ? "small" : "linux"}`, PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "1000", LOG_LEVEL: "info" },
+      join(build, "linux.js"),
+    );
+    const emptyDir = await bootDirectory(espruino, code);
+    const backlogDir = mkdtempSync(join(tmpdir(), "bench-backlog-"));
+    copyFileSync(join(emptyDir, "espruino.flash"), join(backlogDir, "espruino.flash"));
+
+    // Store empty, connected: readings delivered as they come.
+    await proxy.open();
+    const live = startEspruino(espruino, [], emptyDir, runtime);
+    devices.push(live);
+    await until(() => proxy.stats.connacks.length > 0 && acked(proxy) >= 20, 60000, "20 readings acknowledged", live);
+    const empty = await sample(live);
+    await live.kill();
+    await proxy.close();
+
+    // A backlog: the broker unreachable until `backlog` readings wait in flash.
+    proxy.reset();
+    const device = startEspruino(espruino, [], backlogDir, runtime);
+    devices.push(device);
+    const full = new RegExp(`stored \\(${backlog} waiting\\)`);
+    await until(() => device.lines.some((l) => full.test(l.text)), 60000 + backlog * 200, `"stored (${backlog} waiting)"`, device);
+    const offline = await sample(device);
+    const waitingLine = [...device.lines].reverse().find((l) => /stored \((\d+) waiting\)/.test(l.text));
+    const waiting = Number(/stored \((\d+) waiting\)/.exec(waitingLine?.text ?? "")?.[1] ?? backlog);
+    await proxy.open();
+    await until(() => proxy.stats.connacks.length > 0, 30000, "CONNACK", device);
+    const drainingSample = await sample(device);
+    const draining = { ...drainingSample, ackedAtEnd: acked(proxy) };
+    await until(() => acked(proxy) >= waiting, 300000, `${waiting} readings acknowledged`, device);
+    const drained = await sample(device);
+    const outOfMemory = devices.some((d) => d.lines.some((l) => /OUT OF MEMORY|Execution Interrupted/.test(l.text)));
+    return { runtime, empty, offline, draining, drained, waiting, outOfMemory };
+  } finally {
+    for (const d of devices) await d.kill();
+    await proxy.close();
+  }
+}
+
+export interface BacklogMemoryOptions {
+  espruino?: string;
+  small?: string;
+  broker: Broker;
+  group?: string;
+  backlog?: number;
+}
+
+export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<BenchRow[]> {
+  const group = o.group;
+  const backlog = o.backlog ?? BACKLOG;
+  const rows: BenchRow[] = [];
+  const interpreters: Array<[string, string | undefined, string]> = [
+    ["ESPRUINO_SMALL", o.small, "2,500-JsVar build"],
+    ["ESPRUINO", o.espruino, "Linux build"],
+  ];
+  // Both fill their stores at the same time (a reading every 100 ms each is little work).
+  const measured = await Promise.all(interpreters.map(([label, path]) => (path ? measure(path, label, o.broker, backlog) : Promise.resolve(undefined))));
+  interpreters.forEach(([label, path, what], i) => {
+    const name = (state: string) => `${what}: ${state}`;
+    const m = measured[i];
+    if (!path || !m) {
+      for (const state of ["connected, store empty", `disconnected, ${backlog} stored`, `connected, draining ${backlog} stored`, `connected, ${backlog} drained`]) {
+        rows.push(missingRow(name(state), "JsVars", "", `needs ${label}`, group));
+      }
+      rows.push(missingRow(name(`draining ${backlog} stored - store empty`), "JsVars", `<= ${SAME_WITHIN}`, `needs ${label}`, group));
+      return;
+    }
+    const range = (s: Sampled) => `${SAMPLES} samples ${s.min}..${s.max}, least free ${s.free}`;
+    rows.push({ group, name: name("connected, store empty"), value: m.empty.max, unit: "JsVars", target: "", runtime: m.runtime, note: range(m.empty) });
+    rows.push({ group, name: name(`disconnected, ${backlog} stored`), value: m.offline.max, unit: "JsVars", target: "", runtime: m.runtime, note: range(m.offline) });
+    rows.push({
+      group,
+      name: name(`connected, draining ${backlog} stored`),
+      value: m.draining.max,
+      unit: "JsVars",
+      target: "",
+      runtime: m.runtime,
+      note: `${range(m.draining)}; ${m.draining.ackedAtEnd} of ${m.waiting} acknowledged at the last sample`,
+    });
+    rows.push({ group, name: name(`connected, ${backlog} drained`), value: m.drained.max, unit: "JsVars", target: "", runtime: m.runtime, note: range(m.drained) });
+    const diff = (s: Sampled) => s.max - m.empty.max;
+    const within = (d: number) => Math.abs(d) <= SAME_WITHIN;
+    rows.push({ group, name: name(`draining ${backlog} stored - store empty`), value: diff(m.draining), unit: "JsVars", target: `within ${SAME_WITHIN}`, ok: within(diff(m.draining)), runtime: m.runtime });
+    rows.push({ group, name: name(`disconnected ${backlog} stored - store empty`), value: diff(m.offline), unit: "JsVars", target: `within ${SAME_WITHIN}`, ok: within(diff(m.offline)), runtime: m.runtime });
+    rows.push({
+      group,
+      name: name("OUT OF MEMORY or Execution Interrupted on the console"),
+      value: m.outOfMemory ? 1 : 0,
+      unit: "",
+      target: "0",
+      ok: !m.outOfMemory,
+      runtime: m.runtime,
+    });
+  });
+  return rows;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const broker = await startBroker();
+  try {
+    console.log(formatRows(await benchBacklogMemory({ espruino: process.env.ESPRUINO, small: process.env.ESPRUINO_SMALL, broker })));
+  } finally {
+    await broker.stop();
+  }
+  process.exit(0);
+}
