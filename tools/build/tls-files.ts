@@ -119,7 +119,11 @@ function expiry(cert: X509Certificate, setting: string, file: string, now: Date,
   const day = (d: Date) => d.toISOString().slice(0, 10);
   if (to.getTime() < now.getTime()) report.problems.push(`${setting}: ${file} expired on ${day(to)}`);
   else if (to.getTime() - now.getTime() < WARN_DAYS * DAY_MS) {
-    report.warnings.push(`${setting}: ${file} expires in ${Math.floor((to.getTime() - now.getTime()) / DAY_MS)} days (${day(to)})`);
+    report.warnings.push(`${setting}: ${file} expires in ${plural(Math.floor((to.getTime() - now.getTime()) / DAY_MS), "day")} (${day(to)})`);
   }
   if (from.getTime() > now.getTime()) report.warnings.push(`${setting}: ${file} is not valid before ${day(from)}`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
