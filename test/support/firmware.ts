@@ -2,6 +2,7 @@
  * The built `linux` firmware for end-to-end tests: built with the test's settings, then run on
  * Espruino's real Linux interpreter when ESPRUINO is set, or in the host runtime otherwise.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,18 @@ export interface Device {
   lines: string[];
   /** Resolves when a console line matches, or rejects after `timeoutMs`. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/**
+ * Whether ESPRUINO's JsVar pool is fixed and small (the 2,500-variable build an ESP32 stands for):
+ * it cannot grow past 6,000 variables. False for the host runtime and the normal Linux build.
+ */
+export function smallFixedPool(): boolean {
+  const espruino = process.env.ESPRUINO;
+  if (!espruino) return false;
+  const r = spawnSync(espruino, ["-e", 'var a=[];for(var i=0;i<6000;i++)a.push(i);print("<<total>>"+process.memory().total)'], { input: "", timeout: 10000, killSignal: "SIGKILL", encoding: "latin1" });
+  const total = Number(/<<total>>(\d+)/.exec(r.stdout ?? "")?.[1] ?? 0);
+  return total < 6000;
 }
 
 /** Where the bundle runs, for test titles and notes. */
