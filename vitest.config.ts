@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   // src/log-flags.d.ts: the code under test keeps its debug lines.
-  define: { LOG_DEBUG: true },
+  define: { LOG_INFO: true, LOG_DEBUG: true },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

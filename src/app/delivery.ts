@@ -34,10 +34,23 @@ export interface Delivery {
   delivered(): number;
   /** Readings stored and not yet delivered. */
   waiting(): number;
+  /** What the periodic summary says. */
+  counts(): DeliveryCounts;
+}
+
+export interface DeliveryCounts {
+  delivered: number;
+  waiting: number;
+  /** Dropped since this start: the store full, or (not stored) the RAM queue full. */
+  dropped: number;
+  /** Connections made (CONNACKs) since this start. */
+  connects: number;
 }
 
 export function createDelivery(session: MqttSession, store: ReadingStore, clock: DeliveryClock, options: DeliveryOptions, log: Log): Delivery {
   let delivered = 0;
+  let connects = 0;
+  let droppedInRam = 0;
 
   /** Unix time of a stored reading: as taken, or back-dated from uptime once the clock is set. */
   function timeOf(r: StoredReading): number {
@@ -56,7 +69,10 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
   }
 
   session.listen({
-    connected: feed,
+    connected() {
+      connects++;
+      feed();
+    },
     sent(seq) {
       if (seq !== undefined) store.sent(seq);
     },
@@ -69,6 +85,7 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
     },
     dropped(seq) {
       // Only readings kept in RAM (flash refused them) can be here: stored ones wait in flash.
+      droppedInRam++;
       log("[app] reading #" + seq + " dropped: the RAM queue is full");
     },
   });
@@ -92,5 +109,6 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
     },
     delivered: () => delivered,
     waiting: () => store.counts().stored,
+    counts: () => ({ delivered, waiting: store.counts().stored, dropped: store.counts().dropped + droppedInRam, connects }),
   };
 }

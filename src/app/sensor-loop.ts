@@ -18,9 +18,19 @@ export interface SensorLoop {
   counts(): SensorLoopCounts;
 }
 
+/** How often the console gets a summary line (LOG_LEVEL info and debug), ms. */
+export const SUMMARY_EVERY_MS = 60000;
+
 export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, clock: Clock, intervalMs: number, log: Log): SensorLoop {
   const counts: SensorLoopCounts = { failed: 0 };
   let timer = 0;
+  let summaryTimer = 0;
+
+  function summary(): void {
+    summaryTimer = clock.setTimeout(summary, SUMMARY_EVERY_MS);
+    const d = delivery.counts();
+    log("[app] summary: " + d.delivered + " delivered, " + d.waiting + " waiting, " + d.dropped + " dropped, " + counts.failed + " failed reads, " + (d.connects ? d.connects - 1 : 0) + " reconnects");
+  }
 
   function takeReading(): void {
     timer = clock.setTimeout(takeReading, intervalMs);
@@ -50,17 +60,19 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
     }
     const centi = Math.round((celsius as number) * 100);
     const seq = delivery.add(centi);
-    log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
+    if (LOG_INFO) log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
   }
 
   return {
     start() {
       log("[app] reading " + sensor.name + " every " + intervalMs + " ms");
+      if (LOG_INFO) summaryTimer = clock.setTimeout(summary, SUMMARY_EVERY_MS);
       takeReading();
     },
     stop() {
       clock.clearTimeout(timer);
-      timer = 0;
+      clock.clearTimeout(summaryTimer);
+      timer = summaryTimer = 0;
     },
     counts: () => counts,
   };

@@ -198,3 +198,27 @@ describe("sensor loop", () => {
     expect(bad).toBeLessThan(250);
   });
 });
+
+describe("console summary", () => {
+  it("says once a minute what was delivered, is waiting, was dropped or failed, and how often it reconnected", () => {
+    const r = rig();
+    const { loop: l } = app(r, scripted([20, "CRC mismatch"]));
+    l.start();
+    const c = connect(r);
+    acknowledgeAll(c);
+    r.clock.advance(9000);
+    acknowledgeAll(c);
+    c.events.closed("cut");
+    r.clock.advance(2000);
+    acknowledgeAll(connect(r));
+    r.clock.advance(60000 - 11000);
+    const at = r.logs.findIndex((x) => x.startsWith("[app] summary:"));
+    const line = r.logs[at];
+    const before = r.logs.slice(0, at);
+    expect(line).toMatch(/^\[app\] summary: \d+ delivered, \d+ waiting, 0 dropped, \d+ failed reads, 1 reconnects$/);
+    const [delivered, waiting, failed] = /(\d+) delivered, (\d+) waiting, 0 dropped, (\d+) failed/.exec(line!)!.slice(1).map(Number);
+    expect(delivered + waiting).toBe(before.filter((x) => / C stored /.test(x)).length);
+    expect(delivered).toBeGreaterThan(0);
+    expect(failed).toBe(before.filter((x) => x.includes("bad reading skipped")).length);
+  });
+});

@@ -19,7 +19,14 @@ describe("LOG_LEVEL", () => {
     const count = (code: string) => code.split('"PUBACK #"').length - 1;
     expect([count(info), count(debug)]).toEqual([1, 2]);
     expect(info.length).toBeLessThan(debug.length);
-    // What every level keeps: state changes and errors.
+    // What every level keeps: state changes and errors; error drops the per-reading and summary lines.
     expect(info).toContain("bad reading skipped");
+    const error = await build("error");
+    expect(error).toContain("bad reading skipped");
+    expect(error).toContain(" -> ");
+    for (const text of ['" C stored ("', '"[app] summary: "']) {
+      expect(info).toContain(text);
+      expect(error).not.toContain(text);
+    }
   }, 30000);
 });

@@ -85,7 +85,7 @@ function rollupOptions(plan: BoardPlan, file: string): RollupOptions {
         // after the caller's `return`, where Espruino never creates them.
         // global_defs: the log level's flags (src/log-flags.d.ts) as constants, so the text
         // of lines this build leaves out is dropped with them.
-        compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_DEBUG: config.logLevel === "debug" } },
+        compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_INFO: config.logLevel !== "error", LOG_DEBUG: config.logLevel === "debug" } },
         // Private members are named _like_this so they, and only they, can be renamed:
         // every byte of the bundle is RAM on the device.
         mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },
