@@ -30,9 +30,7 @@ export interface DeliveryClock {
 export interface Delivery {
   /** Stores a good reading and numbers it; it goes out when its turn comes. Returns its seq. */
   add(centi: number): number;
-  /** Readings delivered since this start. */
-  delivered(): number;
-  /** Readings stored and not yet delivered. */
+  /** Readings stored and not yet delivered (for the line of each reading). */
   waiting(): number;
   /** What the periodic summary says. */
   counts(): DeliveryCounts;
@@ -107,7 +105,6 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
       if (session.state() === SessionState.CONNECTED) feed();
       return seq;
     },
-    delivered: () => delivered,
     waiting: () => store.counts().stored,
     counts: () => ({ delivered, waiting: store.counts().stored, dropped: store.counts().dropped + droppedInRam, connects }),
   };

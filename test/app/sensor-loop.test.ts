@@ -79,7 +79,7 @@ describe("sensor loop", () => {
       { device: "d", seq: 2, temperature: 21.25, uptime: 2, boot: 1 },
       { device: "d", seq: 3, temperature: 22, uptime: 6, boot: 1 },
     ]);
-    expect(delivery.delivered()).toBe(3);
+    expect(delivery.counts().delivered).toBe(3);
   });
 
   it("names each reading's seq when delivered, from the session's event, not the payload", () => {
