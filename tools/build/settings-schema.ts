@@ -118,7 +118,7 @@ export const SETTINGS = [
     choices: ["error", "info", "debug"],
     default: "info",
     secret: false,
-    description: "console lines: `error`, `info` (state changes, errors, a line per reading), `debug` (adds a line per packet); lines left out are not in the bundle",
+    description: "console lines: `error`, `info` (state changes, errors, a line per reading, a summary every minute), `debug` (adds a line per packet and per delivery); lines left out are not in the bundle",
     example: "info",
     commented: true,
   },
