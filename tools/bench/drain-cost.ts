@@ -1,7 +1,7 @@
 /**
  * Where a drained reading's time goes on Espruino's Linux interpreter, measured piece by piece on
  * that interpreter with the modules of src/ compiled and minified as the firmware build does
- * (LOG_LEVEL=info: LOG_DEBUG false):
+ * (LOG_LEVEL=info: LOG_INFO true, LOG_DEBUG false):
  *
  * - the whole per-reading path without a socket: the session (src/session), the delivery
  *   (src/app/delivery.ts) and the durable store on Storage (the Linux build's fake flash,

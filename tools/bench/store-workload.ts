@@ -42,7 +42,7 @@ const bundles = new Map<string, Promise<string>>();
 
 /**
  * A module of src/ (path from the repository's root) as an ES5 script defining global `name`
- * with its exports, compiled and minified as the firmware build does (LOG_DEBUG false).
+ * with its exports, compiled and minified as the firmware build does at LOG_LEVEL=info.
  */
 export function srcModule(path: string, name: string): Promise<string> {
   const key = `${path} ${name}`;
@@ -62,7 +62,7 @@ async function bundleModule(path: string, name: string): Promise<string> {
     const { output } = await bundle.generate({ format: "iife", name, strict: false });
     const min = await minify(output[0].code, {
       ecma: 5,
-      compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_DEBUG: false } },
+      compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_INFO: true, LOG_DEBUG: false } },
       mangle: { properties: { regex: /^_/ } },
       format: { ascii_only: true, comments: false },
     });
