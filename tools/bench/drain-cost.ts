@@ -88,7 +88,7 @@ while(out.length){var p=out.shift();if((p.charCodeAt(0)>>4)!==3)continue;
  if(acked===1)t=getTime();${"" /* timed from the first reading's PUBACK: the status goes first */}
  ev.data(E.toUint8Array("\\x40\\x02"+id));acked++;}
 var ms=(getTime()-t)*1000/(acked-1);
-print("${MARK}"+JSON.stringify({what:"${label}",ms:ms,delivered:delivery.delivered()}));
+print("${MARK}"+JSON.stringify({what:"${label}",ms:ms,delivered:acked-1}));
 session.stop();
 })();
 `;
