@@ -7,7 +7,7 @@
  *   ESPRUINO=/path/to/espruino npm run bench        # + figures on Espruino's Linux interpreter
  *   ESPRUINO_SMALL=/path/to/espruino_small ...      # + the fixed 2,500-JsVar build (figure 6)
  *   ESPRUINO_MQTT_MODULE=/path/to/MQTT.js ...       # + Espruino's MQTT module measured, not the reference
- *   npm run bench -- --quick                        # fewer runs; no drain, no backlog, no strace (about 4 min)
+ *   npm run bench -- --quick                        # fewer runs; no drain, no backlog, no strace (about 10 min)
  *   npm run bench -- --only=5,7                     # some figures
  *   npm run bench -- --markdown                     # the table as Markdown (docs/benchmarks.md)
  *
