@@ -8,23 +8,16 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { boardNames, loadBoard } from "../../tools/build/boards";
-import { rawSettings, resolveSettings, SETTING_NAMES, SettingsError } from "../../tools/build/settings";
+import { SETTING_NAMES } from "../../tools/build/settings";
 import { envExample, integerBounds, readmeWithSettingsTable, SETTINGS } from "../../tools/build/settings-schema";
+import { settingsProblems } from "../support/settings";
 
 const ROOT = resolve(__dirname, "../..");
 const boards = boardNames().map(loadBoard);
 const esp32 = loadBoard("esp32");
 const good: Record<string, string> = { MQTT_URL: "mqtt://alice:s3cret@broker.lan", DEVICE_ID: "kitchen", WIFI_SSID: "home", WIFI_PASSWORD: "wifi-Pa55word" };
 
-function problems(env: Record<string, string>, board = esp32): string {
-  try {
-    resolveSettings(board, rawSettings(board, env, {}));
-    return "";
-  } catch (e) {
-    expect(e).toBeInstanceOf(SettingsError);
-    return (e as Error).message;
-  }
-}
+const problems = (env: Record<string, string>, board = esp32) => settingsProblems(env, board);
 
 describe("the settings schema", () => {
   it("README's settings table is the schema's (run `npm run docs:settings` after changing it)", () => {

@@ -1,23 +1,16 @@
 /** Build settings: precedence, one clear error naming every bad setting, secrets masked, wire strings encoded. */
 import { describe, expect, it } from "vitest";
 import { loadBoard, boardNames } from "../../tools/build/boards";
-import { rawSettings, resolveSettings, maskedUrl, SettingsError } from "../../tools/build/settings";
+import { rawSettings, resolveSettings, maskedUrl } from "../../tools/build/settings";
 import { firmwareConfig, asciiSource } from "../../tools/build/firmware-config";
 import mqttPacket from "mqtt-packet";
+import { settingsProblems } from "../support/settings";
 
 const esp32 = loadBoard("esp32");
 const linux = loadBoard("linux");
 const good = { MQTT_URL: "mqtt://alice:s3cret@broker.lan:1884", DEVICE_ID: "greenhouse-1", WIFI_SSID: "home", WIFI_PASSWORD: "password123" };
 
-function problems(env: Record<string, string>, board = esp32): string {
-  try {
-    resolveSettings(board, rawSettings(board, env, {}));
-    return "";
-  } catch (e) {
-    expect(e).toBeInstanceOf(SettingsError);
-    return (e as Error).message;
-  }
-}
+const problems = (env: Record<string, string>, board = esp32) => settingsProblems(env, board);
 
 describe("settings", () => {
   it("lists the boards in boards/", () => {
