@@ -27,6 +27,8 @@ export interface FirmwareConfig {
   /** The CONNECT packet as a binary string, encoded by the build (client id, credentials, Will). */
   connectPacket: WireString;
   keepalive: number;
+  /** PUBLISHes sent and not yet acknowledged at one time. */
+  inflightWindow: number;
   /** Reconnect delays: full jitter from 1 s up to RECONNECT_MAX_MS. */
   backoff: { baseMs: number; capMs: number; minMs: number };
   publishIntervalMs: number;

@@ -15,8 +15,6 @@ import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
 import { espruinoTransport } from "./transport";
 
-/** Readings handed to the session at a time: one in flight, one ready behind it. */
-const READ_AHEAD = 2;
 
 const bootAt = Date.now();
 
@@ -51,17 +49,17 @@ const session = createSession(config, {
   random: Math.random,
   log,
 });
-const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: READ_AHEAD, boot }, log);
+// Readings handed to the session at a time: the in-flight window and one ready behind it.
+const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow + 1, boot }, log);
 const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, config.publishIntervalMs, log);
 // An exception nobody caught (Espruino reports a failed TLS handshake this way) is logged, and
 // the firmware carries on: the session's deadlines recover from whatever was interrupted.
 process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying on): " + e));
-// Espruino's `kill` comes before a reset, a new upload or the interpreter's exit: leave cleanly,
-// so the broker does not send the Will.
-E.on("kill", () => {
-  loop.stop();
-  session.stop();
-});
+// Espruino's `kill` comes before a reset(), load(), an upload or the interpreter's exit, and 2v29
+// closes every socket right after it: nothing written here would leave (docs/espruino-runtime.md).
+// The TCP close makes the broker publish the Will, so the retained status says `offline`; the
+// store already holds every reading.
+E.on("kill", () => log("[boot] stopping (reset, load or exit): the broker's Will reports offline"));
 // Start once this top-level script has finished: while it runs, its own text holds JsVars, and
 // a TLS connection needs ~16 KB of contiguous JsVar memory for mbedtls (measured: connecting from
 // the top level made Espruino 2v29 on Linux fail ASSERT(jsvIsFlatString) in jsvMalloc).

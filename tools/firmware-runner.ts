@@ -1,8 +1,8 @@
 /**
  * Runs a bundle the way the tests and `npm start` need it: on Espruino's real Linux interpreter
  * when ESPRUINO names one, otherwise in the host runtime (Espruino's API and quirks on Node).
- * Either way, stop() is a clean shutdown (Espruino's `kill` event, a grace period, then the end)
- * and kill() pulls the power.
+ * Either way, stop() is what `reset()` at the console does (Espruino's `kill` event, then every
+ * socket closed at once: the broker sends the Will) and kill() pulls the power.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,8 +12,10 @@ import { join } from "node:path";
 import { startBundle, type MemoryInfo } from "./host-runtime/index";
 import { espruinoProblem } from "./espruino-binary";
 
-/** Typed on the interpreter's console to start a clean shutdown (the firmware listens for E's `kill`). */
-const KILL_COMMAND = 'E.emit("kill")';
+/** Typed on the interpreter's console by stop(), as a user or `npm run flash` would. */
+const RESET_COMMAND = "reset()";
+/** The banner's last line, which the interpreter prints once a reset is done. */
+const RESET_DONE = /espruino\.com/;
 /** Marks the interpreter's answer to memory(): that line goes to its caller, not to the console. */
 const MEMORY_MARK = "<<memory>>";
 const MEMORY_COMMAND = `print("${MEMORY_MARK}"+JSON.stringify(process.memory()))`;
@@ -54,7 +56,7 @@ export interface RunOptions {
    * true; false runs `espruino <file>` (from RAM). The host runtime ignores it.
    */
   fromFlash?: boolean;
-  /** How long stop() lets the firmware say goodbye, ms. */
+  /** How long stop() waits for the interpreter to finish its reset, ms. */
   graceMs?: number;
   /** The interpreter; default process.env.ESPRUINO; "" forces the host runtime. */
   espruino?: string;
@@ -68,7 +70,7 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
   if (!espruino) {
     // When Node exposes gc(), the runtime's memory estimate starts from a collected heap.
     (globalThis as { gc?: () => void }).gc?.();
-    const host = startBundle({ file, console: options.console, stopGraceMs: graceMs, cwd: options.cwd });
+    const host = startBundle({ file, console: options.console, cwd: options.cwd });
     return {
       runtime: "host runtime",
       stop: () => host.stop(),
@@ -146,7 +148,9 @@ function attach(espruino: string, started: Promise<void>, args: string[], cwd: s
   let killed = false;
   let pending = "";
   /** Lines typed by eval(): their echo is not console output. */
-  const typed = new Set<string>([KILL_COMMAND]);
+  const typed = new Set<string>([RESET_COMMAND]);
+  let resetting = false;
+  let resetDone: () => void = () => {};
   const memoryWaiters: ((info: MemoryInfo) => void)[] = [];
   const onOutput = (chunk: Buffer) => {
     pending += chunk.toString("latin1");
@@ -156,7 +160,10 @@ function attach(espruino: string, started: Promise<void>, args: string[], cwd: s
     for (const raw of lines) {
       const line = raw.replace(/^(>|\r|\x1b\[J)+/, "");
       if (line.startsWith(MEMORY_MARK)) memoryWaiters.shift()?.(JSON.parse(line.slice(MEMORY_MARK.length)));
-      else if (!typed.has(line) && line !== "=undefined") onLine(line);
+      else if (!typed.has(line) && line !== "=undefined") {
+        onLine(line);
+        if (resetting && RESET_DONE.test(line)) resetDone();
+      }
     }
   };
   const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
@@ -193,8 +200,10 @@ function attach(espruino: string, started: Promise<void>, args: string[], cwd: s
     kill,
     async stop() {
       if (!running()) return kill();
-      typeLine(KILL_COMMAND);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+      resetting = true;
+      const reset = new Promise<void>((r) => (resetDone = r));
+      typeLine(RESET_COMMAND);
+      await Promise.race([exited, reset, new Promise((r) => setTimeout(r, graceMs))]);
       kill();
       await exited;
     },

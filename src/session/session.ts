@@ -10,7 +10,7 @@
  * minifier shortens, and the bundle's text is RAM on the device.
  */
 import { CONNACK_CODE_NAMES, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
-import { serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
+import { publishText, serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
 import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
@@ -145,6 +145,12 @@ const TICK_MS = 1000;
  * otherwise fill the device's memory.
  */
 const MAX_UNSENT = 32;
+/**
+ * PUBLISH bytes written after which the next waits for the socket to drain (or a PUBACK): Espruino
+ * sends at most 536 bytes a pass and copies the rest of its send buffer each time, so it stays
+ * within one pass; small PUBLISHes still go back to back, filling the in-flight window.
+ */
+const SEND_PASS_BYTES = 536;
 
 export function createSession(options: SessionOptions, ports: SessionPorts): MqttSession {
   const clock = ports.clock;
@@ -178,8 +184,11 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   /** A reading (not our own status) was acknowledged on this connection: the broker works. */
   let progressed = false;
   let unsent = 0;
-  let waitingForDrain = false;
+  /** PUBLISH bytes written since the socket last drained or the broker last acknowledged. */
+  let undrained = 0;
   let onStopped: (() => void) | undefined;
+  /** The last topic publish() found valid. */
+  let checkedTopic: WireString | undefined;
 
   ports.network.onDown((reason) => {
     if (state !== SessionState.STOPPED && state !== SessionState.BACKOFF) go(SessionState.BACKOFF, "network down: " + reason);
@@ -253,7 +262,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
 
   function openConnection(): void {
     decoder = createPacketStream(options.maxPacketSize || 4096);
-    waitingForDrain = false;
+    undrained = 0;
     unsent = 0;
     let opened: Connection | undefined;
     // Each connection's events only count while it is the current one: a late event from an
@@ -269,7 +278,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         },
         drain: () => {
           if (!current()) return;
-          waitingForDrain = false;
+          undrained = 0;
           unsent = 0;
           pump();
         },
@@ -347,7 +356,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
    * Closing, only the `offline` status goes.
    */
   function pump(): void {
-    while (!waitingForDrain && outbox.inFlight().length < window) {
+    while (undrained < SEND_PASS_BYTES && outbox.inFlight().length < window) {
       const next = outbox.nextToSend();
       if (!next || !(state === SessionState.CONNECTED || (state === SessionState.CLOSING && next === statusEntry))) return;
       sendEntry(next);
@@ -358,13 +367,13 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     const resend = !!e.id;
     if (e.qos > 0 && !resend) e.id = nextId();
     if (LOG_DEBUG) say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
-    if (!send(serializePublish({ topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: !!e.retain, id: e.id || 0 }))) {
+    const o = { topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: !!e.retain, id: e.id || 0 };
+    const packet = typeof o.payload === "string" ? publishText(o as typeof o & { payload: string }) : serializePublish(o);
+    if (!send(packet)) {
       if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
       return;
     }
-    // Hold further PUBLISHes until the socket drains (or the broker acknowledges): on Espruino
-    // the send buffer is one string copied on every pass, so it must stay small.
-    waitingForDrain = true;
+    undrained += packet.length;
     e.state = EntryState.IN_FLIGHT;
     e.sentAt = clock.now();
     if (!resend && events.sent) events.sent(e.ref);
@@ -415,7 +424,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       const e = outbox.acknowledge(packet.id);
       if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
       if (LOG_DEBUG) say("PUBACK #" + packet.id);
-      waitingForDrain = false;
+      undrained = 0;
       // It read our PUBLISH: what we wrote is getting through.
       unsent = 0;
       if (e !== statusEntry) progressed = true;
@@ -476,7 +485,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         if (!status) return disconnect();
         queueStatus(status.offline);
         // The last message, and small: it need not wait for the socket to drain.
-        waitingForDrain = false;
+        undrained = 0;
         pump();
       } else if (state === SessionState.STOPPED) {
         onStopped = undefined;
@@ -486,8 +495,12 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       }
     },
     publish(topic, payload, qos, retain, ref) {
-      const why = topicNameError(topic) || (isUtf8(topic, 0, topic.length) ? "" : "topic is not UTF-8 bytes");
-      if (why) throw new Error("publish: " + why);
+      // Checked once per topic: a device publishes to the same one over and over.
+      if (topic !== checkedTopic) {
+        const why = topicNameError(topic) || (isUtf8(topic, 0, topic.length) ? "" : "topic is not UTF-8 bytes");
+        if (why) throw new Error("publish: " + why);
+        checkedTopic = topic;
+      }
       const dropped = outbox.push(entry(topic, payload, qos, retain, ref));
       if (dropped && events.dropped) events.dropped(dropped.ref);
       pump();

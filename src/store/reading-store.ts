@@ -72,11 +72,12 @@ export interface StoreOptions {
 const PREFIX = "rs" + FORMAT_VERSION + "_";
 const ANY_FORMAT = /^rs\d+_\d+$/;
 
-/** A reading handed to the session: where it is in flash. */
+/** A reading handed to the session: where it is in flash, and whether its sent mark is still to write. */
 interface HandedOut {
   seq: number;
   segment: number;
   slot: number;
+  unsent: boolean;
 }
 
 export function openReadingStore(flash: FlashStorage, crc: Checksum, options: StoreOptions): ReadingStore {
@@ -93,6 +94,13 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
   let sendSlot = 0;
   let seq = 0;
   const out: HandedOut[] = [];
+  /**
+   * The send cursor's segment's marks, read once as it enters it (flash-backed strings: a few
+   * JsVars). Only slots ahead of the cursor are looked at, and nothing but the cursor marks those.
+   */
+  let marksOf = 0;
+  let settledMarks: string | undefined;
+  let sentMarks: string | undefined;
 
   const name = (n: number) => PREFIX + n;
   const mark = (n: number, at: number, value: string) => flash.write(name(n), value, at);
@@ -250,18 +258,23 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
   function next(): StoredReading | undefined {
     for (;;) {
       if (sendSegment > last || (sendSegment === last && sendSlot >= writeSlot)) return undefined;
-      if (sendSlot >= SLOTS || flash.read(name(sendSegment), 0, 1) === undefined) {
-        const done = sendSegment++;
+      const n = sendSegment;
+      if (marksOf !== n || !settledMarks) {
+        marksOf = n;
+        settledMarks = flash.read(name(n), SETTLED_AT, SLOTS);
+        sentMarks = flash.read(name(n), SENT_AT, SLOTS);
+      }
+      if (sendSlot >= SLOTS || !settledMarks) {
+        sendSegment++;
         sendSlot = 0;
-        eraseIfSettled(done);
+        eraseIfSettled(n);
         continue;
       }
-      const n = sendSegment;
       const slot = sendSlot++;
-      if (flash.read(name(n), SETTLED_AT + slot, 1) !== "\xff") continue;
+      if (settledMarks.charCodeAt(slot) !== 0xff) continue;
       const r = readOrSkip(n, slot);
       if (!r) continue;
-      out.push({ seq: r.seq, segment: n, slot });
+      out.push({ seq: r.seq, segment: n, slot, unsent: (sentMarks as string).charCodeAt(slot) === 0xff });
       return r;
     }
   }
@@ -272,12 +285,8 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
     return found;
   }
 
-  /** Writes a mark, unless the segment is gone (dropped while the reading was in RAM). */
-  function markHandedOut(h: HandedOut, at: number, value: string): boolean {
-    if (flash.read(name(h.segment), at, 1) !== "\xff") return false;
-    mark(h.segment, at, value);
-    return true;
-  }
+  /** Segments are erased in order, and never one holding a handed-out reading but by dropOldest. */
+  const segmentKept = (h: HandedOut) => h.segment >= first;
 
   scan();
 
@@ -289,14 +298,20 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
     handedOut: () => out.length,
     sent(seq) {
       const h = find(seq);
-      if (h) markHandedOut(h, SENT_AT + h.slot, SENT);
+      if (!h || !h.unsent || !segmentKept(h)) return;
+      h.unsent = false;
+      mark(h.segment, SENT_AT + h.slot, SENT);
     },
     delivered(seq) {
       const h = find(seq);
       if (!h) return false;
       out.splice(out.indexOf(h), 1);
-      if (markHandedOut(h, SETTLED_AT + h.slot, DELIVERED)) counts.stored--;
-      eraseIfSettled(h.segment);
+      if (segmentKept(h)) {
+        mark(h.segment, SETTLED_AT + h.slot, DELIVERED);
+        counts.stored--;
+      }
+      // Only a segment the send cursor has left can be all settled.
+      if (h.segment < sendSegment) eraseIfSettled(h.segment);
       return true;
     },
     counts: () => counts,

@@ -66,13 +66,20 @@ describe(`firmware on the ${RUNTIME} against mosquitto`, () => {
     expect(log).toMatch(/\[app\] reading #1 delivered/);
   });
 
-  it("says offline (retained) on a clean stop, without the Will", async () => {
+  it("reset() at the console: the sockets close, and the Will says offline at once", async () => {
     const { broker, sub, device } = await setup();
     await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "online"), 10000, "online");
+    // On the interpreter stop() types reset(); the host runtime does what 2v29 does for it.
+    const stoppedAt = Date.now();
     await device.firmware.stop();
     await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "offline"), 5000, "offline");
-    expect(broker.log()).toMatch(new RegExp(`Client ${DEVICE} disconnected\\.`));
-    expect(broker.log()).not.toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
+    const offline = sub.on(STATUS).find((m) => m.payload === "offline")!;
+    // A TCP close, not a keepalive timeout: well within 1.5 x keepalive.
+    expect(offline.at - stoppedAt).toBeLessThan(3000);
+    expect(device.lines.join("\n")).toMatch(/\[boot\] stopping \(reset, load or exit\): the broker's Will reports offline/);
+    // Nothing written in the kill handler leaves: no DISCONNECT, so the broker sent the Will.
+    expect(broker.log()).toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
+    expect(broker.log()).not.toMatch(new RegExp(`Client ${DEVICE} disconnected\\.`));
   });
 
   it("has the broker publish the Will (offline, retained) when the device is killed", async () => {

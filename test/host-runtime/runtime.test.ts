@@ -6,6 +6,29 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { run, sleep, startServer, waitFor, type TestRuntime, type TestServer } from "./helpers";
 
+const ESPRUINO = process.env.ESPRUINO;
+
+/** Says hello on connect; its kill handler writes "bye" and ends the socket. */
+const KILL_SCRIPT = (port: number) => `(function(){
+  var s = require("net").connect({host: "127.0.0.1", port: ${port}}, function() { s.write("hello"); });
+  setInterval(function() {}, 50);
+  E.on("kill", function() { console.log("kill"); s.end("bye"); });
+  E.on("init", function() { console.log("init"); });
+})()`;
+
+/** Resolves once the peer has seen the socket end after it said hello. */
+function closedAfterHello(server: TestServer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      const s = server.sockets.at(-1);
+      if (s && server.lastReceived().startsWith("hello") && s.readableEnded) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 5);
+  });
+}
+
 let rt: TestRuntime | undefined;
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -195,35 +218,46 @@ describe("Storage", () => {
 });
 
 describe("lifecycle", () => {
-  it("stop() emits E 'kill', lets the script close its socket, and leaves no handles", async () => {
+  it("stop() is 2v29's reset(): E 'kill', then the sockets close at once, the handler's writes unsent, no handles left", async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
     server = await startServer();
-    const closedByPeer = new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        const s = server!.sockets.at(-1);
-        if (s && server!.lastReceived() === "hellobye" && s.readableEnded) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 5);
-    });
-    rt = run(`(function(){
-      var s = require("net").connect({host: "127.0.0.1", port: ${server.port}}, function() { s.write("hello"); });
-      setInterval(function() {}, 50);
-      E.on("kill", function() { console.log("kill"); s.end("bye"); });
-      E.on("init", function() { console.log("init"); });
-    })()`);
+    const closedByPeer = closedAfterHello(server);
+    rt = run(KILL_SCRIPT(server.port));
     await rt.line("init");
     await waitFor(() => server!.lastReceived() === "hello");
     await rt.rt.stop();
     expect(rt.lines).toEqual(["init", "kill"]);
     expect(rt.rt.state).toBe("stopped");
     await closedByPeer;
+    await sleep(100);
+    expect(server.lastReceived()).toBe("hello");
     await server.close();
     server = undefined;
     await sleep(20);
     const after = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").length;
     expect(after).toBeLessThanOrEqual(before);
+  });
+
+  it.skipIf(!ESPRUINO)("the interpreter ($ESPRUINO) does the same for a reset() typed at its console", async () => {
+    server = await startServer();
+    const closedByPeer = closedAfterHello(server);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "kill-reset-"));
+    const file = path.join(dir, "kill.js");
+    writeFileSync(file, KILL_SCRIPT(server.port).replace('E.on("init", function() { console.log("init"); });', 'console.log("init");'));
+    const child = spawn(ESPRUINO!, [file], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
+    try {
+      await waitFor(() => server!.lastReceived() === "hello", 10000);
+      child.stdin.write("reset()\n");
+      await closedByPeer;
+      await sleep(300);
+      expect(out).toMatch(/\bkill\b/);
+      expect(server.lastReceived()).toBe("hello");
+    } finally {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("runs as a CLI: console on stdout, SIGTERM -> E 'kill' -> exit 0", async () => {

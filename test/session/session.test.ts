@@ -41,16 +41,26 @@ describe("QoS 1 publish", () => {
     expect(r.session.queued()).toBe(0);
   });
 
-  it("honours a larger in-flight window", () => {
+  it("fills a larger in-flight window with small PUBLISHes at once", () => {
     const r = rig({ inflightWindow: 3 });
     const c = ready(r);
     for (let i = 0; i < 5; i++) r.session.publish("t", String(i), 1, false);
-    // One PUBLISH per drain: the socket's buffer never holds more than one.
-    expect(c.take()).toHaveLength(1);
+    const sent = c.take();
+    expect(sent.map((p) => p.payload.toString())).toEqual(["0", "1", "2"]);
     c.events.drain();
-    c.events.drain();
-    c.events.drain();
+    expect(c.take()).toHaveLength(0); // the window is full
+    puback(c, sent[0].messageId);
+    expect(c.take().map((p) => p.payload.toString())).toEqual(["3"]);
+  });
+
+  it("holds further PUBLISHes for a drain once one socket pass (536 bytes) is written", () => {
+    const r = rig({ inflightWindow: 3 });
+    const c = ready(r);
+    for (let i = 0; i < 3; i++) r.session.publish("t", String(i).repeat(300), 1, false);
+    // 307 bytes each: the second takes the buffer past 536, the third waits.
     expect(c.take()).toHaveLength(2);
+    c.events.drain();
+    expect(c.take().map((p) => p.payload.toString()[0])).toEqual(["2"]);
   });
 
   it("resends an unacknowledged PUBLISH with DUP and the same id after the retry timeout", () => {

@@ -83,7 +83,15 @@ function framer(onPacket: (packet: Buffer) => void): (chunk: Buffer) => void {
   };
 }
 
-export async function startProxy(upstreamPort: number): Promise<Proxy> {
+export interface ProxyOptions {
+  /** Added to every round trip, ms: half on the way up, half on the way down (a Wi-Fi link's latency). */
+  roundTripMs?: number;
+}
+
+export async function startProxy(upstreamPort: number, options: ProxyOptions = {}): Promise<Proxy> {
+  const halfTrip = (options.roundTripMs ?? 0) / 2;
+  /** Forwards now, or after half the round trip (Node's timers of one delay fire in order). */
+  const forward = (to: Socket, d: Buffer) => (halfTrip ? setTimeout(() => to.destroyed || to.write(d), halfTrip) : to.write(d));
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
@@ -134,11 +142,11 @@ export async function startProxy(upstreamPort: number): Promise<Proxy> {
           });
           client.on("data", (d) => {
             fromClient(d);
-            upstream.write(d);
+            forward(upstream, d);
           });
           upstream.on("data", (d) => {
             fromBroker(d);
-            client.write(d);
+            forward(client, d);
           });
           const end = () => {
             client.destroy();

@@ -149,7 +149,7 @@ export async function bootDirectory(espruino: string, code: string): Promise<str
 export function startHost(file: string, runtime: string, storageLayout: "linux" | "esp32" = "linux"): Device {
   const lines: Line[] = [];
   const startedAt = performance.now();
-  const host = startBundle({ file, console: (text) => lines.push({ at: performance.now(), text }), stopGraceMs: 200, storageLayout });
+  const host = startBundle({ file, console: (text) => lines.push({ at: performance.now(), text }), storageLayout });
   let exited = false;
   void host.exited.then(() => (exited = true));
   return {

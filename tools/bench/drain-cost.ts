@@ -33,7 +33,7 @@ export interface DrainCost {
   /** ms per reading appended while offline: on Storage / in RAM. */
   storeAppendMs: number;
   storeAppendRamMs: number;
-  /** Per message, ms: publish()'s topic checks; serializePublish + E.toString; payload; PUBACK decode; native-concat PUBLISH. */
+  /** Per message, ms: publish()'s topic checks; serializePublish + E.toString; payload; PUBACK decode; publishText. */
   topicCheckMs: number;
   serializeMs: number;
   payloadMs: number;
@@ -122,8 +122,7 @@ t=getTime();for(i=0;i<N;i++)E.toString(SER.serializePublish({topic:topic,payload
 t=getTime();for(i=0;i<N;i++)RD.readingPayload({prefix:${JSON.stringify(PREFIX)},valueKey:',"temperature":'},{seq:1234+i,boot:1,uptime:12,time:1767225600,centi:2150},1767225600);r.payload=(getTime()-t)*1000/N;
 var dec=DEC.createPacketStream(4096),got=0,cb=function(){got++};
 t=getTime();for(i=0;i<N;i++)dec.push(E.toUint8Array("\\x40\\x02\\x00\\x05"),cb);r.decode=(getTime()-t)*1000/N;
-t=getTime();for(i=0;i<N;i++){var id=(i%65535)+1,len=2+topic.length+2+payload.length;
- String.fromCharCode(0x32)+(len<128?String.fromCharCode(len):String.fromCharCode((len&127)|128,len>>7))+String.fromCharCode(topic.length>>8,topic.length&255)+topic+String.fromCharCode(id>>8,id&255)+payload}
+t=getTime();for(i=0;i<N;i++)SER.publishText({topic:topic,payload:payload,qos:1,dup:false,retain:false,id:(i%65535)+1});
 r.concat=(getTime()-t)*1000/N;
 print("${MARK}"+JSON.stringify({what:"pieces",topic:r.topic,serialize:r.serialize,payload:r.payload,decode:r.decode,concat:r.concat,got:got}));
 })();

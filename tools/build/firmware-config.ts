@@ -25,6 +25,13 @@ function checkTls(board: Board, s: Settings): void {
 /** What the sensors measure: the reading topic's last level and the payload's value key. */
 const QUANTITY = "temperature";
 
+/**
+ * PUBLISHes in flight at once. One: a window of 2 drained no faster on the Linux interpreter, on
+ * loopback (the client's JavaScript is the limit) or across a 20 ms round trip (docs/benchmarks.md,
+ * figure 5), and each more holds another reading in RAM until its PUBACK.
+ */
+export const IN_FLIGHT_WINDOW = 1;
+
 /** JSON string text for a JS string, as UTF-8 bytes (so no \u escapes of non-ASCII). */
 function jsonString(text: string): string {
   return utf8Encode(JSON.stringify(text));
@@ -78,6 +85,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
       status,
     }, [status.topic, readingTopic]),
     keepalive: s.keepaliveS,
+    inflightWindow: IN_FLIGHT_WINDOW,
     backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
     readingTopic,

@@ -38,8 +38,6 @@ export interface HostRuntimeOptions {
   connectFailure?: "throw" | "event";
   /** Timeout of the blocking connect probe, ms (default 3000). */
   connectTimeoutMs?: number;
-  /** How long stop() lets the script finish after E's 'kill', ms (default 1500). */
-  stopGraceMs?: number;
   /** Strip V8 built-ins Espruino lacks (Map, Array.from, ...). Default true. */
   strictBuiltins?: boolean;
   /** Initial process.memory().total in JsVars (default 16383); doubles like Linux's pool. */
@@ -68,7 +66,11 @@ export interface HostRuntime {
   readonly exited: Promise<ExitInfo>;
   /** "running" until stop()/kill(), then "stopping", then "stopped". */
   readonly state: "running" | "stopping" | "stopped";
-  /** Clean shutdown: E 'kill', up to stopGraceMs for sockets to close, then teardown. */
+  /**
+   * As Espruino 2v29's reset(), load() or exit: E's 'kill' listeners run, then every socket closes
+   * at once (a FIN, so the broker sends the Will) with whatever they wrote still unsent, and the
+   * timers are gone.
+   */
   stop(): Promise<void>;
   /** Pulling the power: sockets reset, timers dropped, no 'kill' event. */
   kill(): void;
@@ -84,20 +86,15 @@ export function startBundle(options: HostRuntimeOptions): HostRuntime {
   const ownDir = options.cwd === undefined;
   const cwd = options.cwd ?? mkdtempSync(path.join(os.tmpdir(), "espruino-host-"));
   const sink: ConsoleSink = options.console ?? ((line) => process.stdout.write(line + "\n"));
-  const graceMs = options.stopGraceMs ?? 1500;
   const layout = STORAGE_LAYOUTS[options.storageLayout ?? "linux"];
 
   let state: HostRuntime["state"] = "running";
   let resolveExit!: (info: ExitInfo) => void;
   const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
-  let stopWaiter: ReturnType<typeof setInterval> | undefined;
-  let stopDeadline: ReturnType<typeof setTimeout> | undefined;
 
   const teardown = (info: ExitInfo, abrupt: boolean): void => {
     if (state === "stopped") return;
     state = "stopped";
-    clearInterval(stopWaiter);
-    clearTimeout(stopDeadline);
     sb.loop.dispose();
     sb.timers.dispose();
     sb.events.clear();
@@ -138,14 +135,10 @@ export function startBundle(options: HostRuntimeOptions): HostRuntime {
     stop(): Promise<void> {
       if (state === "running") {
         state = "stopping";
-        // E 'kill' runs from a later macrotask, then the script gets a grace period.
+        // E 'kill' runs from a later macrotask; its writes stay in the send buffers teardown drops.
         sb.loop.soon(() => {
           sb.events.callNow(sb.objects.E, "kill", []);
-          const settled = (): boolean => sb.net.openCount === 0 && sb.events.pending === 0;
-          stopWaiter = setInterval(() => {
-            if (settled()) teardown({ reason: "stop" }, false);
-          }, 10);
-          stopDeadline = setTimeout(() => teardown({ reason: "stop" }, false), graceMs);
+          teardown({ reason: "stop" }, false);
         });
       }
       return exited.then(() => undefined);
