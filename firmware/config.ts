@@ -32,6 +32,8 @@ export interface FirmwareConfig {
   /** Reconnect delays: full jitter from 1 s up to RECONNECT_MAX_MS. */
   backoff: { baseMs: number; capMs: number; minMs: number };
   publishIntervalMs: number;
+  /** WATCHDOG_S: the hardware watchdog's timeout, s; 0 off. */
+  watchdogS: number;
   /** Where readings go: `<prefix>/<id>/temperature`. */
   readingTopic: WireString;
   /** Retained `online` / `offline` (the Will) on `<prefix>/<id>/status`. */

@@ -68,6 +68,9 @@ declare namespace E {
   function on(event: "init" | "kill", listener: () => void): void;
   /** CRC-32 of a string's bytes. */
   function CRC32(data: string): number;
+  /** isAuto false: only E.kickWatchdog() resets it (a no-op on the Linux build; the ESP32's task watchdog). */
+  function enableWatchdog(timeoutS: number, isAuto: boolean): void;
+  function kickWatchdog(): void;
 }
 
 declare namespace process {

@@ -66,6 +66,11 @@ E.on("kill", () => log("[boot] stopping (reset, load or exit): the broker's Will
 setTimeout(() => {
   if (tlsPoolGrowthVars) log("[boot] TLS: JsVar pool grown by " + growPool(tlsPoolGrowthVars) + " for mbedtls");
   session.start();
-  superviseSession(session, espruinoClock, log);
+  // Turned on once the boot's work (the store's scan) is done; kicked by the supervisor.
+  if (config.watchdogS) {
+    E.enableWatchdog(config.watchdogS, false);
+    log("[boot] watchdog " + config.watchdogS + " s, kicked while the session is healthy");
+  }
+  superviseSession(session, espruinoClock, log, config.watchdogS ? { kick: () => E.kickWatchdog() } : undefined);
   loop.start();
 }, 0);

@@ -3,8 +3,8 @@
  * against an embedded broker (aedes), prints what a subscriber receives, and runs the bundle on
  * Espruino's Linux interpreter (ESPRUINO=/path/to/espruino) or in the host runtime.
  * Ctrl-C, or SIGINT / SIGTERM sent to it or to npm (`exec` in package.json makes this node process
- * the one npm started), stops it cleanly: the firmware says `offline` and disconnects, so no Will is
- * sent, and nothing is left running. A second signal ends it at once. Exit codes: 0 stopped, 1 the
+ * the one npm started), stops it as a `reset()` stops a board: Espruino's `kill`, then the sockets
+ * close and the broker's Will says `offline`; nothing is left running. A second signal ends it at once. Exit codes: 0 stopped, 1 the
  * firmware exited or something failed, 2 bad settings or an ESPRUINO that cannot run.
  */
 import { resolve } from "node:path";
@@ -30,7 +30,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
     process.exit(1);
   }
   stopping = true;
-  console.log(`[start] stopping (${signal})${running.firmware ? ": the firmware publishes offline and disconnects" : ""}`);
+  console.log(`[start] stopping (${signal})${running.firmware ? ": the firmware's socket closes, the broker's Will says offline" : ""}`);
   await running.firmware?.stop();
   await running.watch?.close();
   await running.broker?.close();

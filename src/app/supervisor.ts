@@ -3,7 +3,9 @@
  * part-way (on Espruino, running out of memory aborts it wherever it is) can leave it with none,
  * or waiting in a state nothing will ever leave. Every few seconds this checks how late that
  * timer is and, past a grace that covers a blocking connect, logs it and restarts the session
- * (not the board).
+ * (not the board). It kicks the hardware watchdog only when it finds the session healthy: an
+ * interpreter that hangs, or a session that restarting does not mend, stops the kicks and the
+ * board resets (the readings wait in flash).
  */
 import type { Clock, Log } from "../session/ports";
 import type { MqttSession } from "../session/session";
@@ -20,13 +22,21 @@ export interface Supervisor {
   stop(): void;
 }
 
-export function superviseSession(session: MqttSession, clock: Clock, log: Log): Supervisor {
+/** The board's watchdog (E.kickWatchdog on Espruino), when it has one turned on. */
+export interface Watchdog {
+  kick(): void;
+}
+
+export function superviseSession(session: MqttSession, clock: Clock, log: Log, watchdog?: Watchdog): Supervisor {
   let restarts = 0;
   let timer = 0;
   function check(): void {
     timer = clock.setTimeout(check, SUPERVISE_EVERY_MS);
     const late = session.overdue();
-    if (late <= STUCK_AFTER_MS) return;
+    if (late <= STUCK_AFTER_MS) {
+      if (watchdog) watchdog.kick();
+      return;
+    }
     restarts++;
     log("[supervisor] session stuck in " + STATE_NAMES[session.state()] + (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") + ": restarting it (" + restarts + " so far)");
     session.restart("restarted by the supervisor");

@@ -40,4 +40,48 @@ describe("session supervisor", () => {
     expect(supervisor.restarts()).toBe(0);
     expect(r.session.overdue()).toBeLessThanOrEqual(0);
   });
+
+  it("kicks the watchdog at every check of a healthy session, and stops kicking one restarts cannot mend", () => {
+    const r = rig();
+    const kicks: number[] = [];
+    superviseSession(r.session, r.clock, (l) => r.logs.push(l), { kick: () => kicks.push(r.clock.now()) });
+    const c = connect(r);
+    for (let t = 0; t < 60; t++) {
+      r.clock.advance(1000);
+      if (c.take().some((p) => p.cmd === "pingreq")) c.receive({ cmd: "pingresp" });
+    }
+    expect(kicks.length).toBe(12); // every 5 s for a minute
+  });
+
+  it("never kicks a session that restarting does not mend: the watchdog resets the board", () => {
+    const r = rig();
+    const kicks: number[] = [];
+    let restarts = 0;
+    // A session whose restart never gets a timer armed again (e.g. memory that never comes back).
+    const broken = { ...r.session, overdue: () => Infinity, state: () => SessionState.BACKOFF, restart: () => void restarts++ };
+    superviseSession(broken, r.clock, (l) => r.logs.push(l), { kick: () => kicks.push(r.clock.now()) });
+    r.clock.advance(120000);
+    expect(restarts).toBe(24);
+    expect(kicks).toEqual([]);
+  });
+
+  it("does not kick while the session is stuck, and kicks again once the restart has mended it", () => {
+    const r = rig();
+    const kicks: number[] = [];
+    superviseSession(r.session, r.clock, (l) => r.logs.push(l), { kick: () => kicks.push(r.clock.now()) });
+    const c = connect(r);
+    const setTimeout = r.clock.setTimeout.bind(r.clock);
+    r.clock.setTimeout = () => {
+      r.clock.setTimeout = setTimeout;
+      throw new Error("OUT OF MEMORY");
+    };
+    expect(() => c.events.closed("reset")).toThrow("OUT OF MEMORY");
+    const stuckAt = r.clock.now();
+    r.clock.advance(5000);
+    // The check that finds it stuck restarts it and does not kick.
+    expect(r.logs.some((l) => l.startsWith("[supervisor] session stuck"))).toBe(true);
+    expect(kicks.filter((t) => t > stuckAt)).toEqual([]);
+    r.clock.advance(10000);
+    expect(kicks.filter((t) => t > stuckAt).length).toBeGreaterThan(0);
+  });
 });

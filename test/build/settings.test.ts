@@ -103,6 +103,15 @@ describe("settings", () => {
     expect(backoff({ RECONNECT_MAX_MS: "2000" })).toEqual({ baseMs: 1000, capMs: 2000, minMs: 100 });
   });
 
+  it("turns the watchdog on for esp32 (30 s) and off for linux, and refuses one the supervisor's kicks cannot keep", () => {
+    const watchdog = (board: typeof linux, env: Record<string, string>) => firmwareConfig(board, resolveSettings(board, rawSettings(board, { ...good, ...env }, {}))).watchdogS;
+    expect(watchdog(esp32, {})).toBe(30);
+    expect(watchdog(linux, {})).toBe(0);
+    expect(watchdog(linux, { WATCHDOG_S: "10" })).toBe(10);
+    expect(problems({ ...good, WATCHDOG_S: "9" })).toMatch(/\n  WATCHDOG_S: 0 \(off\) or at least 10: the supervisor kicks it every 5 s and a connect can block for 3 s \(got 9\)$/);
+    expect(problems({ ...good, WATCHDOG_S: "0" })).toBe("");
+  });
+
   it("fails by name on a certificate file that cannot be read", () => {
     const settings = resolveSettings(linux, rawSettings(linux, { MQTT_URL: "mqtts://h", MQTT_CA: "/nonexistent/ca.pem" }, {}));
     expect(() => firmwareConfig(linux, settings)).toThrow(/MQTT_CA: cannot read \/nonexistent\/ca.pem/);

@@ -260,6 +260,23 @@ describe("lifecycle", () => {
     }
   });
 
+  it("E.enableWatchdog(s, false) resets the device when E.kickWatchdog stops coming; isAuto never does", async () => {
+    rt = run(`(function(){
+      E.enableWatchdog(1, false);
+      var kicks = 0, t = setInterval(function() { E.kickWatchdog(); if (++kicks === 6) { clearInterval(t); console.log("stopped kicking"); } }, 300);
+      setInterval(function() {}, 1000);
+    })()`);
+    await rt.line("stopped kicking", 5000);
+    const stoppedAt = Date.now();
+    expect((await rt.rt.exited).reason).toBe("watchdog timeout");
+    expect(Date.now() - stoppedAt).toBeGreaterThan(500);
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    const auto = run(`E.enableWatchdog(1); setInterval(function() {}, 100);`);
+    await sleep(2000);
+    expect(auto.rt.state).toBe("running");
+    auto.rt.kill();
+  });
+
   it("runs as a CLI: console on stdout, SIGTERM -> E 'kill' -> exit 0", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "host-runtime-cli-"));
     try {

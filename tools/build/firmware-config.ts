@@ -88,6 +88,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     inflightWindow: IN_FLIGHT_WINDOW,
     backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
+    watchdogS: s.watchdogS,
     readingTopic,
     status,
     format: { prefix: '{"device":' + jsonString(s.deviceId) + ',"seq":', valueKey: "," + jsonString(QUANTITY) + ":" },

@@ -93,6 +93,18 @@ export const SETTINGS = [
     description: "longest wait between reconnect attempts, ms (random, doubling from 1 s up to this); after a refused login, 1/2 to 1 x this",
     example: "60000",
   },
+  {
+    name: "WATCHDOG_S",
+    type: "integer",
+    min: 0,
+    max: 3600,
+    default: "0",
+    secret: false,
+    description:
+      "hardware watchdog, s (0: off): the board resets when the firmware stops kicking it; the supervisor kicks it every 5 s while the MQTT session is healthy, so at least 10; readings wait in flash through the reset",
+    example: "30",
+    commented: true,
+  },
   { name: "WIFI_SSID", type: "text", required: "wifi", only: "wifi", secret: false, description: "Wi-Fi network (2.4 GHz), at most 32 bytes", example: "my-network" },
   {
     name: "WIFI_PASSWORD",

@@ -28,6 +28,8 @@ export interface Settings {
   logLevel: "error" | "info" | "debug";
   /** Longest wait between reconnect attempts, ms (the backoff's cap). */
   reconnectMaxMs: number;
+  /** Hardware watchdog timeout, s; 0 off. */
+  watchdogS: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** PEM files for mqtts:// (paths as given). */
@@ -35,6 +37,9 @@ export interface Settings {
   certFile?: string;
   keyFile?: string;
 }
+
+/** The shortest watchdog the supervisor's 5-second kicks stay inside, with a blocking connect. */
+export const WATCHDOG_MIN_S = 10;
 
 /** Every setting, in the schema's order. */
 export const SETTING_NAMES = SETTINGS.map((s) => s.name) as readonly SettingName[];
@@ -164,6 +169,7 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     keepaliveS: integer("KEEPALIVE_S"),
     storeReadings: integer("STORE_READINGS"),
     reconnectMaxMs: integer("RECONNECT_MAX_MS"),
+    watchdogS: integer("WATCHDOG_S"),
     wifiSsid: isWifi ? wifiSsid : undefined,
     wifiPassword: isWifi ? wifiPassword : undefined,
     sntpServer,
@@ -172,6 +178,9 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     certFile: raw.MQTT_CERT,
     keyFile: raw.MQTT_KEY,
   };
+  if (settings.watchdogS > 0 && settings.watchdogS < WATCHDOG_MIN_S) {
+    bad("WATCHDOG_S", `0 (off) or at least ${WATCHDOG_MIN_S}: the supervisor kicks it every 5 s and a connect can block for 3 s (got ${settings.watchdogS})`);
+  }
   const intervalWhy = sensorIntervalError(board, settings.publishIntervalMs);
   if (intervalWhy && !problems.some((p) => p.startsWith("PUBLISH_INTERVAL_MS:"))) bad("PUBLISH_INTERVAL_MS", intervalWhy);
   if (problems.length) throw settingsError(`bad settings for board "${board.name}"`, problems);

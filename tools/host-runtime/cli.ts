@@ -1,6 +1,6 @@
 // Usage: tsx tools/host-runtime/cli.ts <bundle.js> [--cwd <dir>] [--connect-failure throw|event]
-// Runs the bundle like a device: console on stdout; SIGINT/SIGTERM -> stop() (E 'kill', then a
-// clean shutdown); a second signal -> kill(). Like Espruino it keeps running when idle.
+// Runs the bundle like a device: console on stdout; SIGINT/SIGTERM -> stop() (E 'kill', then the
+// sockets close, as Espruino's exit does); a second signal -> kill(). Like Espruino it keeps running when idle.
 import { mkdirSync } from "node:fs";
 import { startBundle, type HostRuntime, type HostRuntimeOptions } from "./index";
 
