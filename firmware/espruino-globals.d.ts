@@ -66,6 +66,8 @@ declare namespace E {
   /** Bytes (a typed array, or a string of them) as a binary string. */
   function toString(data: Uint8Array | string): string;
   function on(event: "init" | "kill", listener: () => void): void;
+  /** A new error flag was set: the flags now set, e.g. "LOW_MEMORY", "MEMORY" (out of memory). */
+  function on(event: "errorFlag", listener: (flags: string[]) => void): void;
   /** CRC-32 of a string's bytes. */
   function CRC32(data: string): number;
   /** isAuto false: only E.kickWatchdog() resets it (a no-op on the Linux build; the ESP32's task watchdog). */

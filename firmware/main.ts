@@ -10,6 +10,7 @@ import { createSession } from "../src/session/session";
 import { createSensorLoop } from "../src/app/sensor-loop";
 import { createDelivery } from "../src/app/delivery";
 import { superviseSession } from "../src/app/supervisor";
+import { guardMemory } from "../src/app/memory-guard";
 import { openReadingStore } from "../src/store/reading-store";
 import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
@@ -17,6 +18,13 @@ import { espruinoTransport } from "./transport";
 
 
 const bootAt = Date.now();
+
+/**
+ * JsVars free below which the firmware sheds (memory-guard.ts), and above which it stops: an
+ * ESP32 with Wi-Fi on leaves about 2,500, of which the firmware uses about 1,500 connected.
+ */
+const MEMORY_RESERVE = 400;
+const MEMORY_RECOVERED = 600;
 
 /**
  * Makes the Linux interpreter's resizable JsVar pool grow by about `vars`, then frees them: the
@@ -49,9 +57,15 @@ const session = createSession(config, {
   random: Math.random,
   log,
 });
+const memory = guardMemory(() => process.memory().free, espruinoClock, { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED }, log);
+// Espruino sets an error flag when memory ran short or out: look at once (and say which).
+E.on("errorFlag", (flags) => {
+  log("[memory] Espruino error flags: " + flags.join(", "));
+  memory.check();
+});
 // Readings handed to the session at a time: the in-flight window and one ready behind it.
-const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow + 1, boot }, log);
-const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, config.publishIntervalMs, log);
+const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow + 1, boot, lowMemory: memory.low }, log);
+const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, config.publishIntervalMs, log, memory.low);
 // An exception nobody caught (Espruino reports a failed TLS handshake this way) is logged, and
 // the firmware carries on: the session's deadlines recover from whatever was interrupted.
 process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying on): " + e));

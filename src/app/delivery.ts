@@ -18,6 +18,8 @@ export interface DeliveryOptions {
   readAhead: number;
   /** This start's number (the store's boot counter). */
   boot: number;
+  /** Memory is short (memory-guard.ts): hand out one reading at a time. */
+  lowMemory?: () => boolean;
 }
 
 export interface DeliveryClock {
@@ -59,7 +61,7 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
 
   /** Hands the oldest stored readings to the session while it has room for them. */
   function feed(): void {
-    while (store.handedOut() < options.readAhead) {
+    while (store.handedOut() < (options.lowMemory && options.lowMemory() ? 1 : options.readAhead)) {
       const r = store.next();
       if (!r) return;
       session.publish(options.topic, readingPayload(options.format, r, timeOf(r)), 1, false, r.seq);

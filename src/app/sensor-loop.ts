@@ -21,7 +21,8 @@ export interface SensorLoop {
 /** How often the console gets a summary line (LOG_LEVEL info and debug), ms. */
 export const SUMMARY_EVERY_MS = 60000;
 
-export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, clock: Clock, intervalMs: number, log: Log): SensorLoop {
+/** `quiet`: leave out the line per reading for now (memory is short: memory-guard.ts). */
+export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, clock: Clock, intervalMs: number, log: Log, quiet?: () => boolean): SensorLoop {
   const counts: SensorLoopCounts = { failed: 0 };
   let timer = 0;
   let summaryTimer = 0;
@@ -60,7 +61,7 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
     }
     const centi = Math.round((celsius as number) * 100);
     const seq = delivery.add(centi);
-    if (LOG_INFO) log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
+    if (LOG_INFO && !(quiet && quiet())) log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
   }
 
   return {
