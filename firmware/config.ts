@@ -34,6 +34,10 @@ export interface FirmwareConfig {
   publishIntervalMs: number;
   /** WATCHDOG_S: the hardware watchdog's timeout, s; 0 off. */
   watchdogS: number;
+  /** SLEEP_MS: battery mode's period, ms (wake, deliver, deep-sleep); 0 stays awake. */
+  sleepMs: number;
+  /** AWAKE_MAX_MS: the longest a wake lasts, network or not, ms. */
+  awakeMaxMs: number;
   /** Where readings go: `<prefix>/<id>/temperature`. */
   readingTopic: WireString;
   /** Retained `online` / `offline` (the Will) on `<prefix>/<id>/status`. */
@@ -51,4 +55,4 @@ export interface FirmwareConfig {
 }
 
 /** The config as the device's `virtual:config` default export has it: TLS is in named exports. */
-export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel">;
+export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel" | "sleepMs" | "awakeMaxMs">;

@@ -73,6 +73,16 @@ declare namespace E {
   /** isAuto false: only E.kickWatchdog() resets it (a no-op on the Linux build; the ESP32's task watchdog). */
   function enableWatchdog(timeoutS: number, isAuto: boolean): void;
   function kickWatchdog(): void;
+  /** Linux build: runs the kill listeners and exits with code 1 (battery mode's deep sleep there). */
+  function reboot(): void;
+}
+
+/** The ESP32 build's own functions. */
+declare namespace ESP32 {
+  /** Deep sleep, woken by the RTC timer after `us`; the wake is a fresh boot. */
+  function deepSleep(us: number): void;
+  /** esp_sleep_get_wakeup_cause(): 0 not a wake (power-on, reset, watchdog), 4 the timer, ... */
+  function getWakeupCause(): number;
 }
 
 declare namespace process {

@@ -3,7 +3,8 @@
  * durable store and the sensor loop, with the settings baked in at build time. Loading the
  * bundle starts it.
  */
-import config, { tls, tlsPoolGrowthVars } from "virtual:config";
+import config, { awakeMaxMs, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
+import { deepSleep } from "virtual:sleep";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
 import { createSession } from "../src/session/session";
@@ -11,6 +12,7 @@ import { createSensorLoop } from "../src/app/sensor-loop";
 import { createDelivery } from "../src/app/delivery";
 import { superviseSession } from "../src/app/supervisor";
 import { guardMemory } from "../src/app/memory-guard";
+import { runWake } from "../src/app/wake-cycle";
 import { openReadingStore } from "../src/store/reading-store";
 import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
@@ -18,6 +20,8 @@ import { espruinoTransport } from "./transport";
 
 
 const bootAt = Date.now();
+/** The session's clock at boot: battery mode times the wake by it (SNTP may step Date.now()). */
+const wokeAt = espruinoClock.now();
 
 /**
  * JsVars free below which the firmware sheds (memory-guard.ts), and above which it stops: an
@@ -25,6 +29,9 @@ const bootAt = Date.now();
  */
 const MEMORY_RESERVE = 400;
 const MEMORY_RECOVERED = 600;
+/** Battery mode: a wake's reads of the sensor for one good reading, and their spacing, ms. */
+const WAKE_READ_ATTEMPTS = 3;
+const WAKE_READ_SPACING_MS = 1000;
 
 /**
  * Makes the Linux interpreter's resizable JsVar pool grow by about `vars`, then frees them: the
@@ -44,6 +51,7 @@ function log(line: string): void {
 const flash = require("Storage");
 const boot = countBoot(flash, E.CRC32);
 log("[boot] board " + config.board + ", device " + config.clientId + ", boot " + boot + ", broker " + config.brokerLabel);
+if (sleepMs) log("[sleep] woke: " + deepSleep.wakeCause() + "; a wake every " + sleepMs + " ms, awake at most " + awakeMaxMs + " ms");
 if (tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
 const store = openReadingStore(flash, E.CRC32, { segments: config.storeSegments, log });
 const held = store.counts();
@@ -65,7 +73,9 @@ E.on("errorFlag", (flags) => {
 });
 // Readings handed to the session at a time: the in-flight window and one ready behind it.
 const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow + 1, boot, lowMemory: memory.low }, log);
-const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, config.publishIntervalMs, log, memory.low);
+const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, sleepMs ? WAKE_READ_SPACING_MS : config.publishIntervalMs, log, memory.low);
+/** Set just before a deep sleep: on the Linux build E.reboot() runs the kill listeners too. */
+let sleeping = false;
 // An exception nobody caught (Espruino reports a failed TLS handshake this way) is logged, and
 // the firmware carries on: the session's deadlines recover from whatever was interrupted.
 process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying on): " + e));
@@ -73,18 +83,33 @@ process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying 
 // closes every socket right after it: nothing written here would leave (docs/espruino-runtime.md).
 // The TCP close makes the broker publish the Will, so the retained status says `offline`; the
 // store already holds every reading.
-E.on("kill", () => log("[boot] stopping (reset, load or exit): the broker's Will reports offline"));
+E.on("kill", () => sleeping || log("[boot] stopping (reset, load or exit): the broker's Will reports offline"));
 // Start once this top-level script has finished: while it runs, its own text holds JsVars, and
 // a TLS connection needs ~16 KB of contiguous JsVar memory for mbedtls (measured: connecting from
 // the top level made Espruino 2v29 on Linux fail ASSERT(jsvIsFlatString) in jsvMalloc).
 setTimeout(() => {
   if (tlsPoolGrowthVars) log("[boot] TLS: JsVar pool grown by " + growPool(tlsPoolGrowthVars) + " for mbedtls");
-  session.start();
   // Turned on once the boot's work (the store's scan) is done; kicked by the supervisor.
   if (config.watchdogS) {
     E.enableWatchdog(config.watchdogS, false);
     log("[boot] watchdog " + config.watchdogS + " s, kicked while the session is healthy");
   }
   superviseSession(session, espruinoClock, log, config.watchdogS ? { kick: () => E.kickWatchdog() } : undefined);
-  loop.start();
+  if (!sleepMs) {
+    session.start();
+    return loop.start();
+  }
+  const ports = {
+    session,
+    pending: () => store.counts().stored,
+    delivered: () => delivery.counts().delivered,
+    readOnce: loop.readOnce,
+    clock: espruinoClock,
+    log,
+    sleep(ms: number) {
+      sleeping = true;
+      deepSleep.sleep(ms);
+    },
+  };
+  runWake({ sleepMs, awakeMaxMs, readAttempts: WAKE_READ_ATTEMPTS }, ports, wokeAt);
 }, 0);

@@ -7,6 +7,15 @@ declare module "virtual:config" {
   /** config.tls and config.tlsPoolGrowthVars as constants, so a build without TLS drops its code. */
   export const tls: FirmwareConfig["tls"];
   export const tlsPoolGrowthVars: FirmwareConfig["tlsPoolGrowthVars"];
+  /** SLEEP_MS and AWAKE_MAX_MS as constants: a build without battery mode drops its code. */
+  export const sleepMs: FirmwareConfig["sleepMs"];
+  export const awakeMaxMs: FirmwareConfig["awakeMaxMs"];
+}
+
+/** The chip's deep sleep (`chip` in boards/<name>.json). */
+declare module "virtual:sleep" {
+  import type { DeepSleep } from "./sleep";
+  export const deepSleep: DeepSleep;
 }
 
 /** The board's sensor driver, chosen by `sensor.type` in boards/<name>.json. */

@@ -2,7 +2,9 @@
  * Runs a bundle the way the tests and `npm start` need it: on Espruino's real Linux interpreter
  * when ESPRUINO names one, otherwise in the host runtime (Espruino's API and quirks on Node).
  * Either way, stop() is what `reset()` at the console does (Espruino's `kill` event, then every
- * socket closed at once: the broker sends the Will) and kill() pulls the power.
+ * socket closed at once: the broker sends the Will) and kill() pulls the power. A firmware in
+ * battery mode that goes to deep sleep (E.reboot() ends the Linux interpreter) is started again
+ * after the sleep in the same directory, as the RTC timer would wake a board.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -60,9 +62,67 @@ export interface RunOptions {
   graceMs?: number;
   /** The interpreter; default process.env.ESPRUINO; "" forces the host runtime. */
   espruino?: string;
+  /** Start the firmware again after a deep sleep (default true); false: a sleep ends the run. */
+  wake?: boolean;
 }
 
+/** The line battery mode prints as it goes to deep sleep (src/app/wake-cycle.ts). */
+const SLEEPING = /\[sleep\] awake \d+ ms; sleeping (\d+) ms$/;
+
 export function runFirmware(file: string, options: RunOptions): RunningFirmware {
+  if (options.wake === false) return runOnce(file, options);
+  // One directory for every wake: the flash file is the board's.
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), "espruino-"));
+  let current: RunningFirmware;
+  let sleepMs: number | undefined;
+  let ended = false;
+  let wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  let resolveExited!: () => void;
+  const exited = new Promise<void>((r) => (resolveExited = r));
+  const onLine = (line: string) => {
+    const asleep = SLEEPING.exec(line);
+    if (asleep) sleepMs = Number(asleep[1]);
+    options.console(line);
+  };
+  const start = () => {
+    sleepMs = undefined;
+    current = runOnce(file, { ...options, cwd, console: onLine });
+    void current.exited.then(() => {
+      if (ended || sleepMs === undefined) return end();
+      options.console(`[runner] deep sleep: the firmware starts again in ${sleepMs} ms, as the board's RTC timer would wake it`);
+      wakeTimer = setTimeout(start, sleepMs);
+    });
+  };
+  const end = () => {
+    ended = true;
+    clearTimeout(wakeTimer);
+    resolveExited();
+  };
+  start();
+  return {
+    get runtime() {
+      return current.runtime;
+    },
+    async stop() {
+      ended = true;
+      clearTimeout(wakeTimer);
+      await current.stop();
+      end();
+    },
+    kill() {
+      ended = true;
+      clearTimeout(wakeTimer);
+      current.kill();
+      void current.exited.then(end);
+    },
+    exited,
+    eval: (line) => current.eval(line),
+    memory: () => current.memory(),
+  };
+}
+
+/** One run: a deep sleep ends it. */
+function runOnce(file: string, options: RunOptions): RunningFirmware {
   const espruino = options.espruino ?? process.env.ESPRUINO ?? "";
   const notRunnable = espruino && espruinoProblem(espruino);
   if (notRunnable) throw new Error(notRunnable);

@@ -13,8 +13,14 @@ export interface SensorLoopCounts {
 }
 
 export interface SensorLoop {
+  /** A reading every interval from now on, and a summary line every minute. */
   start(): void;
   stop(): void;
+  /**
+   * Battery mode: one good reading, retried up to `attempts` times an interval apart; `done(true)`
+   * once it is stored, `done(false)` when every attempt failed.
+   */
+  readOnce(attempts: number, done: (stored: boolean) => void): void;
   counts(): SensorLoopCounts;
 }
 
@@ -35,16 +41,23 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
 
   function takeReading(): void {
     timer = clock.setTimeout(takeReading, intervalMs);
+    read();
+  }
+
+  /** Reads the sensor once; `then` hears whether a good reading was stored. */
+  function read(then?: (stored: boolean) => void): void {
     let answered = false;
     // A driver that calls back twice must not store twice; one that throws must not stop the loop.
     const once = (celsius: number | undefined, error?: string) => {
       if (answered) return;
       answered = true;
+      let stored = false;
       try {
-        accept(celsius, error);
+        stored = accept(celsius, error);
       } catch (e) {
         log("[app] reading lost: " + ((e as Error).message || e));
       }
+      if (then) then(stored);
     };
     try {
       sensor.read(once);
@@ -53,15 +66,24 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
     }
   }
 
-  function accept(celsius: number | undefined, error?: string): void {
+  function readOnce(attempts: number, done: (stored: boolean) => void): void {
+    read((stored) => {
+      if (stored || attempts <= 1) return done(stored);
+      timer = clock.setTimeout(() => readOnce(attempts - 1, done), intervalMs);
+    });
+  }
+
+  function accept(celsius: number | undefined, error?: string): boolean {
     const why = error || readingError(celsius);
     if (why) {
       counts.failed++;
-      return log("[app] bad reading skipped (" + counts.failed + " so far): " + why);
+      log("[app] bad reading skipped (" + counts.failed + " so far): " + why);
+      return false;
     }
     const centi = Math.round((celsius as number) * 100);
     const seq = delivery.add(centi);
     if (LOG_INFO && !(quiet && quiet())) log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
+    return true;
   }
 
   return {
@@ -76,5 +98,6 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
       timer = summaryTimer = 0;
     },
     counts: () => counts,
+    readOnce,
   };
 }

@@ -105,10 +105,11 @@ export interface MqttSession {
   /** Starts connecting, and keeps reconnecting until stop(). */
   start(): void;
   /**
-   * Clean shutdown: publishes the `offline` status (when connected and configured), then
-   * DISCONNECT so the broker does not send the Will. `done` is called once stopped.
+   * Clean shutdown: publishes the `offline` status (when connected and configured; not when
+   * `quiet`, as before a scheduled sleep), then DISCONNECT so the broker does not send the Will.
+   * `done` is called once stopped.
    */
-  stop(done?: () => void): void;
+  stop(done?: () => void, quiet?: boolean): void;
   /**
    * Queues a message; it leaves the queue when acknowledged (QoS 1) or written (QoS 0).
    * Throws on a topic that can never be published (a programming error, not a run-time one).
@@ -478,11 +479,11 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     start() {
       if (state === SessionState.STOPPED) reconnect("start");
     },
-    stop(done) {
+    stop(done, quiet) {
       onStopped = done;
       if (state === SessionState.CONNECTED) {
         go(SessionState.CLOSING, "stop");
-        if (!status) return disconnect();
+        if (!status || quiet) return disconnect();
         queueStatus(status.offline);
         // The last message, and small: it need not wait for the socket to drain.
         undrained = 0;

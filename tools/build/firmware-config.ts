@@ -89,6 +89,8 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
     watchdogS: s.watchdogS,
+    sleepMs: s.sleepMs,
+    awakeMaxMs: s.awakeMaxMs,
     readingTopic,
     status,
     format: { prefix: '{"device":' + jsonString(s.deviceId) + ',"seq":', valueKey: "," + jsonString(QUANTITY) + ":" },

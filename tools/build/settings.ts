@@ -30,6 +30,10 @@ export interface Settings {
   reconnectMaxMs: number;
   /** Hardware watchdog timeout, s; 0 off. */
   watchdogS: number;
+  /** Battery mode: wake every this many ms, deliver, deep-sleep; 0 stays awake. */
+  sleepMs: number;
+  /** Battery mode: the longest a wake lasts, ms. */
+  awakeMaxMs: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** PEM files for mqtts:// (paths as given). */
@@ -40,6 +44,9 @@ export interface Settings {
 
 /** The shortest watchdog the supervisor's 5-second kicks stay inside, with a blocking connect. */
 export const WATCHDOG_MIN_S = 10;
+
+/** The shortest battery-mode period: a wake takes a reading, which may be retried a second apart. */
+export const SLEEP_MIN_MS = 2000;
 
 /** Every setting, in the schema's order. */
 export const SETTING_NAMES = SETTINGS.map((s) => s.name) as readonly SettingName[];
@@ -170,6 +177,8 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     storeReadings: integer("STORE_READINGS"),
     reconnectMaxMs: integer("RECONNECT_MAX_MS"),
     watchdogS: integer("WATCHDOG_S"),
+    sleepMs: integer("SLEEP_MS"),
+    awakeMaxMs: integer("AWAKE_MAX_MS"),
     wifiSsid: isWifi ? wifiSsid : undefined,
     wifiPassword: isWifi ? wifiPassword : undefined,
     sntpServer,
@@ -181,6 +190,7 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
   if (settings.watchdogS > 0 && settings.watchdogS < WATCHDOG_MIN_S) {
     bad("WATCHDOG_S", `0 (off) or at least ${WATCHDOG_MIN_S}: the supervisor kicks it every 5 s and a connect can block for 3 s (got ${settings.watchdogS})`);
   }
+  if (settings.sleepMs > 0 && settings.sleepMs < SLEEP_MIN_MS) bad("SLEEP_MS", `0 (stay awake) or at least ${SLEEP_MIN_MS} (got ${settings.sleepMs})`);
   const intervalWhy = sensorIntervalError(board, settings.publishIntervalMs);
   if (intervalWhy && !problems.some((p) => p.startsWith("PUBLISH_INTERVAL_MS:"))) bad("PUBLISH_INTERVAL_MS", intervalWhy);
   if (problems.length) throw settingsError(`bad settings for board "${board.name}"`, problems);

@@ -1,4 +1,4 @@
-/** A rollup plugin that gives the firmware its per-board modules: config, sensor driver, network link. */
+/** A rollup plugin that gives the firmware its per-board modules: config, sensor driver, network link, deep sleep. */
 import { resolve } from "node:path";
 import type { Plugin } from "rollup";
 import type { FirmwareConfig } from "../../firmware/config";
@@ -14,13 +14,16 @@ function constant(value: unknown): string {
 export function boardModules(board: Board, config: FirmwareConfig): Plugin {
   // TLS as constants, and only there (certificates are kilobytes): a build without TLS then
   // drops the TLS code, as the minifier sees `undefined`.
-  const { tls, tlsPoolGrowthVars, logLevel, ...device } = config;
+  const { tls, tlsPoolGrowthVars, logLevel, sleepMs, awakeMaxMs, ...device } = config;
   const modules: Record<string, string> = {
     "virtual:config": `export default ${asciiSource(device)};
 export const tls = ${constant(tls)};
-export const tlsPoolGrowthVars = ${constant(tlsPoolGrowthVars)};`,
+export const tlsPoolGrowthVars = ${constant(tlsPoolGrowthVars)};
+export const sleepMs = ${constant(sleepMs)};
+export const awakeMaxMs = ${constant(awakeMaxMs)};`,
     "virtual:sensor": `export { createSensor } from ${JSON.stringify(resolve(ROOT, SENSOR_DRIVERS[board.sensor.type].module))};`,
     "virtual:network": `export { ${NETWORKS[board.network]} as createNetwork } from ${JSON.stringify(resolve(ROOT, "firmware/network.ts"))};`,
+    "virtual:sleep": `export { ${board.chip}Sleep as deepSleep } from ${JSON.stringify(resolve(ROOT, "firmware/sleep.ts"))};`,
   };
   return {
     name: "board-modules",

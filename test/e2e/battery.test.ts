@@ -1,0 +1,60 @@
+/**
+ * Battery mode end to end: the built `linux` bundle with SLEEP_MS, in the host runtime or on
+ * Espruino's Linux interpreter (ESPRUINO=...), against a real mosquitto. Each wake takes a reading,
+ * delivers everything stored, DISCONNECTs and sleeps (E.reboot(); the runner starts it again after
+ * the sleep, in the same directory, as the RTC timer would). A broker outage spans several wakes.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { startMosquitto } from "../support/mosquitto";
+import { subscribe } from "../support/subscriber";
+import { buildLinux, runDevice, RUNTIME } from "../support/firmware";
+
+const DEVICE = "e2e-battery";
+const DATA = `sensors/${DEVICE}/temperature`;
+const STATUS = `sensors/${DEVICE}/status`;
+const SLEEP_MS = 3000;
+const AWAKE_MAX_MS = 4000;
+/** Beyond AWAKE_MAX_MS: a CONNECT on the wire gets 1 s for its CONNACK, then the DISCONNECT 0.1 s to leave. */
+const AWAKE_MARGIN_MS = 1500;
+const AWAKE = /\[sleep\] awake (\d+) ms; sleeping (\d+) ms$/;
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe(`battery mode, firmware on the ${RUNTIME} against mosquitto`, () => {
+  it("wakes, delivers and sleeps; through a broker outage over several wakes every seq arrives and the status never says offline", { timeout: 120_000 }, async () => {
+    const broker = await startMosquitto();
+    cleanups.push(() => broker.stop());
+    const sub = await subscribe(broker.url, `sensors/${DEVICE}/#`, { clientId: "e2e-battery-watcher", clean: false });
+    cleanups.push(() => sub.close());
+    const file = await buildLinux({ MQTT_URL: broker.url, DEVICE_ID: DEVICE, SLEEP_MS: String(SLEEP_MS), AWAKE_MAX_MS: String(AWAKE_MAX_MS), KEEPALIVE_S: "5", RECONNECT_MAX_MS: "1000" });
+    const device = runDevice(file, !!process.env.ECHO);
+    cleanups.push(() => device.firmware.kill());
+    const seqs = () => [...new Set(sub.on(DATA).map((m) => JSON.parse(m.payload).seq as number))];
+    await sub.waitFor(() => seqs().length >= 3, 30000, "3 wakes' readings");
+    const wakesBefore = device.lines.filter((l) => AWAKE.test(l)).length;
+    // Down for 12 s: three or four wakes find no broker and sleep at AWAKE_MAX_MS.
+    await broker.restart(12000);
+    const timedOut = device.lines.filter((l) => /\[sleep\] awake 4000 ms: \d+ readings wait in flash/.test(l)).length;
+    await sub.waitFor(() => Math.max(0, ...seqs()) >= 10, 60000, "readings up to seq 10");
+    await device.firmware.stop();
+
+    const got = seqs().sort((a, b) => a - b);
+    expect(got, "every seq from the first to the last").toEqual(got.map((_, i) => i + 1));
+    const statuses = sub.on(STATUS).map((m) => m.payload);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== "online"), "a scheduled sleep never says offline (no Will)").toEqual([]);
+    expect(broker.log()).not.toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
+    const awake = device.lines.map((l) => AWAKE.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
+    expect(Math.max(...awake), "no wake past AWAKE_MAX_MS + margin").toBeLessThanOrEqual(AWAKE_MAX_MS + AWAKE_MARGIN_MS);
+    expect(timedOut, "wakes during the outage that slept at AWAKE_MAX_MS").toBeGreaterThanOrEqual(2);
+    // Every start is a boot: seq and boot continue across wakes.
+    const boots = sub.on(DATA).map((m) => JSON.parse(m.payload).boot as number);
+    expect(Math.max(...boots)).toBeGreaterThanOrEqual(awake.length);
+    expect(device.lines.filter((l) => /\[sleep\] woke: timer/.test(l)).length).toBeGreaterThanOrEqual(awake.length - 1);
+    const sorted = [...awake].sort((a, b) => a - b);
+    console.log(`battery (${RUNTIME}): ${awake.length} wakes (${wakesBefore} before the outage, ${timedOut} timed out in it), awake p50 ${sorted[sorted.length >> 1]} ms, max ${sorted[sorted.length - 1]} ms; seq 1..${got.length}, ${sub.on(DATA).length - got.length} duplicates`);
+  });
+});
