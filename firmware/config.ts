@@ -29,6 +29,8 @@ export interface FirmwareConfig {
   keepalive: number;
   /** PUBLISHes sent and not yet acknowledged at one time. */
   inflightWindow: number;
+  /** PUBLISHes go right after CONNECT, before the CONNACK (battery mode). */
+  eager: boolean;
   /** Reconnect delays: full jitter from 1 s up to RECONNECT_MAX_MS. */
   backoff: { baseMs: number; capMs: number; minMs: number };
   publishIntervalMs: number;

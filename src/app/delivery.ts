@@ -73,6 +73,7 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
       connects++;
       feed();
     },
+    connecting: feed,
     sent(seq) {
       if (seq !== undefined) store.sent(seq);
     },

@@ -56,6 +56,12 @@ export interface SessionOptions {
   backoff?: BackoffOptions;
   /** A connection up this long (ms) resets the backoff (default 60 s). */
   stableMs?: number;
+  /**
+   * Send the `online` status and queued PUBLISHes right after CONNECT, without waiting for the
+   * CONNACK (MQTT 3.1.1 allows it): a battery-mode wake saves a round trip. A refusal or a lost
+   * link sends them again on the next connection.
+   */
+  eager?: boolean;
 }
 
 export interface SessionPorts {
@@ -76,6 +82,8 @@ export type Dropped = OutboxEntry | undefined;
 export interface SessionEvents {
   /** After every CONNACK, once the `online` status is queued first: queue what should follow. */
   connected?(sessionPresent: boolean): void;
+  /** Eager sessions: the CONNECT is written and `online` queued; what is queued now goes before the CONNACK. */
+  connecting?(): void;
   /** A message left in a PUBLISH for the first time. */
   sent?(ref: number | undefined): void;
   /** The broker acknowledged a message (QoS 1), or it was written (QoS 0). */
@@ -163,6 +171,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   const connectTimeoutMs = options.connectTimeoutMs || 10000;
   const stableMs = options.stableMs || 60000;
   const status = options.status;
+  const eager = !!options.eager;
   const outbox = createOutbox(options.queueSize || 8);
   const backoff = createBackoff(options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 }, ports.random);
 
@@ -223,7 +232,11 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     } else if (next === SessionState.MQTT_CONNECTING) {
       // The deadline first: a failed write changes state and replaces it.
       deadline(connectTimeoutMs, "no CONNACK");
-      send(options.connectPacket);
+      if (send(options.connectPacket) && eager) {
+        if (status) queueStatus(status.online);
+        if (events.connecting) events.connecting();
+        pump();
+      }
     } else if (next === SessionState.CONNECTED) {
       connectedAt = clock.now();
       progressed = false;
@@ -359,7 +372,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function pump(): void {
     while (undrained < SEND_PASS_BYTES && outbox.inFlight().length < window) {
       const next = outbox.nextToSend();
-      if (!next || !(state === SessionState.CONNECTED || (state === SessionState.CLOSING && next === statusEntry))) return;
+      if (!next || !(state === SessionState.CONNECTED || (eager && state === SessionState.MQTT_CONNECTING) || (state === SessionState.CLOSING && next === statusEntry))) return;
       sendEntry(next);
     }
   }
@@ -444,7 +457,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function connected(sessionPresent: boolean): void {
     go(SessionState.CONNECTED, sessionPresent ? "session present" : "new session");
     if (inbox) inbox.connected(sessionPresent);
-    if (status) queueStatus(status.online);
+    // An eager session queued (and sent) `online` with the CONNECT already.
+    if (status && !eager) queueStatus(status.online);
     if (events.connected) events.connected(sessionPresent);
     pump();
   }

@@ -164,6 +164,45 @@ describe("QoS 1 publish", () => {
   });
 });
 
+describe("eager (battery mode): PUBLISHes right after CONNECT", () => {
+  it("sends CONNECT, online and the queued message before the CONNACK, and nothing twice after it", () => {
+    const r = rig({ eager: true, inflightWindow: 2 });
+    r.session.publish("t/r", "1", 1, false);
+    r.session.start();
+    const c = r.transport.last;
+    c.events.open();
+    const early = c.take();
+    expect(early.map((p) => p.cmd)).toEqual(["connect", "publish", "publish"]);
+    expect(String(early[1].payload)).toBe("online");
+    const reading = early[2];
+    expect(String(reading.payload)).toBe("1");
+    c.receive({ cmd: "connack", returnCode: 0, sessionPresent: false });
+    expect(c.take()).toEqual([]);
+    puback(c, early[1].messageId);
+    puback(c, reading.messageId);
+    expect(r.session.queued()).toBe(0);
+  });
+
+  it("sends them again on the next connection when the CONNACK refuses", () => {
+    const r = rig({ eager: true, inflightWindow: 2 });
+    r.session.publish("t/r", "1", 1, false);
+    r.session.start();
+    const c = r.transport.last;
+    c.events.open();
+    expect(c.take()).toHaveLength(3);
+    c.receive({ cmd: "connack", returnCode: 3, sessionPresent: false });
+    expect(r.session.state()).toBe(SessionState.BACKOFF);
+    r.clock.advance(70000);
+    const again = r.transport.last;
+    expect(again).not.toBe(c);
+    again.events.open();
+    const sent = again.take();
+    expect(sent.map((p) => p.cmd)).toEqual(["connect", "publish", "publish"]);
+    expect(sent.map((p) => String(p.payload ?? ""))).toEqual(["", "online", "1"]);
+    expect(sent[2].dup).toBe(true); // it was on the wire before
+  });
+});
+
 describe("keepalive", () => {
   it("sends PINGREQ after a keepalive period with nothing sent", () => {
     const r = rig({ keepalive: 10 });

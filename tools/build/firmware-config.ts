@@ -85,7 +85,10 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
       status,
     }, [status.topic, readingTopic]),
     keepalive: s.keepaliveS,
-    inflightWindow: IN_FLIGHT_WINDOW,
+    // Battery mode: `online` and the first reading both go with the CONNECT.
+    inflightWindow: s.sleepMs > 0 ? 2 : IN_FLIGHT_WINDOW,
+    // Battery mode: PUBLISHes right after CONNECT, a round trip less per wake.
+    eager: s.sleepMs > 0,
     backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
     watchdogS: s.watchdogS,
