@@ -46,6 +46,12 @@ export interface HostileBroker {
   misbehave(kind: Misbehaviour, seed?: number): Buffer;
   /** Answers the next CONNECT with CONNACK `code` (1-5) and closes that connection. */
   refuseNext(code: number): void;
+  /**
+   * From now on (`code` 1-5): every CONNECT is answered with that refusal and the connection closed;
+   * 0: every CONNECT is accepted (CONNACK 0) and the connection closed right after, before
+   * anything else is read (a broker that kicks each client at once). undefined: served well again.
+   */
+  refuseAll(code: number | undefined): void;
   /** Closes every live connection (a clean close, as a broker shutting down). */
   disconnect(): void;
   close(): Promise<void>;
@@ -85,6 +91,7 @@ export async function startHostileBroker(): Promise<HostileBroker> {
   const live = new Map<net.Socket, () => void>();
   const all = new Set<net.Socket>();
   const refusals: number[] = [];
+  let refuseAll: number | undefined;
   let accepted = 0;
   const state = { acked: 0, connects: 0 };
 
@@ -101,9 +108,10 @@ export async function startHostileBroker(): Promise<HostileBroker> {
       if (silent) return;
       if (packet.cmd === "connect") {
         state.connects++;
-        const code = refusals.shift();
-        if (code) {
+        const code = refusals.length ? refusals.shift() : refuseAll;
+        if (code !== undefined) {
           send({ cmd: "connack", returnCode: code, sessionPresent: false });
+          silent = true;
           socket.end();
           return;
         }
@@ -164,6 +172,9 @@ export async function startHostileBroker(): Promise<HostileBroker> {
     },
     refuseNext(code) {
       refusals.push(code);
+    },
+    refuseAll(code) {
+      refuseAll = code;
     },
     disconnect() {
       for (const socket of [...live.keys()]) socket.end();
