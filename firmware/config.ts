@@ -4,6 +4,11 @@
  */
 import type { WireString } from "../src/mqtt/packets";
 import type { PayloadFormat } from "../src/app/reading";
+import type { SimulatedSensorOptions } from "../src/app/simulated-sensor";
+import type { Ds18b20Options } from "../src/app/ds18b20";
+
+/** A driver's options (boards/<name>.json `sensor`, less `type`): ds18b20, simulated, or none (internal). */
+export type SensorOptions = Ds18b20Options | SimulatedSensorOptions | Record<string, never>;
 
 /** DER certificates (binary strings) for `mqtts://`, in the form Espruino's tls module takes. */
 export interface TlsCredentials {
@@ -53,7 +58,7 @@ export interface FirmwareConfig {
   /** LOG_LEVEL: `debug` adds a line per packet and per delivery (build flag LOG_DEBUG). */
   logLevel: "error" | "info" | "debug";
   /** The board's sensor driver options (boards/<name>.json, `sensor`). */
-  sensor: Record<string, unknown>;
+  sensor: SensorOptions;
 }
 
 /** The config as the device's `virtual:config` default export has it: TLS is in named exports. */

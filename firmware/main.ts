@@ -17,6 +17,7 @@ import { openReadingStore } from "../src/store/reading-store";
 import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
 import { espruinoTransport } from "./transport";
+import { seededRandom } from "./random";
 
 
 const bootAt = Date.now();
@@ -62,7 +63,8 @@ const session = createSession(config, {
   clock: espruinoClock,
   transport: espruinoTransport(tls),
   network: createNetwork(config, log),
-  random: Math.random,
+  // The device, this boot and the time: no two devices, and no two boots, share the jitter.
+  random: seededRandom(config.clientId + ":" + boot + ":" + Date.now()),
   log,
 });
 const memory = guardMemory(() => process.memory().free, espruinoClock, { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED }, log);

@@ -18,10 +18,11 @@ declare module "virtual:sleep" {
   export const deepSleep: DeepSleep;
 }
 
-/** The board's sensor driver, chosen by `sensor.type` in boards/<name>.json. */
+/** The board's sensor driver, chosen by `sensor.type` in boards/<name>.json (checked by tools/build/boards.ts). */
 declare module "virtual:sensor" {
   import type { TemperatureSensor } from "../src/app/sensor";
-  export function createSensor(options: any): TemperatureSensor;
+  import type { SensorOptions } from "./config";
+  export function createSensor(options: SensorOptions): TemperatureSensor;
 }
 
 /** The board's network link: Wi-Fi, or always up. */

@@ -1,5 +1,5 @@
 /** DS18B20 on Espruino's built-in OneWire: start a conversion, wait, read the scratchpad, check its CRC. */
-import { decodeScratchpad } from "../../src/app/ds18b20";
+import { decodeScratchpad, type Ds18b20Options } from "../../src/app/ds18b20";
 import type { TemperatureSensor } from "../../src/app/sensor";
 
 /** A 12-bit conversion takes up to 750 ms (datasheet). tools/build/boards.ts refuses intervals under it. */
@@ -7,7 +7,7 @@ const CONVERSION_MS = 750;
 /** A conversion pending longer than this lost its timer (nothing else clears it): start anew. */
 const LOST_MS = 4 * CONVERSION_MS;
 
-export function createSensor(options: { pin: string }): TemperatureSensor {
+export function createSensor(options: Ds18b20Options): TemperatureSensor {
   const bus = new OneWire(Pin(options.pin));
   /** Date.now() when the pending conversion started; 0 when none is. */
   let convertingSince = 0;

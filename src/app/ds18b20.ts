@@ -1,6 +1,12 @@
 /** Decoding a DS18B20's 9-byte scratchpad (portable, so Node tests it; the OneWire driver is in firmware/). */
 
 /** Dallas/Maxim CRC-8 (polynomial x^8 + x^5 + x^4 + 1, reflected) over bytes[0..length). */
+/** boards/<name>.json `sensor` for `"type": "ds18b20"`. */
+export interface Ds18b20Options {
+  /** The OneWire data pin, like "D4". */
+  pin: string;
+}
+
 export function dallasCrc8(bytes: ArrayLike<number>, length: number): number {
   let crc = 0;
   for (let i = 0; i < length; i++) {

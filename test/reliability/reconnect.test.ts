@@ -201,9 +201,10 @@ describe.concurrent(`reconnecting, firmware on the ${RUNTIME}`, () => {
     ]);
     expect(down.r.accepted + closed.r.accepted).toBe(0);
     const bounds = checkRate(expect, "nothing listens", down.r, CAP_MS);
-    // Two devices booted separately should not wait alike: jitter is what spreads a fleet's reconnects.
-    // Reported, not checked: Espruino's Math.random starts from the same seed at every boot.
+    // Two devices booted separately must not wait alike: jitter is what spreads a fleet's reconnects
+    // (Espruino's Math.random starts from the same seed at every boot: firmware/random.ts).
     const alike = down.r.delays.length > 3 && down.r.delays.slice(0, 8).join() === closed.r.delays.slice(0, 8).join();
+    expect(alike, "two devices waited the very same delays").toBe(false);
     report(
       `broker down, nothing listens, RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${down.r.attempts} connection attempts in ${seconds(WINDOW_MS)} (${bounds}); ${describeDelays(down.r.delays)}; ` +
         `the two devices' delays ${alike ? "IDENTICAL (the same random sequence on both)" : "differ"}: ${down.r.delays.slice(0, 6).join(", ")} / ${closed.r.delays.slice(0, 6).join(", ")} ms`,

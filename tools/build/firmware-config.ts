@@ -3,7 +3,7 @@ import { utf8Encode } from "../../src/mqtt/utf8";
 import { encodePublish } from "../../src/mqtt/encode";
 import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
 import type { WireString } from "../../src/mqtt/packets";
-import type { FirmwareConfig } from "../../firmware/config";
+import type { FirmwareConfig, SensorOptions } from "../../firmware/config";
 import type { Board } from "./boards";
 import { maskedUrl, settingsError, storeSegments, type Settings } from "./settings";
 import { checkTlsFiles, readPemBlock } from "./tls-files";
@@ -100,8 +100,9 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     storeSegments: storeSegments(s.storeReadings),
     logLevel: s.logLevel,
     wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? ""), sntpServer: s.sntpServer } : undefined,
-    // The driver options without `type`: the build chose the driver by it already.
-    sensor: { ...board.sensor, type: undefined },
+    // The driver options without `type`: the build chose the driver by it, and
+    // tools/build/boards.ts checked the options against that driver.
+    sensor: Object.fromEntries(Object.entries(board.sensor).filter(([k]) => k !== "type")) as SensorOptions,
   };
 }
 
