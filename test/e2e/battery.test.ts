@@ -5,7 +5,7 @@
  * the sleep, in the same directory, as the RTC timer would). A broker outage spans several wakes.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { buildLinux, runDevice, RUNTIME } from "../support/firmware";
 

@@ -3,7 +3,7 @@
  * on Espruino's Linux interpreter (ESPRUINO=...), against a real mosquitto on loopback.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto";
+import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
 import { subscribe, type Received, type Subscriber } from "../support/subscriber";
 import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
 

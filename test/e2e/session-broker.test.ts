@@ -9,7 +9,7 @@ import { sessionConnectPacket, type SessionIdentity } from "../../src/session/co
 import { ALWAYS_UP } from "../../src/session/ports";
 import { SessionState } from "../../src/session/state";
 import { createSubscriptions } from "../../src/session/subscriptions";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto";
+import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
 import { subscribe, type Subscriber } from "../support/subscriber";
 import { nodeClock, nodeTransport, type NodeTransport } from "../support/node-transport";
 

@@ -7,10 +7,10 @@
  * refuses mqtts:// on the esp32 board (tools/build/budget.ts).
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto";
+import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
 import { subscribe, type Subscriber } from "../support/subscriber";
 import { buildLinux, runDevice, RUNTIME, smallFixedPool, type Device } from "../support/firmware";
-import { freePort } from "../support/ports";
+import { freePort } from "../../tools/support/ports";
 import { makeCertificates, tlsListener, type Certificates } from "../support/certificates";
 
 const DEVICE = "tls-dev";

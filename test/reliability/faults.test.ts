@@ -6,7 +6,7 @@
  * measured and printed. The scenarios run concurrently, each with its own broker and device.
  */
 import { describe, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
 import { seededRandom } from "../support/random";

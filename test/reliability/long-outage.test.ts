@@ -10,7 +10,7 @@
  * memory figure is only an estimate (not checked).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { buildLinux } from "../support/firmware";
 import { runFirmware } from "../../tools/firmware-runner";

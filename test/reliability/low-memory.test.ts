@@ -10,7 +10,7 @@
  * its pool instead of running short. test/app/memory-guard.test.ts covers the rules on any machine.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { buildLinux } from "../support/firmware";
 import { runFirmware } from "../../tools/firmware-runner";

@@ -16,7 +16,7 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { describe, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { startFaultProxy } from "../support/fault-proxy";
 import { cleanups, count, ON_INTERPRETER, report, RUNTIME, sleep, startDevice, until } from "./harness";
 

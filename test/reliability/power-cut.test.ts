@@ -13,7 +13,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
 import { seededRandom } from "../support/random";

@@ -18,11 +18,11 @@
  * The scenarios run concurrently, each with its own broker and device.
  */
 import { describe, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { startFaultProxy } from "../support/fault-proxy";
 import { startHostileBroker } from "../support/hostile-broker";
-import { freePort } from "../support/ports";
+import { freePort } from "../../tools/support/ports";
 import {
   ANY_LOSS,
   CONNECTED,

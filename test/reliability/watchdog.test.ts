@@ -5,7 +5,7 @@
  * test/app/supervisor.test.ts checks that a stuck session gets no kicks.
  */
 import { describe, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { cleanups, DELIVERED, report, RUNTIME, sleep, startDevice, until } from "./harness";
 
 describe(`the watchdog, firmware on the ${RUNTIME}`, () => {

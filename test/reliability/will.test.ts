@@ -5,7 +5,7 @@
  * mosquitto's own keepalive check ends the session.
  */
 import { describe, it } from "vitest";
-import { startMosquitto } from "../support/mosquitto";
+import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { startFaultProxy } from "../support/fault-proxy";
 import { cleanups, KEEPALIVE_S, report, RUNTIME, startDevice, until } from "./harness";

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundle } from "../../tools/build/build-bundle";
-import { startMosquitto, type Mosquitto } from "../support/mosquitto";
-import { waitForPort } from "../support/ports";
+import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
+import { waitForPort } from "../../tools/support/ports";
 import { subscribe, type Subscriber } from "../support/subscriber";
 
 const ROOT = resolve(__dirname, "../..");

@@ -6,8 +6,8 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { startEmbeddedBroker } from "../broker";
-import { freePort } from "../../test/support/ports";
-import { mosquittoBinary, startMosquitto } from "../../test/support/mosquitto";
+import { freePort } from "../support/ports";
+import { mosquittoBinary, startMosquitto } from "../support/mosquitto";
 
 export interface Broker {
   /** "mosquitto" or "aedes (embedded)". */
