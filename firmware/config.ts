@@ -45,6 +45,8 @@ export interface FirmwareConfig {
   sleepMs: number;
   /** AWAKE_MAX_MS: the longest a wake lasts, network or not, ms. */
   awakeMaxMs: number;
+  /** Battery mode: retained `{"sleep_ms":..,"awake_max_ms":..}` on `<prefix>/<id>/schedule`, every wake. */
+  schedule?: { topic: WireString; payload: WireString };
   /** Where readings go: `<prefix>/<id>/temperature`. */
   readingTopic: WireString;
   /** Retained `online` / `offline` (the Will) on `<prefix>/<id>/status`. */
@@ -62,4 +64,4 @@ export interface FirmwareConfig {
 }
 
 /** The config as the device's `virtual:config` default export has it: TLS is in named exports. */
-export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel" | "sleepMs" | "awakeMaxMs">;
+export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel" | "sleepMs" | "awakeMaxMs" | "schedule">;

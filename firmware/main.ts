@@ -3,7 +3,7 @@
  * durable store and the sensor loop, with the settings baked in at build time. Loading the
  * bundle starts it.
  */
-import config, { awakeMaxMs, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
+import config, { awakeMaxMs, schedule, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
 import { deepSleep } from "virtual:sleep";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
@@ -113,5 +113,7 @@ setTimeout(() => {
       deepSleep.sleep(ms);
     },
   };
+  // Queued first, behind `online`: every wake, in case the broker lost it.
+  if (schedule) session.publish(schedule.topic, schedule.payload, 1, true);
   runWake({ sleepMs, awakeMaxMs, readAttempts: WAKE_READ_ATTEMPTS }, ports, wokeAt);
 }, 0);

@@ -10,6 +10,7 @@ declare module "virtual:config" {
   /** SLEEP_MS and AWAKE_MAX_MS as constants: a build without battery mode drops its code. */
   export const sleepMs: FirmwareConfig["sleepMs"];
   export const awakeMaxMs: FirmwareConfig["awakeMaxMs"];
+  export const schedule: FirmwareConfig["schedule"];
 }
 
 /** The chip's deep sleep (`chip` in boards/<name>.json). */

@@ -57,7 +57,7 @@ export function runWake(options: WakeOptions, ports: WakePorts, awakeSince: numb
 
   function poll(): void {
     if (ending) return;
-    if (!reading && session.state() === SessionState.CONNECTED && ports.pending() === 0) return end("everything delivered");
+    if (!reading && session.state() === SessionState.CONNECTED && ports.pending() === 0 && session.queued() === 0) return end("everything delivered");
     clock.setTimeout(poll, POLL_MS);
   }
 

@@ -2,7 +2,8 @@
  * Battery mode end to end: the built `linux` bundle with SLEEP_MS, in the host runtime or on
  * Espruino's Linux interpreter (ESPRUINO=...), against a real mosquitto. Each wake takes a reading,
  * delivers everything stored, DISCONNECTs and sleeps (E.reboot(); the runner starts it again after
- * the sleep, in the same directory, as the RTC timer would). A broker outage spans several wakes.
+ * the sleep, in the same directory, as the RTC timer would), and keeps its period retained on
+ * `<prefix>/<id>/schedule`. A broker outage spans several wakes.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startMosquitto } from "../../tools/support/mosquitto";
@@ -39,14 +40,20 @@ describe(`battery mode, firmware on the ${RUNTIME} against mosquitto`, () => {
     await broker.restart(12000);
     const timedOut = device.lines.filter((l) => /\[sleep\] awake 4000 ms: \d+ readings wait in flash/.test(l)).length;
     await sub.waitFor(() => Math.max(0, ...seqs()) >= 10, 60000, "readings up to seq 10");
+    // Before the stop: a stop mid-wake is a reset(), which the Will reports, as it should.
+    const statuses = sub.on(STATUS).map((m) => m.payload);
+    const brokerLog = broker.log();
     await device.firmware.stop();
 
     const got = seqs().sort((a, b) => a - b);
     expect(got, "every seq from the first to the last").toEqual(got.map((_, i) => i + 1));
-    const statuses = sub.on(STATUS).map((m) => m.payload);
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s !== "online"), "a scheduled sleep never says offline (no Will)").toEqual([]);
-    expect(broker.log()).not.toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
+    expect(brokerLog).not.toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
+    // The period, retained, for a consumer to tell a device that missed its wake.
+    const schedule = sub.on(`sensors/${DEVICE}/schedule`);
+    expect(schedule.length).toBeGreaterThan(0);
+    expect(JSON.parse(schedule[0].payload)).toEqual({ sleep_ms: SLEEP_MS, awake_max_ms: AWAKE_MAX_MS });
     const awake = device.lines.map((l) => AWAKE.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
     expect(Math.max(...awake), "no wake past AWAKE_MAX_MS + margin").toBeLessThanOrEqual(AWAKE_MAX_MS + AWAKE_MARGIN_MS);
     expect(timedOut, "wakes during the outage that slept at AWAKE_MAX_MS").toBeGreaterThanOrEqual(2);

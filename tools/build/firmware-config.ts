@@ -63,6 +63,8 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
   const clientId = utf8Encode(s.deviceId);
   const status = { topic: prefix + "status", online: "online", offline: "offline" };
   const readingTopic = prefix + QUANTITY;
+  // Battery mode: the period, retained, so a consumer can tell a device that missed its wake.
+  const schedule = s.sleepMs > 0 ? { topic: prefix + "schedule", payload: JSON.stringify({ sleep_ms: s.sleepMs, awake_max_ms: s.awakeMaxMs }) } : undefined;
   return {
     board: board.name,
     brokerLabel: utf8Encode(maskedUrl(url)),
@@ -83,16 +85,17 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
       password: password === undefined ? undefined : utf8Encode(password),
       keepalive: s.keepaliveS,
       status,
-    }, [status.topic, readingTopic]),
+    }, [status.topic, readingTopic, ...(schedule ? [schedule.topic] : [])]),
     keepalive: s.keepaliveS,
-    // Battery mode: `online` and the first reading both go with the CONNECT.
-    inflightWindow: s.sleepMs > 0 ? 2 : IN_FLIGHT_WINDOW,
+    // Battery mode: `online`, the schedule and the first reading all go with the CONNECT.
+    inflightWindow: s.sleepMs > 0 ? 3 : IN_FLIGHT_WINDOW,
     // Battery mode: PUBLISHes right after CONNECT, a round trip less per wake.
     eager: s.sleepMs > 0,
     backoff: { baseMs: Math.min(1000, s.reconnectMaxMs), capMs: s.reconnectMaxMs, minMs: 100 },
     publishIntervalMs: s.publishIntervalMs,
     watchdogS: s.watchdogS,
     sleepMs: s.sleepMs,
+    schedule,
     awakeMaxMs: s.awakeMaxMs,
     readingTopic,
     status,
