@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the benchmarks of issues 7 and 12 in one table, each figure beside its target
- * and the runtime it came from. Figures, not pass/fail tests: peers are measured in the same run
+ * `npm run bench`: the benchmarks of issues 7 and 12, and battery mode's (figure 8), in one table,
+ * each figure beside its target and the runtime it came from. Figures, not pass/fail tests: peers are measured in the same run
  * and compared as ratios. Each benchmark lives in its own file here and runs alone too.
  *
  *   npm run bench                                   # everything this machine can measure
@@ -22,6 +22,7 @@ import { benchDrain } from "./drain";
 import { benchFlashWear } from "./flash-wear";
 import { benchMemory } from "./memory";
 import { benchStartup } from "./startup";
+import { benchWake } from "./wake";
 import { formatMarkdown, formatRows, missingRow, type BenchRow } from "./table";
 
 const args = process.argv.slice(2);
@@ -44,12 +45,13 @@ const GROUPS = {
   5: "5. Drain of the stored backlog after reconnect (QoS 1, in-flight window 1), against Espruino's MQTT module",
   6: "6. JsVars from flash with a backlog of readings in Storage (usage - history, read from a timer)",
   7: "7. Flash wear of the durable store, and the esp32 board's Storage lifetime",
+  8: "8. Battery mode: awake time per wake (SLEEP_MS)",
 };
 
 progress(`[bench] ESPRUINO=${espruino ?? "(unset: real-interpreter figures are not measured)"}\n`);
 progress(`[bench] ESPRUINO_SMALL=${small ?? "(unset: the 2,500-JsVar figures are not measured)"}\n`);
 progress(`[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}\n`);
-const needsBroker = wanted(2) || wanted(4) || wanted(5) || wanted(6);
+const needsBroker = wanted(2) || wanted(4) || wanted(5) || wanted(6) || wanted(8);
 const broker = needsBroker ? await startBroker() : undefined;
 if (broker) progress(`[bench] broker: ${broker.name} on 127.0.0.1:${broker.port}\n`);
 // Interrupted, or the reader of our output went away (`| head`): stop the broker we started (the
@@ -91,6 +93,7 @@ try {
     quick ? [missingRow("JsVars with a backlog in flash", "JsVars", "", "skipped (--quick)")] : benchBacklogMemory({ espruino, small, broker: broker! }),
   );
   await step(7, () => benchFlashWear({ espruino, quick }));
+  await step(8, () => benchWake({ espruino, broker: broker!, wakes: quick ? 4 : 8 }));
 } finally {
   await broker?.stop();
 }
