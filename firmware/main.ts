@@ -73,8 +73,9 @@ E.on("errorFlag", (flags) => {
   log("[memory] Espruino error flags: " + flags.join(", "));
   memory.check();
 });
-// Readings handed to the session at a time: the in-flight window and one ready behind it.
-const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow + 1, boot, lowMemory: memory.low }, log);
+// Readings handed to the session at a time: as many as may be in flight. One more ready behind
+// them would save a Storage read per reading but hold another reading in RAM through a drain.
+const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow, boot, lowMemory: memory.low }, log);
 const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, sleepMs ? WAKE_READ_SPACING_MS : config.publishIntervalMs, log, memory.low);
 /** Set just before a deep sleep: on the Linux build E.reboot() runs the kill listeners too. */
 let sleeping = false;

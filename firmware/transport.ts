@@ -25,7 +25,8 @@ export function espruinoTransport(tls: TlsCredentials | undefined): Transport {
       socket.on("error", (e) => end(typeof e === "string" ? e : e.message || "socket error"));
       socket.on("close", () => end("closed"));
       return {
-        write: (bytes) => socket.write(E.toString(bytes)),
+        // E.toString copies even a string (11 JsVars for a 137-byte PUBLISH, measured).
+        write: (bytes) => socket.write(typeof bytes === "string" ? bytes : E.toString(bytes)),
         close: () => {
           ended = true;
           socket.removeAllListeners();
