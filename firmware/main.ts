@@ -19,14 +19,13 @@ import { espruinoClock, readingClock } from "./clock";
 import { espruinoTransport } from "./transport";
 import { seededRandom } from "./random";
 
-
 const bootAt = Date.now();
 /** The session's clock at boot: battery mode times the wake by it (SNTP may step Date.now()). */
 const wokeAt = espruinoClock.now();
 
 /**
  * JsVars free below which the firmware sheds (memory-guard.ts), and above which it stops: an
- * ESP32 with Wi-Fi on leaves about 2,500, of which the firmware uses about 1,500 connected.
+ * ESP32 with Wi-Fi on leaves about 2,500, of which the firmware uses about 1,650 connected.
  */
 const MEMORY_RESERVE = 400;
 const MEMORY_RECOVERED = 600;

@@ -7,7 +7,7 @@
  * after the sleep in the same directory, as the RTC timer would wake a board.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,7 +71,8 @@ const SLEEPING = /\[sleep\] awake \d+ ms; sleeping (\d+) ms$/;
 
 export function runFirmware(file: string, options: RunOptions): RunningFirmware {
   if (options.wake === false) return runOnce(file, options);
-  // One directory for every wake: the flash file is the board's.
+  // One directory for every wake: the flash file is the board's. One made here goes at the end.
+  const ownDir = options.cwd === undefined;
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), "espruino-"));
   let current: RunningFirmware;
   let sleepMs: number | undefined;
@@ -96,6 +97,7 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
   const end = () => {
     ended = true;
     clearTimeout(wakeTimer);
+    if (ownDir) rmSync(cwd, { recursive: true, force: true });
     resolveExited();
   };
   start();
