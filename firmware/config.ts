@@ -6,6 +6,8 @@ import type { WireString } from "../src/mqtt/packets";
 import type { PayloadFormat } from "../src/app/reading";
 import type { SimulatedSensorOptions } from "../src/app/simulated-sensor";
 import type { Ds18b20Options } from "../src/app/ds18b20";
+import type { RuntimeRule } from "../src/app/runtime-settings";
+import type { FixedSubscribe } from "../src/session/fixed-subscriptions";
 
 /** A driver's options (boards/<name>.json `sensor`, less `type`): ds18b20, simulated, or none (internal). */
 export type SensorOptions = Ds18b20Options | SimulatedSensorOptions | Record<string, never>;
@@ -51,6 +53,18 @@ export interface FirmwareConfig {
   readingTopic: WireString;
   /** Retained `online` / `offline` (the Will) on `<prefix>/<id>/status`. */
   status: { topic: WireString; online: WireString; offline: WireString };
+  /** Retained health JSON at each connect and every `everyMs` (DIAGNOSTICS_MS; 0: at connects only). */
+  diagnostics: { topic: WireString; everyMs: number };
+  /** Set messages (JSON, setting names as keys) arrive here: `<prefix>/<id>/set`. */
+  setTopic: WireString;
+  /** Always-on builds: the SUBSCRIBE to the set topic (and Home Assistant's birth topic), baked. */
+  subscribe?: FixedSubscribe;
+  /** package.json's version, in diagnostics and the discovery config. */
+  firmwareVersion: string;
+  /** HA_DISCOVERY on: the device config, where it goes, and Home Assistant's birth topic. */
+  discovery?: { topic: WireString; birthTopic: WireString; payload: WireString };
+  /** What a set message may change, and the bounds (the build's own). */
+  runtimeRules: RuntimeRule[];
   /** The payload's fixed parts. */
   format: PayloadFormat;
   /** Segment files of the durable store (STORE_READINGS, rounded up, plus the ring's spare). */
@@ -64,4 +78,4 @@ export interface FirmwareConfig {
 }
 
 /** The config as the device's `virtual:config` default export has it: TLS is in named exports. */
-export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel" | "sleepMs" | "awakeMaxMs" | "schedule">;
+export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel" | "sleepMs" | "awakeMaxMs" | "schedule" | "discovery" | "runtimeRules">;

@@ -46,6 +46,8 @@ interface WifiModule {
   /** Sets the clock from an SNTP server (Wi-Fi builds), `tz` hours from UTC. */
   setSNTP(server: string, tz: number): void;
   on(event: "connected" | "disconnected", listener: (details: { reason?: string | number }) => void): void;
+  /** The station's state; `rssi` (dBm) while joined (ESP32). */
+  getStatus(): { rssi?: number };
 }
 
 /** Flash files; src/store/ports.ts (FlashStorage) says what the store relies on. */

@@ -3,7 +3,7 @@
  * durable store and the sensor loop, with the settings baked in at build time. Loading the
  * bundle starts it.
  */
-import config, { awakeMaxMs, schedule, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
+import config, { awakeMaxMs, discovery, runtimeRules, schedule, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
 import { deepSleep } from "virtual:sleep";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
@@ -13,6 +13,10 @@ import { createDelivery } from "../src/app/delivery";
 import { superviseSession } from "../src/app/supervisor";
 import { guardMemory } from "../src/app/memory-guard";
 import { runWake } from "../src/app/wake-cycle";
+import { createDiagnostics } from "../src/app/diagnostics";
+import { announceToHomeAssistant } from "../src/app/home-assistant";
+import { handleSetMessage, restoreSettings, type SetMessagePorts } from "../src/app/remote-settings";
+import { subscribeFixed } from "../src/session/fixed-subscriptions";
 import { openReadingStore } from "../src/store/reading-store";
 import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
@@ -32,6 +36,8 @@ const MEMORY_RECOVERED = 600;
 /** Battery mode: a wake's reads of the sensor for one good reading, and their spacing, ms. */
 const WAKE_READ_ATTEMPTS = 3;
 const WAKE_READ_SPACING_MS = 1000;
+/** A restart asked for over MQTT waits this long at most for what is queued (its confirmation) to go, ms. */
+const RESTART_FLUSH_MS = 3000;
 
 /**
  * Makes the Linux interpreter's resizable JsVar pool grow by about `vars`, then frees them: the
@@ -50,22 +56,28 @@ function log(line: string): void {
 
 const flash = require("Storage");
 const boot = countBoot(flash, E.CRC32);
-log("[boot] board " + config.board + ", device " + config.clientId + ", boot " + boot + ", broker " + config.brokerLabel);
-if (sleepMs) log("[sleep] woke: " + deepSleep.wakeCause() + "; a wake every " + sleepMs + " ms, awake at most " + awakeMaxMs + " ms");
+/** Why this start happened (power-on, reset, a timer wake): the console and the diagnostics say. */
+const startCause = deepSleep.wakeCause();
+log("[boot] board " + config.board + ", device " + config.clientId + ", firmware " + config.firmwareVersion + ", boot " + boot + ", broker " + config.brokerLabel);
+if (sleepMs) log("[sleep] woke: " + startCause + "; a wake every " + sleepMs + " ms, awake at most " + awakeMaxMs + " ms");
 if (tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
 const store = openReadingStore(flash, E.CRC32, { segments: config.storeSegments, log });
 const held = store.counts();
 log("[store] room for " + store.capacity + " readings; " + held.stored + " waiting, last seq " + store.lastSeq());
 if (held.resent) log("[store] " + held.resent + " sent before the restart without a PUBACK: sent again (the broker may get them twice)");
+const networkLink = createNetwork(config, log);
 // The config is the session's options: the type system checks that the two agree.
 const session = createSession(config, {
   clock: espruinoClock,
   transport: espruinoTransport(tls),
-  network: createNetwork(config, log),
+  network: networkLink,
   // The device, this boot and the time: no two devices, and no two boots, share the jitter.
   random: seededRandom(config.clientId + ":" + boot + ":" + Date.now()),
   log,
 });
+// Listeners are told in the order added: the discovery config and diagnostics are queued at a
+// CONNACK before delivery hands out readings.
+const birth = discovery ? announceToHomeAssistant(session, discovery, log) : undefined;
 const memory = guardMemory(() => process.memory().free, espruinoClock, { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED }, log);
 // Espruino sets an error flag when memory ran short or out: look at once (and say which).
 E.on("errorFlag", (flags) => {
@@ -76,8 +88,75 @@ E.on("errorFlag", (flags) => {
 // them would save a Storage read per reading but hold another reading in RAM through a drain.
 const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow, boot, lowMemory: memory.low }, log);
 const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, sleepMs ? WAKE_READ_SPACING_MS : config.publishIntervalMs, log, memory.low);
-/** Set just before a deep sleep: on the Linux build E.reboot() runs the kill listeners too. */
-let sleeping = false;
+const diagnostics = createDiagnostics(
+  session,
+  config.diagnostics.topic,
+  espruinoClock,
+  () => {
+    const d = delivery.counts();
+    return {
+      fw: config.firmwareVersion,
+      boot,
+      uptime: Math.round((Date.now() - bootAt) / 1000),
+      reset: startCause,
+      free: process.memory().free,
+      stored: d.waiting,
+      dropped: d.dropped,
+      failed: loop.counts().failed,
+      reconnects: d.connects ? d.connects - 1 : 0,
+      rssi: networkLink.signal ? networkLink.signal() : undefined,
+      interval_ms: sleepMs || loop.intervalMs(),
+    };
+  },
+  sleepMs ? 0 : config.diagnostics.everyMs,
+  log,
+);
+/** Set just before a restart asked for over MQTT or a deep sleep. */
+let restarting = false;
+
+/** What the settings code needs, made when a set message comes (so it is not in RAM between). */
+function settingsPorts(): SetMessagePorts {
+  return {
+    flash,
+    crc: E.CRC32,
+    rules: runtimeRules(),
+    apply(name, value) {
+      if (name === "PUBLISH_INTERVAL_MS") loop.interval(value);
+      else if (name === "DIAGNOSTICS_MS") diagnostics.every(value);
+    },
+    confirm: (result) => diagnostics.send(result),
+    restart() {
+      restarting = true;
+      const askedAt = Date.now();
+      // The confirmation first (it is queued), then a clean stop: `offline`, DISCONNECT.
+      const flushed = (): void => {
+        if (session.queued() && Date.now() - askedAt < RESTART_FLUSH_MS) {
+          setTimeout(flushed, 100);
+          return;
+        }
+        session.stop(() => {
+          log("[boot] restarting (asked over MQTT)");
+          E.reboot();
+        });
+      };
+      flushed();
+    },
+    log,
+  };
+}
+
+if (config.subscribe) {
+  restoreSettings(settingsPorts());
+  subscribeFixed(
+    session,
+    config.subscribe,
+    (topic, payload, retained) => {
+      if (topic === config.setTopic) handleSetMessage(payload, retained, settingsPorts());
+      else if (birth) birth(payload, retained);
+    },
+    log,
+  );
+}
 // An exception nobody caught (Espruino reports a failed TLS handshake this way) is logged, and
 // the firmware carries on: the session's deadlines recover from whatever was interrupted.
 process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying on): " + e));
@@ -85,7 +164,7 @@ process.on("uncaughtException", (e) => log("[boot] uncaught exception (carrying 
 // closes every socket right after it: nothing written here would leave (docs/espruino-runtime.md).
 // The TCP close makes the broker publish the Will, so the retained status says `offline`; the
 // store already holds every reading.
-E.on("kill", () => sleeping || log("[boot] stopping (reset, load or exit): the broker's Will reports offline"));
+E.on("kill", () => restarting || log("[boot] stopping (reset, load or exit): the broker's Will reports offline"));
 // Start once this top-level script has finished: while it runs, its own text holds JsVars, and
 // a TLS connection needs ~16 KB of contiguous JsVar memory for mbedtls (measured: connecting from
 // the top level made Espruino 2v29 on Linux fail ASSERT(jsvIsFlatString) in jsvMalloc).
@@ -109,7 +188,7 @@ setTimeout(() => {
     clock: espruinoClock,
     log,
     sleep(ms: number) {
-      sleeping = true;
+      restarting = true;
       deepSleep.sleep(ms);
     },
   };

@@ -11,6 +11,9 @@ declare module "virtual:config" {
   export const sleepMs: FirmwareConfig["sleepMs"];
   export const awakeMaxMs: FirmwareConfig["awakeMaxMs"];
   export const schedule: FirmwareConfig["schedule"];
+  /** HA_DISCOVERY: the config's text is a function's return value, built only when sent. */
+  export const discovery: import("../src/app/home-assistant").Discovery | undefined;
+  export function runtimeRules(): FirmwareConfig["runtimeRules"];
 }
 
 /** The chip's deep sleep (`chip` in boards/<name>.json). */

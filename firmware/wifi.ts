@@ -32,5 +32,6 @@ export function wifiLink(wifi: WifiModule, ssid: string, password: string, sntpS
     onDown(listener) {
       downListener = listener;
     },
+    signal: () => (up ? wifi.getStatus().rssi : undefined),
   };
 }

@@ -68,6 +68,8 @@ export interface RunOptions {
 
 /** The line battery mode prints as it goes to deep sleep (src/app/wake-cycle.ts). */
 const SLEEPING = /\[sleep\] awake \d+ ms; sleeping (\d+) ms$/;
+/** The line before the firmware's own E.reboot() (a restart asked for over MQTT): a board starts again at once. */
+const RESTARTING = /\[boot\] restarting \(/;
 
 export function runFirmware(file: string, options: RunOptions): RunningFirmware {
   if (options.wake === false) return runOnce(file, options);
@@ -83,6 +85,7 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
   const onLine = (line: string) => {
     const asleep = SLEEPING.exec(line);
     if (asleep) sleepMs = Number(asleep[1]);
+    if (RESTARTING.test(line)) sleepMs = 0;
     options.console(line);
   };
   const start = () => {
@@ -90,7 +93,9 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
     current = runOnce(file, { ...options, cwd, console: onLine });
     void current.exited.then(() => {
       if (ended || sleepMs === undefined) return end();
-      options.console(`[runner] deep sleep: the firmware starts again in ${sleepMs} ms, as the board's RTC timer would wake it`);
+      options.console(
+        sleepMs ? `[runner] deep sleep: the firmware starts again in ${sleepMs} ms, as the board's RTC timer would wake it` : "[runner] E.reboot(): the firmware starts again, as the board would",
+      );
       wakeTimer = setTimeout(start, sleepMs);
     });
   };

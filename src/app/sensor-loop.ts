@@ -22,6 +22,10 @@ export interface SensorLoop {
    */
   readOnce(attempts: number, done: (stored: boolean) => void): void;
   counts(): SensorLoopCounts;
+  /** A new interval, ms: the next reading comes that long from now (when started). */
+  interval(ms: number): void;
+  /** The interval now, ms. */
+  intervalMs(): number;
 }
 
 /** How often the console gets a summary line (LOG_LEVEL info and debug), ms. */
@@ -99,5 +103,12 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
     },
     counts: () => counts,
     readOnce,
+    interval(ms) {
+      intervalMs = ms;
+      if (!timer) return;
+      clock.clearTimeout(timer);
+      timer = clock.setTimeout(takeReading, ms);
+    },
+    intervalMs: () => intervalMs,
   };
 }

@@ -44,6 +44,8 @@ export interface NetworkLink {
   connect(done: (error?: string) => void): void;
   /** `listener` is called whenever the link goes down. */
   onDown(listener: (reason: string) => void): void;
+  /** The link's signal, dBm, where the board has one (Wi-Fi), while up. */
+  signal?(): number | undefined;
 }
 
 /** A link that is always up: boards without Wi-Fi, and tests. */

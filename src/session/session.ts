@@ -10,7 +10,7 @@
  * minifier shortens, and the bundle's text is RAM on the device.
  */
 import { CONNACK_CODE_NAMES, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
-import { publishText, serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
+import { publishHeaderText, publishText, serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
 import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
@@ -76,8 +76,8 @@ export interface SessionPorts {
 export type Dropped = OutboxEntry | undefined;
 
 /**
- * What the session tells its listener (one, set with listen()). `ref` is the number given to
- * publish() (a reading's seq), absent for messages published without one.
+ * What the session tells its listeners (added with listen(), told in that order). `ref` is the
+ * number given to publish() (a reading's seq), absent for messages published without one.
  */
 export interface SessionEvents {
   /** After every CONNACK, once the `online` status is queued first: queue what should follow. */
@@ -127,12 +127,12 @@ export interface MqttSession {
   publish(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, ref?: number): Dropped;
   /** Messages waiting or in flight (the status message aside). */
   queued(): number;
-  /** Sets the one listener of the session's events. */
+  /** Adds a listener of the session's events; listeners are told in the order they were added. */
   listen(events: SessionEvents): void;
   /** For an Inbox: receives what the broker sends from now on (one inbox; a second replaces it). */
   attach(inbox: Inbox): void;
   /** For an Inbox: writes one packet; false when not connected or the write failed. */
-  sendPacket(bytes: Uint8Array): boolean;
+  sendPacket(bytes: Payload): boolean;
   /** For an Inbox: a packet id no unacknowledged packet holds. */
   nextId(): number;
   /**
@@ -160,6 +160,8 @@ const MAX_UNSENT = 32;
  * within one pass; small PUBLISHes still go back to back, filling the in-flight window.
  */
 const SEND_PASS_BYTES = 536;
+/** A string payload longer than this is written apart from its header, not concatenated to it. */
+const SPLIT_PAYLOAD_BYTES = 256;
 
 export function createSession(options: SessionOptions, ports: SessionPorts): MqttSession {
   const clock = ports.clock;
@@ -185,7 +187,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   /** The status message queued (`online` or, when closing, `offline`): there is at most one. */
   let statusEntry: OutboxEntry | undefined;
   let inbox: Inbox | undefined;
-  let events: SessionEvents = {};
+  const listeners: SessionEvents[] = [];
   let lastSentAt = 0;
   let lastReceivedAt = 0;
   /** When the last PINGREQ went: one at a time while the broker is silent. */
@@ -234,7 +236,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       deadline(connectTimeoutMs, "no CONNACK");
       if (send(options.connectPacket) && eager) {
         if (status) queueStatus(status.online);
-        if (events.connecting) events.connecting();
+        emit("connecting");
         pump();
       }
     } else if (next === SessionState.CONNECTED) {
@@ -329,6 +331,14 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (send(serializeEmpty(PacketType.DISCONNECT)) || state === SessionState.CLOSING) go(SessionState.STOPPED, "disconnected");
   }
 
+  /** Tells every listener that has a handler for `event`. */
+  function emit(event: keyof SessionEvents, arg?: boolean | number): void {
+    for (let i = 0; i < listeners.length; i++) {
+      const handler = listeners[i][event] as ((arg?: boolean | number) => void) | undefined;
+      if (handler) handler(arg);
+    }
+  }
+
   // ---- Sending ----
 
   /**
@@ -382,15 +392,18 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (e.qos > 0 && !resend) e.id = nextId();
     if (LOG_DEBUG) say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
     const o = { topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: !!e.retain, id: e.id || 0 };
-    const packet = typeof o.payload === "string" ? publishText(o as typeof o & { payload: string }) : serializePublish(o);
-    if (!send(packet)) {
+    const text = typeof o.payload === "string" ? (o as typeof o & { payload: string }) : undefined;
+    // A long payload (the discovery config) goes in a second write: one copy less in RAM.
+    const split = text && text.payload.length > SPLIT_PAYLOAD_BYTES;
+    const packet = text ? (split ? publishHeaderText(text) : publishText(text)) : serializePublish(o);
+    if (!send(packet) || (split && !send(o.payload))) {
       if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
       return;
     }
-    undrained += packet.length;
+    undrained += packet.length + (split ? o.payload.length : 0);
     e.state = EntryState.IN_FLIGHT;
     e.sentAt = clock.now();
-    if (!resend && events.sent) events.sent(e.ref);
+    if (!resend) emit("sent", e.ref);
     if (e.qos === 0) completed(e);
   }
 
@@ -401,7 +414,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       statusEntry = undefined;
       if (state === SessionState.CLOSING) return disconnect();
     }
-    if (events.delivered) events.delivered(e.ref);
+    emit("delivered", e.ref);
   }
 
   /** Packet ids 1..65535, wrapping, never one still held by an unacknowledged message. */
@@ -459,7 +472,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (inbox) inbox.connected(sessionPresent);
     // An eager session queued (and sent) `online` with the CONNECT already.
     if (status && !eager) queueStatus(status.online);
-    if (events.connected) events.connected(sessionPresent);
+    emit("connected", sessionPresent);
     pump();
   }
 
@@ -517,13 +530,13 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         checkedTopic = topic;
       }
       const dropped = outbox.push(entry(topic, payload, qos, retain, ref));
-      if (dropped && events.dropped) events.dropped(dropped.ref);
+      if (dropped) emit("dropped", dropped.ref);
       pump();
       return dropped;
     },
     queued: () => outbox.entries.length - (statusEntry ? 1 : 0),
     listen(e) {
-      events = e;
+      listeners.push(e);
     },
     attach(i) {
       inbox = i;

@@ -21,6 +21,7 @@ function fakeWifi() {
     module: {
       connect: (ssid: string, options: { password?: string }, callback: (error: string | null) => void) => calls.push({ ssid, password: options.password, callback }),
       setSNTP: (server: string, tz: number) => sntp.push([server, tz]),
+      getStatus: () => ({ rssi: -60 }),
       on: (event: string, listener: Listener) => (listeners[event] = listener),
     },
   };

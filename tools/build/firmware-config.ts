@@ -5,7 +5,12 @@ import { sessionConnectPacket, type SessionIdentity } from "../../src/session/co
 import type { WireString } from "../../src/mqtt/packets";
 import type { FirmwareConfig, SensorOptions } from "../../firmware/config";
 import type { Board } from "./boards";
-import { maskedUrl, settingsError, storeSegments, type Settings } from "./settings";
+import { integerBounds } from "./settings-schema";
+import { DIAGNOSTICS_MIN_MS, maskedUrl, settingsError, storeSegments, type Settings } from "./settings";
+import { discoveryBuild, FIRMWARE_VERSION } from "./home-assistant";
+import { SENSOR_DRIVERS } from "./boards";
+import type { RuntimeRule } from "../../src/app/runtime-settings";
+import { fixedSubscribePacket } from "../../src/session/fixed-subscriptions";
 import { checkTlsFiles, readPemBlock } from "./tls-files";
 
 /**
@@ -53,6 +58,17 @@ function encodePackets(board: string, identity: SessionIdentity, topics: WireStr
   }
 }
 
+/** The settings a set message may change, with the bounds this build checks them against. */
+export function runtimeRules(board: Board): RuntimeRule[] {
+  const interval = integerBounds("PUBLISH_INTERVAL_MS", board);
+  const driver = board.sensor && SENSOR_DRIVERS[board.sensor.type];
+  const diagnostics = integerBounds("DIAGNOSTICS_MS", board);
+  return [
+    { name: "PUBLISH_INTERVAL_MS", min: Math.max(interval.min, (driver && driver.minIntervalMs) || 0), max: interval.max },
+    { name: "DIAGNOSTICS_MS", min: DIAGNOSTICS_MIN_MS, max: diagnostics.max, zero: true },
+  ];
+}
+
 export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
   const url = s.mqttUrl;
   const tls = url.protocol === "mqtts:";
@@ -63,6 +79,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
   const clientId = utf8Encode(s.deviceId);
   const status = { topic: prefix + "status", online: "online", offline: "offline" };
   const readingTopic = prefix + QUANTITY;
+  const discovery = discoveryBuild(board, s, s.topicPrefix + "/" + s.deviceId + "/");
   // Battery mode: the period, retained, so a consumer can tell a device that missed its wake.
   const schedule = s.sleepMs > 0 ? { topic: prefix + "schedule", payload: JSON.stringify({ sleep_ms: s.sleepMs, awake_max_ms: s.awakeMaxMs }) } : undefined;
   return {
@@ -85,7 +102,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
       password: password === undefined ? undefined : utf8Encode(password),
       keepalive: s.keepaliveS,
       status,
-    }, [status.topic, readingTopic, ...(schedule ? [schedule.topic] : [])]),
+    }, [status.topic, readingTopic, prefix + "diagnostics", ...(schedule ? [schedule.topic] : []), ...(discovery ? [discovery.topic] : [])]),
     keepalive: s.keepaliveS,
     // Battery mode: `online`, the schedule and the first reading all go with the CONNECT.
     inflightWindow: s.sleepMs > 0 ? 3 : IN_FLIGHT_WINDOW,
@@ -99,6 +116,13 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     awakeMaxMs: s.awakeMaxMs,
     readingTopic,
     status,
+    diagnostics: { topic: prefix + "diagnostics", everyMs: s.diagnosticsMs },
+    setTopic: prefix + "set",
+    // Battery mode's wakes are too short to wait for messages: no subscriptions there.
+    subscribe: s.sleepMs > 0 ? undefined : fixedSubscribePacket([prefix + "set", ...(discovery ? [discovery.birthTopic] : [])]),
+    firmwareVersion: FIRMWARE_VERSION,
+    discovery,
+    runtimeRules: runtimeRules(board),
     format: { prefix: '{"device":' + jsonString(s.deviceId) + ',"seq":', valueKey: "," + jsonString(QUANTITY) + ":" },
     storeSegments: storeSegments(s.storeReadings),
     logLevel: s.logLevel,

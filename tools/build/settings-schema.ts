@@ -128,6 +128,38 @@ export const SETTINGS = [
     example: "20000",
     commented: true,
   },
+  {
+    name: "HA_DISCOVERY",
+    type: "choice",
+    choices: ["on", "off"],
+    default: "on",
+    secret: false,
+    description:
+      "Home Assistant MQTT discovery: a retained device config on `<HA_DISCOVERY_PREFIX>/device/<id>/config` once per boot (and again when Home Assistant announces itself), with the temperature and diagnostic entities",
+    example: "on",
+    commented: true,
+  },
+  {
+    name: "HA_DISCOVERY_PREFIX",
+    type: "text",
+    default: "homeassistant",
+    secret: false,
+    description: "Home Assistant's discovery prefix (its MQTT integration's setting); its `<prefix>/status` `online` makes the device send its config again",
+    example: "homeassistant",
+    commented: true,
+  },
+  {
+    name: "DIAGNOSTICS_MS",
+    type: "integer",
+    min: 0,
+    max: 86400000,
+    default: "300000",
+    secret: false,
+    description:
+      "retained diagnostics JSON on `<prefix>/<id>/diagnostics`: at each connect and every this many ms (0: at connects only); at least 10000 otherwise; can be changed over MQTT",
+    example: "300000",
+    commented: true,
+  },
   { name: "WIFI_SSID", type: "text", required: "wifi", only: "wifi", secret: false, description: "Wi-Fi network (2.4 GHz), at most 32 bytes", example: "my-network" },
   {
     name: "WIFI_PASSWORD",

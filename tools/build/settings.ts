@@ -34,6 +34,11 @@ export interface Settings {
   sleepMs: number;
   /** Battery mode: the longest a wake lasts, ms. */
   awakeMaxMs: number;
+  /** Home Assistant discovery on, and its topic prefix. */
+  haDiscovery: boolean;
+  haDiscoveryPrefix: string;
+  /** Diagnostics every this many ms (and at each connect); 0: at connects only. */
+  diagnosticsMs: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** PEM files for mqtts:// (paths as given). */
@@ -47,6 +52,9 @@ export const WATCHDOG_MIN_S = 10;
 
 /** The shortest battery-mode period: a wake takes a reading, which may be retried a second apart. */
 export const SLEEP_MIN_MS = 2000;
+
+/** The shortest DIAGNOSTICS_MS but 0: each one is a retained message of a few hundred bytes. */
+export const DIAGNOSTICS_MIN_MS = 10000;
 
 /** Every setting, in the schema's order. */
 export const SETTING_NAMES = SETTINGS.map((s) => s.name) as readonly SettingName[];
@@ -179,6 +187,9 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     watchdogS: integer("WATCHDOG_S"),
     sleepMs: integer("SLEEP_MS"),
     awakeMaxMs: integer("AWAKE_MAX_MS"),
+    haDiscovery: (value("HA_DISCOVERY") ?? "on") === "on",
+    haDiscoveryPrefix: value("HA_DISCOVERY_PREFIX") ?? "homeassistant",
+    diagnosticsMs: integer("DIAGNOSTICS_MS"),
     wifiSsid: isWifi ? wifiSsid : undefined,
     wifiPassword: isWifi ? wifiPassword : undefined,
     sntpServer,
@@ -191,6 +202,10 @@ export function resolveSettings(board: Board, raw: Partial<Record<SettingName, s
     bad("WATCHDOG_S", `0 (off) or at least ${WATCHDOG_MIN_S}: the supervisor kicks it every 5 s and a connect can block for 3 s (got ${settings.watchdogS})`);
   }
   if (settings.sleepMs > 0 && settings.sleepMs < SLEEP_MIN_MS) bad("SLEEP_MS", `0 (stay awake) or at least ${SLEEP_MIN_MS} (got ${settings.sleepMs})`);
+  if (settings.diagnosticsMs > 0 && settings.diagnosticsMs < DIAGNOSTICS_MIN_MS) bad("DIAGNOSTICS_MS", `0 (at connects only) or at least ${DIAGNOSTICS_MIN_MS} (got ${settings.diagnosticsMs})`);
+  if (topicNameError(settings.haDiscoveryPrefix) || /^\/|\/$|\/\//.test(settings.haDiscoveryPrefix)) {
+    bad("HA_DISCOVERY_PREFIX", `"${settings.haDiscoveryPrefix}" must be topic levels without wildcards or empty levels`);
+  }
   const intervalWhy = sensorIntervalError(board, settings.publishIntervalMs);
   if (intervalWhy && !problems.some((p) => p.startsWith("PUBLISH_INTERVAL_MS:"))) bad("PUBLISH_INTERVAL_MS", intervalWhy);
   if (problems.length) throw settingsError(`bad settings for board "${board.name}"`, problems);

@@ -81,11 +81,13 @@ function rollupOptions(plan: BoardPlan, file: string): RollupOptions {
         // hoist_vars: Espruino creates a `var` when its statement runs, not at function entry,
         // so a use before the declaration (which the minifier otherwise writes) reaches an
         // outer variable of the same name. All vars go to the top of their function.
-        // inline: 2 inlines no function that has variables of its own: terser declares those
-        // after the caller's `return`, where Espruino never creates them.
+        // inline: 1 inlines only functions without parameters: a function inlined with its
+        // parameters (2) or variables (3) gets them declared after the caller's `return`, where
+        // Espruino never creates them (the bundle gate's use-before-var finds it). The same
+        // JsVars connected as 2, measured.
         // global_defs: the log level's flags (src/log-flags.d.ts) as constants, so the text
         // of lines this build leaves out is dropped with them.
-        compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_INFO: config.logLevel !== "error", LOG_DEBUG: config.logLevel === "debug" } },
+        compress: { passes: 2, hoist_vars: true, inline: 1, global_defs: { LOG_INFO: config.logLevel !== "error", LOG_DEBUG: config.logLevel === "debug" } },
         // Private members are named _like_this so they, and only they, can be renamed:
         // every byte of the bundle is RAM on the device.
         mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },

@@ -14,14 +14,17 @@ function constant(value: unknown): string {
 export function boardModules(board: Board, config: FirmwareConfig): Plugin {
   // TLS as constants, and only there (certificates are kilobytes): a build without TLS then
   // drops the TLS code, as the minifier sees `undefined`.
-  const { tls, tlsPoolGrowthVars, logLevel, sleepMs, awakeMaxMs, schedule, ...device } = config;
+  const { tls, tlsPoolGrowthVars, logLevel, sleepMs, awakeMaxMs, schedule, discovery, runtimeRules, ...device } = config;
   const modules: Record<string, string> = {
     "virtual:config": `export default ${asciiSource(device)};
 export const tls = ${constant(tls)};
 export const tlsPoolGrowthVars = ${constant(tlsPoolGrowthVars)};
 export const sleepMs = ${constant(sleepMs)};
 export const awakeMaxMs = ${constant(awakeMaxMs)};
-export const schedule = ${constant(schedule)};`,
+export const schedule = ${constant(schedule)};
+// Functions, so their text stays in the code (flash) until asked for.
+export const discovery = ${discovery ? `{ topic: ${asciiSource(discovery.topic)}, birthTopic: ${asciiSource(discovery.birthTopic)}, payload: function () { return ${asciiSource(discovery.payload)}; } }` : "undefined"};
+export function runtimeRules() { return ${asciiSource(runtimeRules)}; }`,
     "virtual:sensor": `export { createSensor } from ${JSON.stringify(resolve(ROOT, SENSOR_DRIVERS[board.sensor.type].module))};`,
     "virtual:network": `export { ${NETWORKS[board.network]} as createNetwork } from ${JSON.stringify(resolve(ROOT, "firmware/network.ts"))};`,
     "virtual:sleep": `export { ${board.chip}Sleep as deepSleep } from ${JSON.stringify(resolve(ROOT, "firmware/sleep.ts"))};`,
