@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmarks of issues 7 and 12, and battery mode's (figure 8), in one table,
+ * `npm run bench`: every benchmark (figures 1-9) in one table,
  * each figure beside its target and the runtime it came from. Figures, not pass/fail tests: peers are measured in the same run
  * and compared as ratios. Each benchmark lives in its own file here and runs alone too.
  *
@@ -23,6 +23,7 @@ import { benchFlashWear } from "./flash-wear";
 import { benchMemory } from "./memory";
 import { benchStartup } from "./startup";
 import { benchWake } from "./wake";
+import { benchFeaturesMemory } from "./features-memory";
 import { formatMarkdown, formatRows, missingRow, type BenchRow } from "./table";
 
 const args = process.argv.slice(2);
@@ -46,12 +47,13 @@ const GROUPS = {
   6: "6. JsVars from flash with a backlog of readings in Storage (usage - history, read from a timer)",
   7: "7. Flash wear of the durable store, and the esp32 board's Storage lifetime",
   8: "8. Battery mode: awake time per wake (SLEEP_MS)",
+  9: "9. JsVars connected with Home Assistant discovery, diagnostics and the set topic (2,500-JsVar build, from flash)",
 };
 
 progress(`[bench] ESPRUINO=${espruino ?? "(unset: real-interpreter figures are not measured)"}\n`);
 progress(`[bench] ESPRUINO_SMALL=${small ?? "(unset: the 2,500-JsVar figures are not measured)"}\n`);
 progress(`[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}\n`);
-const needsBroker = wanted(2) || wanted(4) || wanted(5) || wanted(6) || wanted(8);
+const needsBroker = wanted(2) || wanted(4) || wanted(5) || wanted(6) || wanted(8) || wanted(9);
 const broker = needsBroker ? await startBroker() : undefined;
 if (broker) progress(`[bench] broker: ${broker.name} on 127.0.0.1:${broker.port}\n`);
 // Interrupted, or the reader of our output went away (`| head`): stop the broker we started (the
@@ -94,6 +96,7 @@ try {
   );
   await step(7, () => benchFlashWear({ espruino, quick }));
   await step(8, () => benchWake({ espruino, broker: broker!, wakes: quick ? 4 : 8 }));
+  await step(9, () => benchFeaturesMemory({ small, broker: broker! }));
 } finally {
   await broker?.stop();
 }
