@@ -74,17 +74,19 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
       feed();
     },
     connecting: feed,
+    // Readings' refs are their seqs, from 1; other messages have none, or one below 1.
     sent(seq) {
-      if (seq !== undefined) store.sent(seq);
+      if (seq !== undefined && seq > 0) store.sent(seq);
     },
     delivered(seq) {
-      if (seq === undefined) return;
+      if (seq === undefined || seq < 1) return;
       store.delivered(seq);
       delivered++;
       if (LOG_DEBUG) log("[app] reading #" + seq + " delivered");
       feed();
     },
     dropped(seq) {
+      if (seq === undefined || seq < 1) return;
       // Only readings kept in RAM (flash refused them) can be here: stored ones wait in flash.
       droppedInRam++;
       log("[app] reading #" + seq + " dropped: the RAM queue is full");

@@ -18,18 +18,30 @@ export interface Diagnostics {
   every(ms: number): void;
 }
 
+/** The ref diagnostics messages are published with (readings' refs are their seqs, from 1). */
+export const DIAGNOSTICS_REF = -1;
+
 export function createDiagnostics(session: MqttSession, topic: WireString, clock: Clock, sample: () => DiagnosticsSample, everyMs: number, log: Log): Diagnostics {
   let timer = 0;
   /** The last set message's answer: it stays in every message until the next one. */
   let lastSet: string | undefined;
+  /**
+   * One is queued and not yet acknowledged: no second one is queued behind it, so that a broker
+   * that stops acknowledging (or a flood of set messages) cannot fill the session's queue and push
+   * out readings. A set message's answer that came meanwhile goes once it is acknowledged.
+   */
+  let queued = false;
+  let answerWaiting = false;
 
   function send(result?: string): void {
     if (result !== undefined) lastSet = result;
-    if (session.state() !== SessionState.CONNECTED) return;
+    if (queued) answerWaiting = answerWaiting || result !== undefined;
+    if (session.state() !== SessionState.CONNECTED || queued) return;
     const fields = sample();
     if (lastSet !== undefined) fields.set = lastSet;
     try {
-      session.publish(topic, JSON.stringify(fields), 1, true);
+      session.publish(topic, JSON.stringify(fields), 1, true, DIAGNOSTICS_REF);
+      queued = true;
     } catch (e) {
       log("[diagnostics] not sent: " + ((e as Error).message || e));
     }
@@ -47,7 +59,17 @@ export function createDiagnostics(session: MqttSession, topic: WireString, clock
     send();
   }
 
-  session.listen({ connected: () => send() });
+  session.listen({
+    connected: () => send(),
+    delivered(ref) {
+      if (ref !== DIAGNOSTICS_REF) return;
+      queued = false;
+      if (answerWaiting) {
+        answerWaiting = false;
+        send();
+      }
+    },
+  });
   every(everyMs);
   return { send, every };
 }

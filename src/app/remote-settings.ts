@@ -36,8 +36,13 @@ export interface SetMessagePorts extends RemoteSettingsPorts {
 /** What flash keeps. */
 export interface KeptSettings {
   values: SettingValues;
-  /** CRC of the last retained set message acted on. */
-  retained?: number;
+  /**
+   * CRC of the last set message acted on. The broker passes a retained message on to a live
+   * subscription without the retain flag, then sends it flagged at every subscribe: a flagged one
+   * equal to the last acted on is not acted on again. A retained message is the desired state: one
+   * that differs from the last (a live change came after it) is acted on again, once.
+   */
+  last?: number;
 }
 
 /** The settings in flash; none when there are none, or their check fails. */
@@ -72,19 +77,28 @@ export function restoreSettings(p: RemoteSettingsPorts): void {
 
 /** A message on the set topic (a binary string); `retained` as the broker flagged it. */
 export function handleSetMessage(text: string, retained: boolean, p: SetMessagePorts): void {
+  // A zero-length retained message is how a retained one is cleared: nothing to act on.
+  if (!text.length) return p.log("[settings] empty set message (a retained one cleared): nothing to do");
   const kept = readKeptSettings(p);
   const crc = p.crc(text) >>> 0;
-  if (retained && crc === kept.retained) return p.log("[settings] retained set message acted on already: ignored");
+  if (retained && crc === kept.last) return p.log("[settings] retained set message acted on already: ignored");
   const request = parseSetMessage(text, p.rules);
-  if (retained) kept.retained = crc;
+  kept.last = crc;
   if (typeof request === "string") {
-    if (retained) writeKept(p, kept);
+    writeKept(p, kept);
     p.log("[settings] set message refused: " + request);
     return p.confirm("refused: " + request);
   }
   const names = Object.keys(request.values);
   for (let i = 0; i < names.length; i++) kept.values[names[i]] = request.values[names[i]];
   const stored = writeKept(p, kept);
+  // A restart whose message flash could not mark as done would come again from the broker (retained)
+  // after every boot: a restart loop. Without the mark, no restart.
+  if (request.restart && !stored) {
+    p.log("[settings] restart refused: flash could not keep the set message, and a retained one would restart the board again at every boot");
+    request.restart = false;
+    if (!names.length) return p.confirm("refused: restart: flash could not keep it");
+  }
   for (let i = 0; i < names.length; i++) p.apply(names[i], request.values[names[i]]);
   const what = describeValues(request.values) + (request.restart ? (names.length ? ", " : "") + "restart" : "");
   p.log("[settings] set over MQTT: " + what + (stored ? "" : " (flash refused it: until the next reset only)"));

@@ -73,7 +73,10 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
   function readOnce(attempts: number, done: (stored: boolean) => void): void {
     read((stored) => {
       if (stored || attempts <= 1) return done(stored);
-      timer = clock.setTimeout(() => readOnce(attempts - 1, done), intervalMs);
+      timer = clock.setTimeout(() => {
+        timer = 0;
+        readOnce(attempts - 1, done);
+      }, intervalMs);
     });
   }
 

@@ -9,7 +9,7 @@
  */
 import type { Clock, Log } from "../session/ports";
 import type { MqttSession } from "../session/session";
-import { STATE_NAMES } from "../session/state";
+import { stateName } from "../session/state";
 
 /** How often the supervisor looks, ms. */
 export const SUPERVISE_EVERY_MS = 5000;
@@ -38,7 +38,7 @@ export function superviseSession(session: MqttSession, clock: Clock, log: Log, w
       return;
     }
     restarts++;
-    log("[supervisor] session stuck in " + STATE_NAMES[session.state()] + (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") + ": restarting it (" + restarts + " so far)");
+    log("[supervisor] session stuck in " + stateName(session.state()) + (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") + ": restarting it (" + restarts + " so far)");
     session.restart("restarted by the supervisor");
   }
   timer = clock.setTimeout(check, SUPERVISE_EVERY_MS);

@@ -65,15 +65,16 @@ export interface Subscription {
   qos: QoS;
 }
 
-/** CONNACK return codes 0..5 (MQTT-3.2.2.3). */
-export const CONNACK_CODE_NAMES = [
-  "accepted",
-  "unacceptable protocol version",
-  "identifier rejected",
-  "server unavailable",
-  "bad user name or password",
-  "not authorized",
-];
+/** CONNACK return codes 0..5 (MQTT-3.2.2.3), one string: an array held all the time costs 21 JsVars on the device. */
+const CONNACK_CODE_TEXT = "accepted|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized";
+
+/** A CONNACK return code's name (undefined past 5). */
+export function connackCodeName(code: number): string | undefined {
+  return CONNACK_CODE_TEXT.split("|")[code];
+}
+
+/** The names indexed by return code (tests and tools; the firmware uses connackCodeName). */
+export const CONNACK_CODE_NAMES = CONNACK_CODE_TEXT.split("|");
 
 export interface ConnackPacket {
   type: PacketType.CONNACK;

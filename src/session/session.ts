@@ -9,14 +9,14 @@
  * Written as a closure rather than a class: private state becomes local variables, which the
  * minifier shortens, and the bundle's text is RAM on the device.
  */
-import { CONNACK_CODE_NAMES, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
+import { connackCodeName, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
 import { publishHeaderText, publishText, serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
 import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
 import { createOutbox, EntryState, type OutboxEntry } from "../outbox/outbox";
 import { createBackoff, type BackoffOptions } from "./backoff";
-import { SessionState, STATE_NAMES } from "./state";
+import { SessionState, stateName } from "./state";
 import type { Clock, Connection, Log, NetworkLink, Transport } from "./ports";
 
 /** A status message: `offline` as the Will, `online` after every CONNACK. */
@@ -215,7 +215,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (previous === SessionState.CLOSING && next === SessionState.BACKOFF) next = SessionState.STOPPED;
     clock.clearTimeout(timer);
     timer = 0;
-    say("" + STATE_NAMES[previous] + " -> " + STATE_NAMES[next] + " (" + reason + ")");
+    say(stateName(previous) + " -> " + stateName(next) + " (" + reason + ")");
     state = next;
     // A connection that delivered, or stayed up, resets the backoff: a flapping link is retried at
     // once; a broker that drops clients before acknowledging anything sees the delays grow.
@@ -372,7 +372,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function queueStatus(payload: Payload): void {
     if (statusEntry) outbox.remove(statusEntry);
     statusEntry = entry((status as StatusMessages).topic, payload, 1, true);
-    outbox.push(statusEntry, true);
+    const dropped = outbox.push(statusEntry, true);
+    if (dropped) emit("dropped", dropped.ref);
   }
 
   /**
@@ -443,7 +444,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (type === PacketType.CONNACK) {
       if (state !== SessionState.MQTT_CONNECTING) return go(SessionState.BACKOFF, "unexpected CONNACK");
       const code = packet.returnCode;
-      if (code !== 0) return go(SessionState.BACKOFF, "refused: " + CONNACK_CODE_NAMES[code] + " (" + code + ")", code >= 4);
+      if (code !== 0) return go(SessionState.BACKOFF, "refused: " + connackCodeName(code) + " (" + code + ")", code >= 4);
       return connected(packet.sessionPresent);
     }
     if (state !== SessionState.CONNECTED && state !== SessionState.CLOSING) return go(SessionState.BACKOFF, "packet before CONNACK");

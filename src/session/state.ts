@@ -15,5 +15,13 @@ export const enum SessionState {
   CLOSING,
 }
 
-/** Names for the log, indexed by SessionState. */
-export const STATE_NAMES = "STOPPED NETWORK_CONNECTING TCP_CONNECTING MQTT_CONNECTING CONNECTED BACKOFF CLOSING".split(" ");
+/** The states' names in order, one string: an array of them held all the time costs 20 JsVars on the device. */
+const STATE_TEXT = "STOPPED NETWORK_CONNECTING TCP_CONNECTING MQTT_CONNECTING CONNECTED BACKOFF CLOSING";
+
+/** A state's name for the log. */
+export function stateName(state: SessionState): string {
+  return STATE_TEXT.split(" ")[state];
+}
+
+/** Names indexed by SessionState (tests and tools; the firmware uses stateName). */
+export const STATE_NAMES = STATE_TEXT.split(" ");

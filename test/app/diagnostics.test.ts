@@ -67,8 +67,32 @@ describe("diagnostics", () => {
     r.clock.advance(1);
     const [first] = published(c);
     expect(body(first)).toMatchObject({ uptime: 60, free: 1499 });
-    r.clock.advance(60000 * 3);
-    expect(published(c).map((p) => body(p).uptime)).toEqual([120, 180, 240]);
+    const uptimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      r.clock.advance(60000);
+      uptimes.push(...published(c).map((p) => body(p).uptime));
+    }
+    expect(uptimes).toEqual([120, 180, 240]);
+  });
+
+  it("queue no second periodic one while one waits for its PUBACK (a broker that stopped acknowledging cannot fill the queue)", () => {
+    const { r, diagnostics } = setup(60000);
+    const { c } = connected(r);
+    r.clock.advance(60000 * 5); // no PUBACKs meanwhile
+    const waiting = c.take().filter((p) => p.cmd === "publish" && p.topic === TOPIC && !p.dup);
+    expect(waiting).toHaveLength(1);
+    expect(r.session.queued()).toBe(1);
+    // A set message's answer waits for that PUBACK too (a flood of them cannot fill the queue)...
+    diagnostics.send("applied: PUBLISH_INTERVAL_MS=5000");
+    diagnostics.send("refused: PUBLISH_INTERVAL_MS: from 100 to 86400000 (got 5)");
+    expect(r.session.queued()).toBe(1);
+    // ...and goes, once, the last answer in it, as soon as it comes.
+    for (const p of waiting) puback(c, p.messageId);
+    const answered = published(c);
+    expect(answered.map((p) => body(p).set)).toEqual(["refused: PUBLISH_INTERVAL_MS: from 100 to 86400000 (got 5)"]);
+    // Acknowledged: the next period sends again.
+    r.clock.advance(60000);
+    expect(published(c)).toHaveLength(1);
   });
 
   it("are neither sent nor queued while disconnected, and go again at the next CONNACK (one, not a backlog)", () => {
@@ -119,8 +143,10 @@ describe("diagnostics", () => {
     expect(published(c)).toHaveLength(0);
     r.clock.advance(1);
     expect(published(c)).toHaveLength(1);
-    r.clock.advance(40000);
-    expect(published(c)).toHaveLength(2); // every 20 s, the old 60 s period gone
+    r.clock.advance(20000);
+    expect(published(c)).toHaveLength(1);
+    r.clock.advance(20000);
+    expect(published(c)).toHaveLength(1); // every 20 s, the old 60 s period gone (acknowledged in between)
   });
 
   it("starts a period given 0 at creation when every() is called", () => {
@@ -129,8 +155,10 @@ describe("diagnostics", () => {
     r.clock.advance(120000);
     expect(published(c)).toHaveLength(0);
     diagnostics.every(30000);
-    r.clock.advance(60000);
-    expect(published(c)).toHaveLength(2);
+    r.clock.advance(30000);
+    expect(published(c)).toHaveLength(1);
+    r.clock.advance(30000);
+    expect(published(c)).toHaveLength(1);
   });
 
   it("send(result) sends one now with `set`, and it stays in later messages until the next answer", () => {

@@ -90,10 +90,9 @@ describe("sensor loop interval", () => {
     expect(at).toEqual([0, 9000]);
   });
 
-  // Latent (not reachable from the firmware today: battery mode has no set topic). readOnce's
-  // retry leaves `timer` holding a fired timer's id, so a later interval() on a loop never
-  // started starts the periodic readings. `it.fails` passes while that is so.
-  it.fails("after a battery-mode readOnce that retried, interval() still only sets the value", () => {
+  // readOnce's retry must not leave `timer` holding a fired timer's id, or a later interval() on
+  // a loop never started would start the periodic readings.
+  it("after a battery-mode readOnce that retried, interval() still only sets the value", () => {
     let failures = 1;
     const { clock, loop, at } = setup(1000, () => failures-- > 0);
     let stored: boolean | undefined;

@@ -1,8 +1,8 @@
 /**
  * A flash for the store's unit tests, with the rules of Espruino's Storage that the store relies
- * on (src/jsflash.c jsfWriteFile): a file is created erased (0xFF) at its size, a write without a
- * size goes into an existing file and only into bytes that are still 0xFF, names are cut to 28
- * chars, and a file that does not fit throws. It can also cut the power in the middle of a write.
+ * on (src/jsflash.c jsfWriteFile): a file is created erased (0xFF) at its size; a write at offset 0
+ * to a file of another size, or not erased there, replaces it; a write at another offset goes into
+ * the existing file and only into bytes that are still 0xFF; names are cut to 28 chars, and a file that does not fit throws. It can also cut the power in the middle of a write.
  */
 import { crc32 } from "node:zlib";
 import type { FlashStorage } from "../../src/store/ports";
@@ -31,8 +31,14 @@ export class FakeFlash implements FlashStorage {
     const key = name.slice(0, 28);
     const bytes = Buffer.from(data, "latin1");
     let file = this.files.get(key);
+    const length = size || bytes.length;
+    // jsfWriteFile: at offset 0, a file of another size, or not erased where written, is replaced
+    // (unless it already holds exactly this data).
+    if (file && offset === 0 && (length !== file.length || file.subarray(0, bytes.length).some((b) => b !== 0xff))) {
+      if (bytes.length === file.length && Buffer.from(file).equals(bytes)) return true;
+      size = length;
+    }
     if (size || !file) {
-      const length = size || bytes.length;
       if (!length) throw new Error("Can't create zero length file");
       if (this.used() - (file ? 32 + file.length : 0) + 32 + length > this.sizeBytes) throw new Error("Unable to find or create file");
       file = new Uint8Array(length).fill(0xff);
