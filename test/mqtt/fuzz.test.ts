@@ -17,7 +17,7 @@ import {
   type IncomingPacket,
   type MalformedPacket,
 } from "../../src/mqtt/index.ts";
-import { seededUint32 } from "../support/random";
+import { seededUint32 } from "../../tools/support/random";
 
 const prng = seededUint32;
 

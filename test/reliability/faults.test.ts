@@ -1,5 +1,5 @@
 /**
- * Link faults: the built `linux` firmware behind a fault proxy (test/support/fault-proxy.ts)
+ * Link faults: the built `linux` firmware behind a fault proxy (tools/support/tcp-proxy.ts)
  * in front of a real mosquitto, and through two broker restarts. For each fault: every reading
  * 1..N reaches a persistent QoS 1 subscriber (the queue never fills), duplicates are counted and
  * reported, and the time from the fault to the next CONNECTED and the next delivered reading is
@@ -8,8 +8,8 @@
 import { describe, it } from "vitest";
 import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
-import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
-import { seededRandom } from "../support/random";
+import { startTcpProxy, type TcpProxy } from "../../tools/support/tcp-proxy";
+import { seededRandom } from "../../tools/support/random";
 import {
   CONNECTED,
   count,
@@ -65,9 +65,9 @@ async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0
   const data = `sensors/${name}/temperature`;
   const sub = await subscribe(broker.url, data, { clientId: `${name}-watcher`, clean: false });
   add(() => sub.close());
-  let proxy: FaultProxy | undefined;
+  let proxy: TcpProxy | undefined;
   if (viaProxy) {
-    proxy = await startFaultProxy(broker.port);
+    proxy = await startTcpProxy(broker.port);
     add(() => proxy!.close());
   }
   const device = await startDevice({ MQTT_URL: proxy ? proxy.url : broker.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
@@ -88,7 +88,7 @@ async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0
     report(`${mode} (${RUNTIME}): readings 1..${n} all delivered, ${dups} duplicates; ${timings.length} faults: ${summary(timings)}${extra}`);
     return dups;
   }
-  return { broker, sub, proxy: proxy as FaultProxy, device, data, finish };
+  return { broker, sub, proxy: proxy as TcpProxy, device, data, finish };
 }
 
 describe.concurrent(`link faults, firmware on the ${RUNTIME}`, () => {

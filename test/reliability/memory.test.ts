@@ -1,6 +1,6 @@
 /**
  * Memory: the firmware's memory, sampled once a second from the test's timer over many
- * publishes and reconnects (fault-proxy cuts), is back to its baseline at the end: no growth.
+ * publishes and reconnects (the TCP proxy's cuts), is back to its baseline at the end: no growth.
  * On Espruino's interpreter (ESPRUINO=...) the figure is process.memory().usage in JsVars; in the
  * host runtime it is this worker's V8 heap after a full GC, in bytes (the runtime's own estimate,
  * tools/host-runtime/memory.ts, counts from the heap at start and reads 0 below it: after the
@@ -17,7 +17,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { describe, it } from "vitest";
 import { startMosquitto } from "../../tools/support/mosquitto";
-import { startFaultProxy } from "../support/fault-proxy";
+import { startTcpProxy } from "../../tools/support/tcp-proxy";
 import { cleanups, count, ON_INTERPRETER, report, RUNTIME, sleep, startDevice, until } from "./harness";
 
 // The host runtime's estimate is the V8 heap of this worker, so: a full GC before each sample, and
@@ -59,7 +59,7 @@ describe(`memory, firmware on the ${RUNTIME}`, () => {
     onTestFailed(() => console.log(`[reliability] memory: the device's last ${recent.length} console lines:\n${recent.join("\n")}`));
     const broker = await startMosquitto();
     add(() => broker.stop());
-    const proxy = await startFaultProxy(broker.port);
+    const proxy = await startTcpProxy(broker.port);
     add(() => proxy.close());
 
     // Counters only: the test process keeps no per-publish state (its heap is the host runtime's too).

@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
 import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
-import { seededRandom } from "../support/random";
+import { seededRandom } from "../../tools/support/random";
 import { count, report } from "./harness";
 
 const DEVICE = "rel-power";

@@ -1,7 +1,7 @@
 /**
  * Reconnect latency and reconnect rate of the built `linux` firmware, against real brokers.
  *
- * - Random cuts: a fault proxy (test/support/fault-proxy.ts) in front of mosquitto cuts each
+ * - Random cuts: a fault proxy (tools/support/tcp-proxy.ts) in front of mosquitto cuts each
  *   connection 0.5-3 s (seeded) after it opened, for RELIABILITY_RECONNECT_S (default 50) s. A
  *   flapping network must be recovered from quickly: the mean time from a cut to the next CONNACK
  *   is checked against RECOVERY_MS (the longest against RECOVERY_MAX_MS), and every reading still
@@ -20,7 +20,7 @@
 import { describe, it } from "vitest";
 import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
-import { startFaultProxy } from "../support/fault-proxy";
+import { startTcpProxy } from "../../tools/support/tcp-proxy";
 import { startHostileBroker } from "../support/hostile-broker";
 import { freePort } from "../../tools/support/ports";
 import {
@@ -140,7 +140,7 @@ describe.concurrent(`reconnecting, firmware on the ${RUNTIME}`, () => {
     const data = `sensors/${name}/temperature`;
     const sub = await subscribe(broker.url, data, { clientId: `${name}-watcher`, clean: false });
     add(() => sub.close());
-    const proxy = await startFaultProxy(broker.port);
+    const proxy = await startTcpProxy(broker.port);
     add(() => proxy.close());
     const device = await startDevice({ MQTT_URL: proxy.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
     add(() => device.firmware.kill());
@@ -193,7 +193,7 @@ describe.concurrent(`reconnecting, firmware on the ${RUNTIME}`, () => {
 
   it(`broker down: nothing listens, or a proxy accepts TCP and closes at once (RECONNECT_MAX_MS=${CAP_MS}): no storm, still trying`, { timeout: 150_000 }, async ({ expect, onTestFinished }) => {
     const add = cleanups(onTestFinished);
-    const proxy = await startFaultProxy(await freePort());
+    const proxy = await startTcpProxy(await freePort());
     add(() => proxy.close());
     const [down, closed] = await Promise.all([
       watchRate(expect, "rel-rate-down", `mqtt://127.0.0.1:${await freePort()}`, CAP_MS, add),

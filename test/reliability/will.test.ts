@@ -7,7 +7,7 @@
 import { describe, it } from "vitest";
 import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
-import { startFaultProxy } from "../support/fault-proxy";
+import { startTcpProxy } from "../../tools/support/tcp-proxy";
 import { cleanups, KEEPALIVE_S, report, RUNTIME, startDevice, until } from "./harness";
 
 /** The device is gone: 1.5 x keepalive, as MQTT 3.1.1 asks of the broker. */
@@ -33,7 +33,7 @@ describe.concurrent(`the Will, firmware on the ${RUNTIME}`, () => {
       add(() => broker.stop());
       const sub = await subscribe(broker.url, status, { clientId: `${name}-watcher`, clean: false });
       add(() => sub.close());
-      const proxy = await startFaultProxy(broker.port);
+      const proxy = await startTcpProxy(broker.port);
       add(() => proxy.close());
       const device = await startDevice({ MQTT_URL: proxy.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
       add(() => device.firmware.kill());

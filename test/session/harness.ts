@@ -1,6 +1,6 @@
 /** A fake clock and a scripted transport: the session's unit tests drive every event by hand. */
 import mqttPacket from "mqtt-packet";
-import { seededRandom } from "../support/random";
+import { seededRandom } from "../../tools/support/random";
 
 export { seededRandom };
 import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";

@@ -7,7 +7,7 @@
  */
 import net from "node:net";
 import mqttPacket from "mqtt-packet";
-import { seededRandom } from "./random";
+import { seededRandom } from "../../tools/support/random";
 
 export interface HostilePublish {
   topic: string;

@@ -28,7 +28,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildBundle } from "../build/build-bundle";
-import { startBroker, startProxy, type Broker, type Proxy } from "./broker";
+import { startBroker, type Broker } from "./broker";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { bootDirectory, espruinoVersion, startEspruino, type EspruinoDevice } from "./device";
 import { formatRows, missingRow, type BenchRow } from "./table";
 
@@ -70,7 +71,7 @@ async function sample(device: EspruinoDevice): Promise<Sampled> {
 /** Seq of the newest reading on the console (a fresh flash: seq 1 is this boot's first). */
 const newestSeq = (device: EspruinoDevice) => Math.max(0, ...device.lines.map((l) => Number(/\[app\] reading #(\d+) /.exec(l.text)?.[1] ?? 0)));
 
-const acked = (proxy: Proxy) => proxy.stats.acks.filter((a) => TEMPERATURE.test(a.topic)).length;
+const acked = (proxy: TcpProxy) => proxy.stats.acks.filter((a) => TEMPERATURE.test(a.topic)).length;
 
 async function until(test: () => boolean, timeoutMs: number, what: string, device: EspruinoDevice): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -100,7 +101,7 @@ interface Measured {
 async function measure(espruino: string, label: string, broker: Broker, backlog: number): Promise<Measured> {
   const version = espruinoVersion(espruino);
   const runtime = `${version}, ${label}, from flash (.bootcde)`;
-  const proxy = await startProxy(broker.port);
+  const proxy = await startTcpProxy(broker.port, { listening: false, timeline: true });
   const devices: EspruinoDevice[] = [];
   try {
     const build = mkdtempSync(join(tmpdir(), "bench-backlog-build-"));

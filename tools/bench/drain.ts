@@ -31,7 +31,8 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { buildBundle } from "../build/build-bundle";
 import { IN_FLIGHT_WINDOW } from "../build/firmware-config";
-import { startBroker, startProxy, type Broker, type Proxy } from "./broker";
+import { startBroker, type Broker } from "./broker";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion, startEspruino, startHost, type Device } from "./device";
 import { measureDrainCost } from "./drain-cost";
 import { minifyLikeTheBuild } from "./memory";
@@ -50,7 +51,7 @@ interface Drained {
   runtime: string;
   rate: number;
   ms: number;
-  proxy: Proxy["stats"];
+  proxy: TcpProxy["stats"];
   /** Mean ms from a PUBACK crossing the proxy to the client's next PUBLISH (the client's own time per message). */
   turnaroundMs: number;
   /** Mean ms from a PUBLISH crossing the proxy to its PUBACK (proxy, broker, loopback). */
@@ -65,7 +66,7 @@ interface Drained {
  * The client's and the broker's legs, from the proxy's timestamps: each PUBACK to the first PUBLISH
  * after it (the client's turnaround), and each PUBLISH to its PUBACK (the broker acknowledges in order).
  */
-function legs(stats: Proxy["stats"], n: number): { turnaroundMs: number; brokerMs: number } {
+function legs(stats: TcpProxy["stats"], n: number): { turnaroundMs: number; brokerMs: number } {
   const count = Math.min(stats.sends.length, stats.acks.length, n);
   let turnaround = 0;
   let turns = 0;
@@ -81,7 +82,7 @@ function legs(stats: Proxy["stats"], n: number): { turnaroundMs: number; brokerM
 }
 
 /** N over the time from the first CONNACK to the Nth PUBACK of a `/temperature` PUBLISH, at the proxy. */
-async function untilAcked(proxy: Proxy, n: number, label: string, alive: () => void): Promise<{ ms: number }> {
+async function untilAcked(proxy: TcpProxy, n: number, label: string, alive: () => void): Promise<{ ms: number }> {
   const deadline = performance.now() + 120000 + n * 50;
   for (;;) {
     const s = proxy.stats;
@@ -93,7 +94,7 @@ async function untilAcked(proxy: Proxy, n: number, label: string, alive: () => v
   }
 }
 
-async function drainOurs(label: string, device: Device, proxy: Proxy, n: number): Promise<Drained> {
+async function drainOurs(label: string, device: Device, proxy: TcpProxy, n: number): Promise<Drained> {
   await device.waitFor(new RegExp(`stored \\(${n} waiting\\)`), 0);
   proxy.reset();
   const from = device.lines.length;
@@ -135,7 +136,7 @@ export async function peerDrainProgram(modulePath: string, port: number, n: numb
 }
 
 async function drainPeer(espruino: string, version: string, modulePath: string, broker: Broker, n: number, payloadLength: number, roundTripMs = 0): Promise<Drained> {
-  const proxy = await startProxy(broker.port, { roundTripMs });
+  const proxy = await startTcpProxy(broker.port, { roundTripMs, listening: false, timeline: true });
   await proxy.open();
   const dir = mkdtempSync(join(tmpdir(), "bench-drain-peer-"));
   const file = join(dir, "peer.js");
@@ -168,7 +169,7 @@ export interface DrainOptions {
 export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
   const group = o.group;
   const n = o.backlog ?? DRAIN_BACKLOG;
-  const proxies: Proxy[] = [];
+  const proxies: TcpProxy[] = [];
   const devices: Device[] = [];
   const rows: BenchRow[] = [];
   const version = o.espruino ? espruinoVersion(o.espruino) : "";
@@ -196,7 +197,7 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
     // One bundle per contender: each behind its own proxy port, with its own client id.
     const running = [];
     for (const [k, c] of contenders.entries()) {
-      const proxy = await startProxy(o.broker.port, { roundTripMs: c.roundTripMs });
+      const proxy = await startTcpProxy(o.broker.port, { roundTripMs: c.roundTripMs, listening: false, timeline: true });
       proxies.push(proxy);
       const file = join(mkdtempSync(join(tmpdir(), "bench-drain-build-")), "linux.js");
       await buildBundle(

@@ -21,7 +21,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { minify } from "terser";
 import { buildBundle } from "../build/build-bundle";
-import { startBroker, startProxy, type Broker, type Proxy } from "./broker";
+import { startBroker, type Broker } from "./broker";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion, flashDirectory, startEspruino, type EspruinoDevice } from "./device";
 import { formatRows, missingRow, type BenchRow } from "./table";
 
@@ -50,7 +51,7 @@ interface Program {
  * has no console line per packet, so the proxy is the witness. Its reading interval is an hour and
  * the simulated sensor fails its first read: no reading is stored or sent while measured.
  */
-function statusAcknowledged(proxy: Proxy) {
+function statusAcknowledged(proxy: TcpProxy) {
   return async (device: EspruinoDevice, from: number): Promise<void> => {
     const deadline = Date.now() + 10000;
     for (;;) {
@@ -80,7 +81,7 @@ async function measureOnce(espruino: string, program: Program, mode: Mode, flash
   }
 }
 
-async function measureProgram(espruino: string, program: Program, proxy: Proxy): Promise<Record<Mode, { loaded: number; connected: number }>> {
+async function measureProgram(espruino: string, program: Program, proxy: TcpProxy): Promise<Record<Mode, { loaded: number; connected: number }>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-mem-"));
   const file = join(dir, "program.js");
   writeFileSync(file, program.code);
@@ -163,7 +164,7 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
 
   const version = espruinoVersion(o.espruino);
   const runtime = (mode: Mode) => `${version}, ${mode === "RAM" ? "RAM (espruino file.js)" : "flash (.bootcde, run at boot)"}`;
-  const proxy = await startProxy(o.broker.port);
+  const proxy = await startTcpProxy(o.broker.port, { listening: false });
   try {
     // The interpreter alone, read the same way: what every figure below includes.
     const idle = startEspruino(o.espruino, [], mkdtempSync(join(tmpdir(), "bench-idle-")), "interpreter");

@@ -41,7 +41,8 @@ import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { buildBundle } from "../build/build-bundle";
 import { runFirmware } from "../firmware-runner";
-import { startBroker, startProxy, type Broker, type Proxy } from "./broker";
+import { startBroker, type Broker } from "./broker";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion } from "./device";
 import { median } from "./startup";
 import { formatRows, missingRow, type BenchRow } from "./table";
@@ -102,7 +103,7 @@ interface Line {
  * proxy; `downMs`, the proxy's delay towards the client, is added to what the broker sent (the
  * proxy times a CONNACK or PUBACK as it arrives from the broker, the client gets it that much later).
  */
-function wakesOf(lines: Line[], proxy: Proxy["stats"], downMs: number): Wake[] {
+function wakesOf(lines: Line[], proxy: TcpProxy["stats"], downMs: number): Wake[] {
   const starts = lines.map((l, i) => (WOKE.test(l.text) ? i : -1)).filter((i) => i >= 0);
   const wakes: Wake[] = [];
   starts.forEach((s, k) => {
@@ -137,7 +138,7 @@ function wakesOf(lines: Line[], proxy: Proxy["stats"], downMs: number): Wake[] {
 }
 
 /** Runs the bundle until `wakes` timer wakes have gone to sleep (the power-on start before them is left out). */
-async function measureWakes(file: string, espruino: string, proxy: Proxy, downMs: number, wakes: number, sleepMs: number, label: string): Promise<Measured> {
+async function measureWakes(file: string, espruino: string, proxy: TcpProxy, downMs: number, wakes: number, sleepMs: number, label: string): Promise<Measured> {
   proxy.reset();
   const lines: Line[] = [];
   const cwd = mkdtempSync(join(tmpdir(), "bench-wake-"));
@@ -233,9 +234,9 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
   const wakes = o.wakes ?? 8;
   const rows: BenchRow[] = [];
   const sleepMs: Record<SensorKey, number> = { shipped: 3000, steady: 2000 };
-  const proxies: Record<LinkKey, Proxy> = {
-    loopback: await startProxy(o.broker.port),
-    rtt: await startProxy(o.broker.port, { roundTripMs: WAKE_ROUND_TRIP_MS }),
+  const proxies: Record<LinkKey, TcpProxy> = {
+    loopback: await startTcpProxy(o.broker.port, { listening: false, timeline: true }),
+    rtt: await startTcpProxy(o.broker.port, { roundTripMs: WAKE_ROUND_TRIP_MS, listening: false, timeline: true }),
   };
   const results: Partial<Record<string, Measured>> = {};
   /** CONNECT -> CONNACK through each proxy, ms (a raw client, before the firmware runs). */
