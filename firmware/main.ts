@@ -99,7 +99,7 @@ const diagnostics = createDiagnostics(
     return {
       fw: config.firmwareVersion,
       boot,
-      uptime: Math.round((Date.now() - bootAt) / 1000),
+      uptime: readingClock.uptime(),
       reset: startCause,
       free: process.memory().free,
       stored: d.waiting,
