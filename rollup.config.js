@@ -10,7 +10,8 @@ function targets() {
     const plan = planTargets(process.env);
     for (const w of plan.envWarnings) console.error(`[build] warning: ${w}`);
     for (const t of plan.targets) for (const w of t.plan.warnings) console.error(`[build] ${t.name}: warning: ${w}`);
-    for (const { name, error } of plan.failures) for (const line of problemLines(error)) console.error(`[build] ${name}: ${line}`);
+    for (const { name, error } of plan.failures)
+      for (const line of problemLines(error)) console.error(`[build] ${name}: ${line}`);
     if (plan.failures.length) {
       console.error(`[build] ${plan.failures.length} of ${plan.failures.length + plan.targets.length} boards failed`);
       process.on("exit", () => (process.exitCode = 2));

@@ -78,4 +78,7 @@ export interface FirmwareConfig {
 }
 
 /** The config as the device's `virtual:config` default export has it: TLS is in named exports. */
-export type DeviceConfig = Omit<FirmwareConfig, "tls" | "tlsPoolGrowthVars" | "logLevel" | "sleepMs" | "awakeMaxMs" | "schedule" | "discovery" | "runtimeRules">;
+export type DeviceConfig = Omit<
+  FirmwareConfig,
+  "tls" | "tlsPoolGrowthVars" | "logLevel" | "sleepMs" | "awakeMaxMs" | "schedule" | "discovery" | "runtimeRules"
+>;

@@ -60,13 +60,28 @@ const flash = require("Storage");
 const boot = countBoot(flash, E.CRC32);
 /** Why this start happened (power-on, reset, a timer wake): the console and the diagnostics say. */
 const startCause = deepSleep.wakeCause();
-log("[boot] board " + config.board + ", device " + config.clientId + ", firmware " + config.firmwareVersion + ", boot " + boot + ", broker " + config.brokerLabel);
-if (sleepMs) log("[sleep] woke: " + startCause + "; a wake every " + sleepMs + " ms, awake at most " + awakeMaxMs + " ms");
+log(
+  "[boot] board " +
+    config.board +
+    ", device " +
+    config.clientId +
+    ", firmware " +
+    config.firmwareVersion +
+    ", boot " +
+    boot +
+    ", broker " +
+    config.brokerLabel,
+);
+if (sleepMs)
+  log("[sleep] woke: " + startCause + "; a wake every " + sleepMs + " ms, awake at most " + awakeMaxMs + " ms");
 if (tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
 const store = openReadingStore(flash, E.CRC32, { segments: config.storeSegments, log });
 const held = store.counts();
 log("[store] room for " + store.capacity + " readings; " + held.stored + " waiting, last seq " + store.lastSeq());
-if (held.resent) log("[store] " + held.resent + " sent before the restart without a PUBACK: sent again (the broker may get them twice)");
+if (held.resent)
+  log(
+    "[store] " + held.resent + " sent before the restart without a PUBACK: sent again (the broker may get them twice)",
+  );
 const networkLink = createNetwork(config, log);
 // The config is the session's options: the type system checks that the two agree.
 const session = createSession(config, {
@@ -80,7 +95,12 @@ const session = createSession(config, {
 // Listeners are told in the order added: the discovery config and diagnostics are queued at a
 // CONNACK before delivery hands out readings.
 const birth = discovery ? announceToHomeAssistant(session, discovery, log) : undefined;
-const memory = guardMemory(() => process.memory().free, espruinoClock, { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED }, log);
+const memory = guardMemory(
+  () => process.memory().free,
+  espruinoClock,
+  { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED },
+  log,
+);
 // Espruino sets an error flag when memory ran short or out: look at once (and say which).
 E.on("errorFlag", (flags) => {
   log("[memory] Espruino error flags: " + flags.join(", "));
@@ -88,8 +108,21 @@ E.on("errorFlag", (flags) => {
 });
 // Readings handed to the session at a time: as many as may be in flight. One more ready behind
 // them would save a Storage read per reading but hold another reading in RAM through a drain.
-const delivery = createDelivery(session, store, readingClock, { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow, boot, lowMemory: memory.low }, log);
-const loop = createSensorLoop(delivery, createSensor(config.sensor), espruinoClock, sleepMs ? WAKE_READ_SPACING_MS : config.publishIntervalMs, log, memory.low);
+const delivery = createDelivery(
+  session,
+  store,
+  readingClock,
+  { topic: config.readingTopic, format: config.format, readAhead: config.inflightWindow, boot, lowMemory: memory.low },
+  log,
+);
+const loop = createSensorLoop(
+  delivery,
+  createSensor(config.sensor),
+  espruinoClock,
+  sleepMs ? WAKE_READ_SPACING_MS : config.publishIntervalMs,
+  log,
+  memory.low,
+);
 const diagnostics = createDiagnostics(
   session,
   config.diagnostics.topic,

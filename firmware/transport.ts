@@ -19,7 +19,9 @@ export function espruinoTransport(tls: TlsCredentials | undefined): Transport {
       };
       const onOpen = () => events.open();
       // Only the certificates that are set: an option present as undefined crashes Espruino 2v29.
-      const socket = tls ? require("tls").connect(Object.assign({ host, port }, tls), onOpen) : require("net").connect({ host, port }, onOpen);
+      const socket = tls
+        ? require("tls").connect(Object.assign({ host, port }, tls), onOpen)
+        : require("net").connect({ host, port }, onOpen);
       socket.on("data", (data) => events.data(E.toUint8Array(data)));
       socket.on("drain", () => events.drain());
       socket.on("error", (e) => end(typeof e === "string" ? e : e.message || "socket error"));

@@ -2,11 +2,17 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
-const WHAT = "ESPRUINO names a Linux build of Espruino (built from Espruino's repository, outside this one); unset it to use the host runtime";
+const WHAT =
+  "ESPRUINO names a Linux build of Espruino (built from Espruino's repository, outside this one); unset it to use the host runtime";
 
 /** Why `espruino` cannot be run, or "" when it can. A bare name is looked up on PATH. */
 export function espruinoProblem(espruino: string, env: Record<string, string | undefined> = process.env): string {
-  const candidates = espruino.includes("/") ? [espruino] : (env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, espruino));
+  const candidates = espruino.includes("/")
+    ? [espruino]
+    : (env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, espruino));
   let found = "";
   for (const c of candidates) {
     try {

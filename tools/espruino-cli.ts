@@ -85,7 +85,7 @@ export function commandLine(argv: string[]): string {
  * The CLI would read a value starting with "-" as a flag and one containing ".js" as the file.
  */
 export function portError(port: string): string {
-  if (/\.js/i.test(port)) return "must not contain \".js\" (the CLI would take it for the file to upload)";
+  if (/\.js/i.test(port)) return 'must not contain ".js" (the CLI would take it for the file to upload)';
   if (/^\/dev\/[\w.:+-]+(\/[\w.:+-]+)*$/.test(port)) return "";
   if (/^COM\d{1,3}$/i.test(port)) return "";
   if (/^tcp:\/\/[\w.-]+(:\d{1,5})?$/.test(port)) return "";

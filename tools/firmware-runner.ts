@@ -94,7 +94,9 @@ export function runFirmware(file: string, options: RunOptions): RunningFirmware 
     void current.exited.then(() => {
       if (ended || sleepMs === undefined) return end();
       options.console(
-        sleepMs ? `[runner] deep sleep: the firmware starts again in ${sleepMs} ms, as the board's RTC timer would wake it` : "[runner] E.reboot(): the firmware starts again, as the board would",
+        sleepMs
+          ? `[runner] deep sleep: the firmware starts again in ${sleepMs} ms, as the board's RTC timer would wake it`
+          : "[runner] E.reboot(): the firmware starts again, as the board would",
       );
       wakeTimer = setTimeout(start, sleepMs);
     });
@@ -168,7 +170,10 @@ function runOnce(file: string, options: RunOptions): RunningFirmware {
 export function storeBootCode(espruino: string, code: string, cwd: string): Promise<void> {
   const loader = join(cwd, "bootcde-loader.js");
   // A pending timer keeps the interpreter reading its console (an idle one does not).
-  writeFileSync(loader, 'print("<<crc>>"+E.CRC32(require("Storage").read(".bootcde")||""));setInterval(function(){},1000);\n');
+  writeFileSync(
+    loader,
+    'print("<<crc>>"+E.CRC32(require("Storage").read(".bootcde")||""));setInterval(function(){},1000);\n',
+  );
   const child = spawn(espruino, [loader], { cwd, stdio: ["pipe", "pipe", "pipe"] });
   const want = crc32(Buffer.from(code, "latin1"));
   const CHUNK = 400;
@@ -188,7 +193,10 @@ export function storeBootCode(espruino: string, code: string, cwd: string): Prom
     };
     const next = () => {
       at = at < 0 ? 0 : at + CHUNK;
-      if (at < code.length) child.stdin.write(`require("Storage").write(".bootcde",${JSON.stringify(code.slice(at, at + CHUNK))},${at},${code.length})\n`);
+      if (at < code.length)
+        child.stdin.write(
+          `require("Storage").write(".bootcde",${JSON.stringify(code.slice(at, at + CHUNK))},${at},${code.length})\n`,
+        );
       else child.stdin.write('print("<<written>>"+E.CRC32(require("Storage").read(".bootcde")))\n');
     };
     child.on("error", (e) => fail(e.message));
@@ -201,7 +209,8 @@ export function storeBootCode(espruino: string, code: string, cwd: string): Prom
         next();
       }
       const written = /<<written>>(\d+)\r?\n/.exec(out);
-      if (written) return Number(written[1]) === want ? done() : fail(`.bootcde CRC ${written[1]}, the bundle's ${want}`);
+      if (written)
+        return Number(written[1]) === want ? done() : fail(`.bootcde CRC ${written[1]}, the bundle's ${want}`);
       // Its answers only: the echo of each typed piece holds the bundle's own text.
       if (/(^|\n)[>\s]*Uncaught /.test(out)) return fail(out.slice(-300));
       for (const n = (out.match(/=true/g) || []).length; acked < n; acked++) next();
@@ -210,7 +219,14 @@ export function storeBootCode(espruino: string, code: string, cwd: string): Prom
 }
 
 /** The interpreter, started once `started` resolves (in `cwd`, with `args`), with its console. */
-function attach(espruino: string, started: Promise<void>, args: string[], cwd: string, graceMs: number, onLine: (line: string) => void): RunningFirmware {
+function attach(
+  espruino: string,
+  started: Promise<void>,
+  args: string[],
+  cwd: string,
+  graceMs: number,
+  onLine: (line: string) => void,
+): RunningFirmware {
   let child: ChildProcess | undefined;
   let killed = false;
   let pending = "";

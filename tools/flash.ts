@@ -28,7 +28,10 @@ const BOOT_LINES_MS = 3000;
 /** One line about what is flashed, secrets masked. */
 function describe(plan: BoardPlan): string {
   const s = plan.settings;
-  const wifi = s.wifiSsid === undefined ? "" : `, Wi-Fi ${JSON.stringify(s.wifiSsid)} (${s.wifiPassword ? "password ***" : "open"})`;
+  const wifi =
+    s.wifiSsid === undefined
+      ? ""
+      : `, Wi-Fi ${JSON.stringify(s.wifiSsid)} (${s.wifiPassword ? "password ***" : "open"})`;
   return `board ${plan.board.name}, device ${s.deviceId}, broker ${maskedUrl(s.mqttUrl)}${wifi}`;
 }
 
@@ -42,14 +45,21 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.list) {
     const ports = await listPorts();
-    console.log(ports.length ? formatPorts(ports) : "no serial ports found (is the board plugged in, with a data cable?)");
+    console.log(
+      ports.length ? formatPorts(ports) : "no serial ports found (is the board plugged in, with a data cable?)",
+    );
     return ports.length ? 0 : 1;
   }
   const monitor = options.monitor && process.stdin.isTTY === true;
-  if (options.monitor && !monitor) console.error(`${TAG} stdin is not a terminal: no console; leaving after the upload and ${BOOT_LINES_MS / 1000} s of boot lines`);
+  if (options.monitor && !monitor)
+    console.error(
+      `${TAG} stdin is not a terminal: no console; leaving after the upload and ${BOOT_LINES_MS / 1000} s of boot lines`,
+    );
 
   // npm runs scripts from the repository root; a relative --bundle is meant from where npm was typed.
-  const file = options.bundle ? resolve(process.env.INIT_CWD ?? process.cwd(), options.bundle) : resolve(ROOT, `dist/${options.board}.js`);
+  const file = options.bundle
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), options.bundle)
+    : resolve(ROOT, `dist/${options.board}.js`);
   let plan: BoardPlan | undefined;
   let envValues: Record<string, string> = {};
   if (!options.bundle) {
@@ -77,11 +87,17 @@ async function main(argv: string[]): Promise<number> {
     // Loaded only to build: rollup and its plugins take seconds to import.
     const { buildBundle } = await import("./build/build-bundle");
     const code = await buildBundle(options.board, { ...envValues, ...definedEnv() }, file);
-    const built = planBoard(options.board, process.env, { envFile: envValues, fromRam: options.ram, bundleBytes: Buffer.byteLength(code, "latin1") });
+    const built = planBoard(options.board, process.env, {
+      envFile: envValues,
+      fromRam: options.ram,
+      bundleBytes: Buffer.byteLength(code, "latin1"),
+    });
     console.error(`${TAG} built ${file} (${code.length.toLocaleString("en-US")} bytes)`);
     console.error(`${TAG} ${built.board.name}  ${formatBudget(built.budget)[1]}`);
   }
-  console.error(`${TAG} ${options.ram ? "to RAM (lost at reset)" : "to Storage .bootcde"} via ${port}${monitor ? "; Ctrl-C twice leaves the console" : ""}`);
+  console.error(
+    `${TAG} ${options.ram ? "to RAM (lost at reset)" : "to Storage .bootcde"} via ${port}${monitor ? "; Ctrl-C twice leaves the console" : ""}`,
+  );
   return runEspruinoCli(args, {
     upload: true,
     leaveAfterUploadMs: monitor ? undefined : BOOT_LINES_MS,
@@ -95,7 +111,9 @@ async function main(argv: string[]): Promise<number> {
 async function onlyPort(): Promise<string> {
   const ports = await listPorts();
   const port = pickPort(ports);
-  console.error(`${TAG} using the only serial port, ${port}${ports[0].description ? ` (${ports[0].description})` : ""}`);
+  console.error(
+    `${TAG} using the only serial port, ${port}${ports[0].description ? ` (${ports[0].description})` : ""}`,
+  );
   return port;
 }
 

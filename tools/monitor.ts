@@ -24,14 +24,18 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.list) {
     const ports = await listPorts();
-    console.log(ports.length ? formatPorts(ports) : "no serial ports found (is the board plugged in, with a data cable?)");
+    console.log(
+      ports.length ? formatPorts(ports) : "no serial ports found (is the board plugged in, with a data cable?)",
+    );
     return ports.length ? 0 : 1;
   }
   let port = options.port;
   if (port === undefined) {
     const ports = await listPorts();
     port = pickPort(ports);
-    console.error(`${TAG} using the only serial port, ${port}${ports[0].description ? ` (${ports[0].description})` : ""}`);
+    console.error(
+      `${TAG} using the only serial port, ${port}${ports[0].description ? ` (${ports[0].description})` : ""}`,
+    );
   }
   const args = monitorArgs(port, options.baud);
   if (options.dryRun) {
@@ -44,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
   const interactive = process.stdin.isTTY === true;
   console.error(
     `${TAG} ${port} at ${options.baud} baud; ` +
-      (interactive ? "Ctrl-C twice leaves" : "stdin is not a terminal: the console's lines only, no prompt; stop with SIGINT or SIGTERM"),
+      (interactive
+        ? "Ctrl-C twice leaves"
+        : "stdin is not a terminal: the console's lines only, no prompt; stop with SIGINT or SIGTERM"),
   );
   return runEspruinoCli(args, { upload: false, interactive, tag: TAG });
 }

@@ -30,7 +30,9 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
     process.exit(1);
   }
   stopping = true;
-  console.log(`[start] stopping (${signal})${running.firmware ? ": the firmware's socket closes, the broker's Will says offline" : ""}`);
+  console.log(
+    `[start] stopping (${signal})${running.firmware ? ": the firmware's socket closes, the broker's Will says offline" : ""}`,
+  );
   await running.firmware?.stop();
   await running.watch?.close();
   await running.broker?.close();
@@ -86,7 +88,13 @@ async function main(): Promise<void> {
 /** The watch page (npm run watch) on the embedded broker; the subscriber lines above already show
  * each message, so it prints only its warnings. A busy port costs the page, not the run. */
 async function startWatchPage(port: number, prefix: string): Promise<Watch | undefined> {
-  const options = { url: `mqtt://127.0.0.1:${port}`, prefix, port: Number(process.env.WATCH_PORT || DEFAULT_PORT), history: 50_000, lateAfterS: 30 };
+  const options = {
+    url: `mqtt://127.0.0.1:${port}`,
+    prefix,
+    port: Number(process.env.WATCH_PORT || DEFAULT_PORT),
+    history: 50_000,
+    lateAfterS: 30,
+  };
   try {
     const watch = await startWatch(options, (line, level) => level !== "info" && console.log(line));
     console.log(`[start] watch page on ${watch.address}`);

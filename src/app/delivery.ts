@@ -47,7 +47,13 @@ export interface DeliveryCounts {
   connects: number;
 }
 
-export function createDelivery(session: MqttSession, store: ReadingStore, clock: DeliveryClock, options: DeliveryOptions, log: Log): Delivery {
+export function createDelivery(
+  session: MqttSession,
+  store: ReadingStore,
+  clock: DeliveryClock,
+  options: DeliveryOptions,
+  log: Log,
+): Delivery {
   let delivered = 0;
   let connects = 0;
   let droppedInRam = 0;
@@ -103,7 +109,13 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
         // Flash refused it (full, or failing): it still goes out, from RAM, and is lost at a reset.
         seq = store.lastSeq();
         log("[store] reading #" + seq + " not stored (" + ((e as Error).message || e) + "): kept in RAM only");
-        session.publish(options.topic, readingPayload(options.format, reading as StoredReading, reading.time), 1, false, seq);
+        session.publish(
+          options.topic,
+          readingPayload(options.format, reading as StoredReading, reading.time),
+          1,
+          false,
+          seq,
+        );
         return seq;
       }
       // Offline it stays in flash only: handed out at CONNACK, with its time known by then.
@@ -111,6 +123,11 @@ export function createDelivery(session: MqttSession, store: ReadingStore, clock:
       return seq;
     },
     waiting: () => store.counts().stored,
-    counts: () => ({ delivered, waiting: store.counts().stored, dropped: store.counts().dropped + droppedInRam, connects }),
+    counts: () => ({
+      delivered,
+      waiting: store.counts().stored,
+      dropped: store.counts().dropped + droppedInRam,
+      connects,
+    }),
   };
 }

@@ -21,7 +21,14 @@ export interface Diagnostics {
 /** The ref diagnostics messages are published with (readings' refs are their seqs, from 1). */
 export const DIAGNOSTICS_REF = -1;
 
-export function createDiagnostics(session: MqttSession, topic: WireString, clock: Clock, sample: () => DiagnosticsSample, everyMs: number, log: Log): Diagnostics {
+export function createDiagnostics(
+  session: MqttSession,
+  topic: WireString,
+  clock: Clock,
+  sample: () => DiagnosticsSample,
+  everyMs: number,
+  log: Log,
+): Diagnostics {
   let timer = 0;
   /** The last set message's answer: it stays in every message until the next one. */
   let lastSet: string | undefined;

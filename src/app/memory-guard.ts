@@ -34,7 +34,13 @@ export function guardMemory(free: () => number, clock: Clock, options: MemoryGua
     const n = free();
     if (!low && n < options.reserve) {
       low = true;
-      log("[memory] low: " + n + " JsVars free (reserve " + options.reserve + "): shedding the read-ahead and the line per reading");
+      log(
+        "[memory] low: " +
+          n +
+          " JsVars free (reserve " +
+          options.reserve +
+          "): shedding the read-ahead and the line per reading",
+      );
     } else if (low && n > options.recovered) {
       low = false;
       log("[memory] recovered: " + n + " JsVars free: read-ahead and reading lines back");

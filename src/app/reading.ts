@@ -17,7 +17,9 @@ export function readingError(value: unknown): string {
 export function centiText(centi: number): string {
   const abs = centi < 0 ? -centi : centi;
   const fraction = abs % 100;
-  const text = Math.floor(abs / 100) + (fraction ? "." + (fraction < 10 ? "0" + fraction : fraction % 10 ? fraction : fraction / 10) : "");
+  const text =
+    Math.floor(abs / 100) +
+    (fraction ? "." + (fraction < 10 ? "0" + fraction : fraction % 10 ? fraction : fraction / 10) : "");
   return centi < 0 ? "-" + text : text;
 }
 
@@ -34,5 +36,16 @@ export interface PayloadFormat {
  * known (`time` > 0).
  */
 export function readingPayload(format: PayloadFormat, r: StoredReading, time: number): WireString {
-  return format.prefix + r.seq + format.valueKey + centiText(r.centi) + ',"uptime":' + r.uptime + ',"boot":' + r.boot + (time > 0 ? ',"time":' + time : "") + "}";
+  return (
+    format.prefix +
+    r.seq +
+    format.valueKey +
+    centiText(r.centi) +
+    ',"uptime":' +
+    r.uptime +
+    ',"boot":' +
+    r.boot +
+    (time > 0 ? ',"time":' + time : "") +
+    "}"
+  );
 }

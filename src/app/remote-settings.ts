@@ -12,7 +12,13 @@
  */
 import type { Log } from "../session/ports";
 import type { Checksum, FlashStorage } from "../store/ports";
-import { describeValues, parseSetMessage, settingError, type RuntimeRule, type SettingValues } from "./runtime-settings";
+import {
+  describeValues,
+  parseSetMessage,
+  settingError,
+  type RuntimeRule,
+  type SettingValues,
+} from "./runtime-settings";
 
 export const SETTINGS_FILE = ".settings";
 
@@ -95,7 +101,9 @@ export function handleSetMessage(text: string, retained: boolean, p: SetMessageP
   // A restart whose message flash could not mark as done would come again from the broker (retained)
   // after every boot: a restart loop. Without the mark, no restart.
   if (request.restart && !stored) {
-    p.log("[settings] restart refused: flash could not keep the set message, and a retained one would restart the board again at every boot");
+    p.log(
+      "[settings] restart refused: flash could not keep the set message, and a retained one would restart the board again at every boot",
+    );
     request.restart = false;
     if (!names.length) return p.confirm("refused: restart: flash could not keep it");
   }

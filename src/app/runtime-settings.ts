@@ -25,11 +25,16 @@ export interface SetRequest {
 export function settingError(rules: RuntimeRule[], name: string, value: unknown): string {
   let rule: RuntimeRule | undefined;
   for (let i = 0; i < rules.length; i++) if (rules[i].name === name) rule = rules[i];
-  if (!rule) return name + ": not a setting that can be changed at run time (" + rules.map((r) => r.name).join(", ") + ", restart)";
+  if (!rule)
+    return (
+      name + ": not a setting that can be changed at run time (" + rules.map((r) => r.name).join(", ") + ", restart)"
+    );
   const got = " (got " + JSON.stringify(value) + ")";
-  if (typeof value !== "number" || !isFinite(value) || Math.floor(value) !== value) return name + ": a whole number" + got;
+  if (typeof value !== "number" || !isFinite(value) || Math.floor(value) !== value)
+    return name + ": a whole number" + got;
   if (rule.zero && value === 0) return "";
-  if (value < rule.min || value > rule.max) return name + ": " + (rule.zero ? "0 or " : "") + "from " + rule.min + " to " + rule.max + got;
+  if (value < rule.min || value > rule.max)
+    return name + ": " + (rule.zero ? "0 or " : "") + "from " + rule.min + " to " + rule.max + got;
   return "";
 }
 

@@ -32,7 +32,14 @@ export interface SensorLoop {
 export const SUMMARY_EVERY_MS = 60000;
 
 /** `quiet`: leave out the line per reading for now (memory is short: memory-guard.ts). */
-export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, clock: Clock, intervalMs: number, log: Log, quiet?: () => boolean): SensorLoop {
+export function createSensorLoop(
+  delivery: Delivery,
+  sensor: TemperatureSensor,
+  clock: Clock,
+  intervalMs: number,
+  log: Log,
+  quiet?: () => boolean,
+): SensorLoop {
   const counts: SensorLoopCounts = { failed: 0 };
   let timer = 0;
   let summaryTimer = 0;
@@ -40,7 +47,19 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
   function summary(): void {
     summaryTimer = clock.setTimeout(summary, SUMMARY_EVERY_MS);
     const d = delivery.counts();
-    log("[app] summary: " + d.delivered + " delivered, " + d.waiting + " waiting, " + d.dropped + " dropped, " + counts.failed + " failed reads, " + (d.connects ? d.connects - 1 : 0) + " reconnects");
+    log(
+      "[app] summary: " +
+        d.delivered +
+        " delivered, " +
+        d.waiting +
+        " waiting, " +
+        d.dropped +
+        " dropped, " +
+        counts.failed +
+        " failed reads, " +
+        (d.connects ? d.connects - 1 : 0) +
+        " reconnects",
+    );
   }
 
   function takeReading(): void {
@@ -89,7 +108,8 @@ export function createSensorLoop(delivery: Delivery, sensor: TemperatureSensor, 
     }
     const centi = Math.round((celsius as number) * 100);
     const seq = delivery.add(centi);
-    if (LOG_INFO && !(quiet && quiet())) log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
+    if (LOG_INFO && !(quiet && quiet()))
+      log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
     return true;
   }
 

@@ -38,7 +38,14 @@ export function superviseSession(session: MqttSession, clock: Clock, log: Log, w
       return;
     }
     restarts++;
-    log("[supervisor] session stuck in " + stateName(session.state()) + (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") + ": restarting it (" + restarts + " so far)");
+    log(
+      "[supervisor] session stuck in " +
+        stateName(session.state()) +
+        (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") +
+        ": restarting it (" +
+        restarts +
+        " so far)",
+    );
     session.restart("restarted by the supervisor");
   }
   timer = clock.setTimeout(check, SUPERVISE_EVERY_MS);

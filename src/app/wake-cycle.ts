@@ -52,12 +52,16 @@ export function runWake(options: WakeOptions, ports: WakePorts, awakeSince: numb
     if (!stored) log("[sleep] no good reading in " + options.readAttempts + " tries this wake");
   });
   session.start();
-  const deadline = clock.setTimeout(() => end("awake " + options.awakeMaxMs + " ms: " + ports.pending() + " readings wait in flash"), options.awakeMaxMs - awake());
+  const deadline = clock.setTimeout(
+    () => end("awake " + options.awakeMaxMs + " ms: " + ports.pending() + " readings wait in flash"),
+    options.awakeMaxMs - awake(),
+  );
   poll();
 
   function poll(): void {
     if (ending) return;
-    if (!reading && session.state() === SessionState.CONNECTED && ports.pending() === 0 && session.queued() === 0) return end("everything delivered");
+    if (!reading && session.state() === SessionState.CONNECTED && ports.pending() === 0 && session.queued() === 0)
+      return end("everything delivered");
     clock.setTimeout(poll, POLL_MS);
   }
 

@@ -5,7 +5,14 @@
  */
 import { isUtf8 } from "./utf8";
 import { topicFilterError, topicNameError } from "./topic";
-import { filtersLength, serializeAck, serializeConnect, serializeEmpty, serializeFilters, serializePublish } from "./serialize";
+import {
+  filtersLength,
+  serializeAck,
+  serializeConnect,
+  serializeEmpty,
+  serializeFilters,
+  serializePublish,
+} from "./serialize";
 import {
   PacketType,
   type ConnectOptions,
@@ -77,7 +84,10 @@ export function encodePublish(o: PublishOptions): Uint8Array {
 }
 
 /** PUBACK, PUBREC, PUBREL or PUBCOMP: the type and a packet id. */
-export function encodeAck(type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP, id: number): Uint8Array {
+export function encodeAck(
+  type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP,
+  id: number,
+): Uint8Array {
   checkId(id);
   return serializeAck(type, id);
 }

@@ -66,7 +66,8 @@ export interface Subscription {
 }
 
 /** CONNACK return codes 0..5 (MQTT-3.2.2.3), one string: an array held all the time costs 21 JsVars on the device. */
-const CONNACK_CODE_TEXT = "accepted|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized";
+const CONNACK_CODE_TEXT =
+  "accepted|unacceptable protocol version|identifier rejected|server unavailable|bad user name or password|not authorized";
 
 /** A CONNACK return code's name (undefined past 5). */
 export function connackCodeName(code: number): string | undefined {

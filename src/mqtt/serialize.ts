@@ -4,7 +4,14 @@
  * these; the session calls them directly, as it only passes what it has checked itself (topics
  * at publish()) or what the build checked (client id, Will, credentials).
  */
-import { PacketType, type ConnectOptions, type Payload, type PublishOptions, type QoS, type WireString } from "./packets";
+import {
+  PacketType,
+  type ConnectOptions,
+  type Payload,
+  type PublishOptions,
+  type QoS,
+  type WireString,
+} from "./packets";
 
 /** The packet being written and the next byte's index (`_` names: the minifier shortens them). */
 interface Writer {
@@ -113,11 +120,20 @@ export function publishText(o: PublishOptions & { payload: string }): string {
 
 /** publishText less the payload: a long payload is written after it as it is, not copied into one string. */
 export function publishHeaderText(o: PublishOptions & { payload: string }): string {
-  return String.fromCharCode(publishFirstByte(o)) + remainingLengthText(publishRemaining(o)) + u16Text(o.topic.length) + o.topic + (o.qos ? u16Text(o.id) : "");
+  return (
+    String.fromCharCode(publishFirstByte(o)) +
+    remainingLengthText(publishRemaining(o)) +
+    u16Text(o.topic.length) +
+    o.topic +
+    (o.qos ? u16Text(o.id) : "")
+  );
 }
 
 /** PUBACK, PUBREC, PUBREL or PUBCOMP: the type and a packet id (PUBREL's flags are 0010). */
-export function serializeAck(type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP, id: number): Uint8Array {
+export function serializeAck(
+  type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP,
+  id: number,
+): Uint8Array {
   const w = startPacket((type << 4) | (type === PacketType.PUBREL ? 2 : 0), 2);
   writeU16(w, id);
   return w._bytes;
@@ -134,7 +150,12 @@ export function filtersLength(filters: WireString[], qos?: QoS[]): number {
  * SUBSCRIBE (with a requested QoS byte after each filter) and UNSUBSCRIBE (filters only) share
  * one layout: a packet id, then the filters.
  */
-export function serializeFilters(type: PacketType.SUBSCRIBE | PacketType.UNSUBSCRIBE, id: number, filters: WireString[], qos?: QoS[]): Uint8Array {
+export function serializeFilters(
+  type: PacketType.SUBSCRIBE | PacketType.UNSUBSCRIBE,
+  id: number,
+  filters: WireString[],
+  qos?: QoS[],
+): Uint8Array {
   const w = startPacket((type << 4) | 2, filtersLength(filters, qos));
   writeU16(w, id);
   for (let i = 0; i < filters.length; i++) {

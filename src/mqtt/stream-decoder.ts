@@ -46,7 +46,7 @@ export function createPacketStream(maxPacketSize: number): PacketStream {
 
   return {
     push(chunk, onPacket) {
-      for (let i = 0; i < chunk.length && step !== Step.FAILED; ) {
+      for (let i = 0; i < chunk.length && step !== Step.FAILED;) {
         if (step === Step.HEADER) {
           const why = fixedHeaderError(chunk[i]);
           if (why) return fail(why);
@@ -95,6 +95,7 @@ export function decodePacket(bytes: Uint8Array, maxPacketSize = 268435460): Inco
   const packets: IncomingPacket[] = [];
   const error = stream.push(bytes, (p) => packets.push(p));
   if (error) return error;
-  if (packets.length !== 1 || !stream.idle()) return malformed(packets.length > 1 ? "more than one packet" : "truncated packet");
+  if (packets.length !== 1 || !stream.idle())
+    return malformed(packets.length > 1 ? "more than one packet" : "truncated packet");
   return packets[0];
 }

@@ -54,7 +54,7 @@ function sequenceLength(bytes: Uint8Array | WireString, i: number, end: number):
 
 /** True when bytes[start..end) (an array, or a WireString's char codes) are well-formed MQTT UTF-8. */
 export function isUtf8(bytes: Uint8Array | WireString, start: number, end: number): boolean {
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     const n = sequenceLength(bytes, i, end);
     if (n === 0) return false;
     i += n;
@@ -65,7 +65,7 @@ export function isUtf8(bytes: Uint8Array | WireString, start: number, end: numbe
 /** A WireString of UTF-8 bytes back to JavaScript text. Throws on malformed bytes. */
 export function utf8Decode(wire: WireString): string {
   let out = "";
-  for (let i = 0; i < wire.length; ) {
+  for (let i = 0; i < wire.length;) {
     const n = sequenceLength(wire, i, wire.length);
     if (n === 0) throw new Error("utf8: malformed byte at " + i);
     let c = n === 1 ? wire.charCodeAt(i) : wire.charCodeAt(i) & (0xff >> (n + 1));

@@ -77,7 +77,10 @@ export function createOutbox(capacity: number): Outbox {
       if (first && at >= 0) entries.splice(at, 0, entry);
       else entries.push(entry);
       if (entries.length <= capacity) return undefined;
-      return entries.splice(find((e) => e.state === EntryState.WAITING && !(first && e === entry)), 1)[0];
+      return entries.splice(
+        find((e) => e.state === EntryState.WAITING && !(first && e === entry)),
+        1,
+      )[0];
     },
     acknowledge(id) {
       const i = find((e) => e.state === EntryState.IN_FLIGHT && e.id === id);

@@ -23,7 +23,12 @@ export type FixedHandler = (topic: WireString, payload: string, retained: boolea
 
 /** Build time: the SUBSCRIBE for `topics` (checked by serializeFilters' callers), QoS 1 each. */
 export function fixedSubscribePacket(topics: WireString[]): FixedSubscribe {
-  const bytes = serializeFilters(PacketType.SUBSCRIBE, 0, topics, topics.map(() => 1 as QoS));
+  const bytes = serializeFilters(
+    PacketType.SUBSCRIBE,
+    0,
+    topics,
+    topics.map(() => 1 as QoS),
+  );
   const text = bytesToBinaryString(bytes);
   // The id follows the fixed header: its first byte and 1..4 bytes of remaining length.
   let idAt = 1;
@@ -38,17 +43,25 @@ export function subscribeFixed(session: MqttSession, subscribe: FixedSubscribe, 
     connected() {
       const id = session.nextId();
       const p = subscribe.packet;
-      if (session.sendPacket(p.substr(0, subscribe.idAt) + String.fromCharCode(id >> 8, id & 255) + p.substr(subscribe.idAt + 2))) pending = id;
+      if (
+        session.sendPacket(
+          p.substr(0, subscribe.idAt) + String.fromCharCode(id >> 8, id & 255) + p.substr(subscribe.idAt + 2),
+        )
+      )
+        pending = id;
     },
     received(packet: IncomingPacket) {
       if (packet.type === PacketType.PUBLISH) {
-        if (subscribe.topics.indexOf(packet.topic) >= 0) handler(packet.topic, bytesToBinaryString(packet.payload), packet.retain);
+        if (subscribe.topics.indexOf(packet.topic) >= 0)
+          handler(packet.topic, bytesToBinaryString(packet.payload), packet.retain);
         else log("[mqtt] message on " + packet.topic + " matches no subscription");
         return;
       }
       if (packet.type === PacketType.SUBACK && packet.id === pending) {
         pending = 0;
-        for (let k = 0; k < packet.granted.length; k++) if (packet.granted[k] === 0x80) log("[mqtt] subscription to " + subscribe.topics[k] + " refused by the broker");
+        for (let k = 0; k < packet.granted.length; k++)
+          if (packet.granted[k] === 0x80)
+            log("[mqtt] subscription to " + subscribe.topics[k] + " refused by the broker");
       }
     },
     holds: (id) => id === pending,

@@ -203,7 +203,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   let checkedTopic: WireString | undefined;
 
   ports.network.onDown((reason) => {
-    if (state !== SessionState.STOPPED && state !== SessionState.BACKOFF) go(SessionState.BACKOFF, "network down: " + reason);
+    if (state !== SessionState.STOPPED && state !== SessionState.BACKOFF)
+      go(SessionState.BACKOFF, "network down: " + reason);
   });
 
   // ---- The state machine: the one place where the state changes. ----
@@ -220,7 +221,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     // A connection that delivered, or stayed up, resets the backoff: a flapping link is retried at
     // once; a broker that drops clients before acknowledging anything sees the delays grow.
     if (previous === SessionState.CONNECTED && (progressed || clock.now() - connectedAt >= stableMs)) backoff.reset();
-    if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING) dropConnection();
+    if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING)
+      dropConnection();
 
     if (next === SessionState.NETWORK_CONNECTING) {
       deadline(connectTimeoutMs, "network timeout");
@@ -328,7 +330,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
 
   /** Closing ends STOPPED whatever happens to the DISCONNECT (a failed write has stopped already). */
   function disconnect(): void {
-    if (send(serializeEmpty(PacketType.DISCONNECT)) || state === SessionState.CLOSING) go(SessionState.STOPPED, "disconnected");
+    if (send(serializeEmpty(PacketType.DISCONNECT)) || state === SessionState.CLOSING)
+      go(SessionState.STOPPED, "disconnected");
   }
 
   /** Tells every listener that has a handler for `event`. */
@@ -383,7 +386,15 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function pump(): void {
     while (undrained < SEND_PASS_BYTES && outbox.inFlight().length < window) {
       const next = outbox.nextToSend();
-      if (!next || !(state === SessionState.CONNECTED || (eager && state === SessionState.MQTT_CONNECTING) || (state === SessionState.CLOSING && next === statusEntry))) return;
+      if (
+        !next ||
+        !(
+          state === SessionState.CONNECTED ||
+          (eager && state === SessionState.MQTT_CONNECTING) ||
+          (state === SessionState.CLOSING && next === statusEntry)
+        )
+      )
+        return;
       sendEntry(next);
     }
   }
@@ -444,10 +455,12 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (type === PacketType.CONNACK) {
       if (state !== SessionState.MQTT_CONNECTING) return go(SessionState.BACKOFF, "unexpected CONNACK");
       const code = packet.returnCode;
-      if (code !== 0) return go(SessionState.BACKOFF, "refused: " + connackCodeName(code) + " (" + code + ")", code >= 4);
+      if (code !== 0)
+        return go(SessionState.BACKOFF, "refused: " + connackCodeName(code) + " (" + code + ")", code >= 4);
       return connected(packet.sessionPresent);
     }
-    if (state !== SessionState.CONNECTED && state !== SessionState.CLOSING) return go(SessionState.BACKOFF, "packet before CONNACK");
+    if (state !== SessionState.CONNECTED && state !== SessionState.CLOSING)
+      return go(SessionState.BACKOFF, "packet before CONNACK");
     if (type === PacketType.PUBACK) {
       const e = outbox.acknowledge(packet.id);
       if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
@@ -460,7 +473,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       return pump();
     }
     // The broker's side of QoS 1 and 2 is owed whether or not anyone listens (MQTT-4.3).
-    if (type === PacketType.PUBLISH && packet.qos) send(serializeAck(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.id));
+    if (type === PacketType.PUBLISH && packet.qos)
+      send(serializeAck(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.id));
     if (type === PacketType.PUBREL) send(serializeAck(PacketType.PUBCOMP, packet.id));
     if (inbox) inbox.received(packet);
     else if (type === PacketType.PUBLISH) say("message on " + packet.topic + " dropped: nothing subscribes");
@@ -486,11 +500,17 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     arm(tick, TICK_MS);
     const now = clock.now();
     if (keepaliveMs && now - lastReceivedAt > keepaliveMs * 1.5) {
-      return go(SessionState.BACKOFF, "no packet from the broker for " + Math.round((now - lastReceivedAt) / 1000) + " s");
+      return go(
+        SessionState.BACKOFF,
+        "no packet from the broker for " + Math.round((now - lastReceivedAt) / 1000) + " s",
+      );
     }
     // Timed from both directions: QoS 0 traffic out must not keep a PINGREQ from going when
     // nothing has come back for a keepalive.
-    if (keepaliveMs && (now - lastSentAt >= keepaliveMs || (now - lastReceivedAt >= keepaliveMs && pingAt <= lastReceivedAt))) {
+    if (
+      keepaliveMs &&
+      (now - lastSentAt >= keepaliveMs || (now - lastReceivedAt >= keepaliveMs && pingAt <= lastReceivedAt))
+    ) {
       pingAt = now;
       send(serializeEmpty(PacketType.PINGREQ));
     }

@@ -74,7 +74,12 @@ export function createSubscriptions(session: MqttSession, log: Log): Subscriptio
     connected(sessionPresent) {
       pendingAcks = [];
       if (!sessionPresent) qos2Received = [];
-      if (list.length) send(PacketType.SUBSCRIBE, list.map((s) => s.filter), list.map((s) => s.qos));
+      if (list.length)
+        send(
+          PacketType.SUBSCRIBE,
+          list.map((s) => s.filter),
+          list.map((s) => s.qos),
+        );
     },
     received(packet: IncomingPacket) {
       if (packet.type === PacketType.PUBLISH) return deliver(packet);
@@ -82,7 +87,8 @@ export function createSubscriptions(session: MqttSession, log: Log): Subscriptio
       if (packet.type === PacketType.SUBACK || packet.type === PacketType.UNSUBACK) forget(pendingAcks, packet.id);
       if (packet.type === PacketType.SUBACK) {
         for (let k = 0; k < packet.granted.length; k++) {
-          if (packet.granted[k] === 0x80) say("subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
+          if (packet.granted[k] === 0x80)
+            say("subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
         }
       }
     },
@@ -91,7 +97,10 @@ export function createSubscriptions(session: MqttSession, log: Log): Subscriptio
 
   return {
     subscribe(filter, qos, handler) {
-      const why = topicFilterError(filter) || (isUtf8(filter, 0, filter.length) ? "" : "filter is not UTF-8 bytes") || (qos >= 0 && qos <= 2 ? "" : "QoS must be 0, 1 or 2");
+      const why =
+        topicFilterError(filter) ||
+        (isUtf8(filter, 0, filter.length) ? "" : "filter is not UTF-8 bytes") ||
+        (qos >= 0 && qos <= 2 ? "" : "QoS must be 0, 1 or 2");
       if (why) throw new Error("subscribe: " + why);
       remove(filter);
       list.push({ filter, qos, handler });

@@ -239,7 +239,18 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
     }
     counts.stored -= dropped;
     counts.dropped += dropped;
-    if (dropped) log("full: dropped the " + dropped + " oldest readings, seq " + from + ".." + to + " (" + counts.dropped + " dropped so far)");
+    if (dropped)
+      log(
+        "full: dropped the " +
+          dropped +
+          " oldest readings, seq " +
+          from +
+          ".." +
+          to +
+          " (" +
+          counts.dropped +
+          " dropped so far)",
+      );
   }
 
   function append(reading: Omit<StoredReading, "seq">): number {

@@ -47,7 +47,9 @@ function u32(n: number): string {
 }
 
 function readU32(s: string, at: number): number {
-  return ((s.charCodeAt(at) << 24) | (s.charCodeAt(at + 1) << 16) | (s.charCodeAt(at + 2) << 8) | s.charCodeAt(at + 3)) >>> 0;
+  return (
+    ((s.charCodeAt(at) << 24) | (s.charCodeAt(at + 1) << 16) | (s.charCodeAt(at + 2) << 8) | s.charCodeAt(at + 3)) >>> 0
+  );
 }
 
 function check(body: string, crc: Checksum): string {
@@ -56,7 +58,8 @@ function check(body: string, crc: Checksum): string {
 }
 
 export function encodeRecord(r: StoredReading, crc: Checksum): string {
-  const body = u32(r.seq) + u32(r.boot) + u32(r.uptime) + u32(r.time) + String.fromCharCode((r.centi >> 8) & 255, r.centi & 255);
+  const body =
+    u32(r.seq) + u32(r.boot) + u32(r.uptime) + u32(r.time) + String.fromCharCode((r.centi >> 8) & 255, r.centi & 255);
   return body + check(body, crc);
 }
 
@@ -64,7 +67,13 @@ export function encodeRecord(r: StoredReading, crc: Checksum): string {
 export function decodeRecord(record: string, crc: Checksum): StoredReading | undefined {
   if (record.length !== RECORD_BYTES || check(record.slice(0, 18), crc) !== record.slice(18)) return undefined;
   const v = (record.charCodeAt(16) << 8) | record.charCodeAt(17);
-  return { seq: readU32(record, 0), boot: readU32(record, 4), uptime: readU32(record, 8), time: readU32(record, 12), centi: v > 32767 ? v - 65536 : v };
+  return {
+    seq: readU32(record, 0),
+    boot: readU32(record, 4),
+    uptime: readU32(record, 8),
+    time: readU32(record, 12),
+    centi: v > 32767 ? v - 65536 : v,
+  };
 }
 
 export function recordOffset(slot: number): number {

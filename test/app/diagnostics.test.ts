@@ -14,7 +14,14 @@ function setup(everyMs = 60000, topic = TOPIC) {
   // Keepalive off: no PINGREQs to answer while time runs.
   const r = rig({ keepalive: 0, queueSize: 8 });
   let samples = 0;
-  const sample = (): DiagnosticsSample => ({ fw: "1.2.3", boot: 7, uptime: Math.round(r.clock.now() / 1000), free: 1500 - samples++, reset: "power-on", rssi: undefined });
+  const sample = (): DiagnosticsSample => ({
+    fw: "1.2.3",
+    boot: 7,
+    uptime: Math.round(r.clock.now() / 1000),
+    free: 1500 - samples++,
+    reset: "power-on",
+    rssi: undefined,
+  });
   // The diagnostics' clock: a timer of 0 ms would fire forever on the fake clock, so it fails instead.
   const clock = {
     now: () => r.clock.now(),
@@ -45,7 +52,12 @@ const body = (p: Sent) => JSON.parse(p.payload.toString());
 
 /** Connects (again, once the backoff has opened a new connection) and returns it with what it sent at the CONNACK. */
 function connected(r: Rig): { c: FakeConnection; sent: Sent[] } {
-  for (let i = 0; i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED; i++) r.clock.advance(50);
+  for (
+    let i = 0;
+    i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED;
+    i++
+  )
+    r.clock.advance(50);
   const c = connect(r);
   return { c, sent: published(c) };
 }
@@ -104,7 +116,8 @@ describe("diagnostics", () => {
     diagnostics.send(); // asked for while disconnected: nothing
     expect(samples()).toBe(before); // not even sampled
     expect(r.session.queued()).toBe(0);
-    for (const old of r.transport.connections) expect(old.take().filter((p) => p.cmd === "publish" && p.topic === TOPIC)).toEqual([]);
+    for (const old of r.transport.connections)
+      expect(old.take().filter((p) => p.cmd === "publish" && p.topic === TOPIC)).toEqual([]);
     const { sent } = connected(r);
     expect(sent).toHaveLength(1);
     expect(body(sent[0]).uptime).toBe(Math.round(r.clock.now() / 1000));

@@ -21,7 +21,8 @@ describe("DS18B20 85.0 C", () => {
   });
 
   it("drops 85.0 C with any other byte 6: a clone whose byte 6 stays 0x0C cannot be told apart", () => {
-    for (const byte6 of [0x0c, 0x00, 0x01, 0x0f, 0xff]) expect(decodeScratchpad(pad(0x50, 0x05, byte6))).toMatch(/power-on/);
+    for (const byte6 of [0x0c, 0x00, 0x01, 0x0f, 0xff])
+      expect(decodeScratchpad(pad(0x50, 0x05, byte6))).toMatch(/power-on/);
   });
 
   it("byte 6 does not matter for other temperatures", () => {

@@ -11,12 +11,32 @@ import { connect as connectNow, puback, rig, type FakeConnection, type Rig, type
 
 /** Connects, once the backoff (after a cut) has opened a new connection. */
 function connect(r: Rig): FakeConnection {
-  for (let i = 0; i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED; i++) r.clock.advance(50);
+  for (
+    let i = 0;
+    i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED;
+    i++
+  )
+    r.clock.advance(50);
   return connectNow(r);
 }
 
 const CONFIG_TOPIC = "homeassistant/device/dev-1/config";
-const CONFIG = JSON.stringify({ dev: { ids: ["dev-1"], name: "dev-1", mf: "espruino-mqtt-sensor" }, o: { name: "espruino-mqtt-sensor" }, "~": "sensors/dev-1/", cmps: { t: { p: "sensor", dev_cla: "temperature", unit_of_meas: "°C", stat_t: "~temperature", val_tpl: "{{ value_json.temperature }}", uniq_id: "dev-1-t" } }, pad: "x".repeat(300) });
+const CONFIG = JSON.stringify({
+  dev: { ids: ["dev-1"], name: "dev-1", mf: "espruino-mqtt-sensor" },
+  o: { name: "espruino-mqtt-sensor" },
+  "~": "sensors/dev-1/",
+  cmps: {
+    t: {
+      p: "sensor",
+      dev_cla: "temperature",
+      unit_of_meas: "°C",
+      stat_t: "~temperature",
+      val_tpl: "{{ value_json.temperature }}",
+      uniq_id: "dev-1-t",
+    },
+  },
+  pad: "x".repeat(300),
+});
 
 function setup() {
   const r = rig({ keepalive: 0, queueSize: 8 });

@@ -17,13 +17,20 @@ describe("memory guard", () => {
   it("sheds below the reserve, says so once, and recovers only above the recovery mark", () => {
     const r = rig();
     let free = 1000;
-    const guard = guardMemory(() => free, r.clock, LIMITS, (l) => r.logs.push(l));
+    const guard = guardMemory(
+      () => free,
+      r.clock,
+      LIMITS,
+      (l) => r.logs.push(l),
+    );
     r.clock.advance(GUARD_EVERY_MS);
     expect(guard.low()).toBe(false);
     free = 200;
     r.clock.advance(GUARD_EVERY_MS * 3);
     expect(guard.low()).toBe(true);
-    expect(r.logs.filter((l) => l.startsWith("[memory]"))).toEqual(["[memory] low: 200 JsVars free (reserve 250): shedding the read-ahead and the line per reading"]);
+    expect(r.logs.filter((l) => l.startsWith("[memory]"))).toEqual([
+      "[memory] low: 200 JsVars free (reserve 250): shedding the read-ahead and the line per reading",
+    ]);
     free = 400; // above the reserve, below the recovery mark: still shedding
     r.clock.advance(GUARD_EVERY_MS);
     expect(guard.low()).toBe(true);
@@ -41,8 +48,21 @@ describe("memory guard", () => {
     const store = openReadingStore(new FakeFlash(), nodeCrc, { segments: 4, log });
     const clock = { uptime: () => Math.floor(r.clock.now() / 1000), unixTime: () => 0 };
     const format = { prefix: '{"device":"d","seq":', valueKey: ',"temperature":' };
-    const delivery = createDelivery(r.session, store, clock, { topic: "s/d/temperature", format, readAhead: 2, boot: 1, lowMemory: guard.low }, log);
-    const loop = createSensorLoop(delivery, new SimulatedSensor({ failureRate: 0, seed: 1 }), r.clock, 1000, log, guard.low);
+    const delivery = createDelivery(
+      r.session,
+      store,
+      clock,
+      { topic: "s/d/temperature", format, readAhead: 2, boot: 1, lowMemory: guard.low },
+      log,
+    );
+    const loop = createSensorLoop(
+      delivery,
+      new SimulatedSensor({ failureRate: 0, seed: 1 }),
+      r.clock,
+      1000,
+      log,
+      guard.low,
+    );
     guard.check();
     loop.start();
     r.clock.advance(9500); // 10 readings stored while offline

@@ -5,7 +5,13 @@
  * and values the rules now refuse, are reported and left out.
  */
 import { describe, expect, it } from "vitest";
-import { handleSetMessage, readKeptSettings, restoreSettings, SETTINGS_FILE, type SetMessagePorts } from "../../src/app/remote-settings";
+import {
+  handleSetMessage,
+  readKeptSettings,
+  restoreSettings,
+  SETTINGS_FILE,
+  type SetMessagePorts,
+} from "../../src/app/remote-settings";
 import type { RuntimeRule } from "../../src/app/runtime-settings";
 import { FakeFlash, PowerCut, nodeCrc } from "../support/fake-flash";
 
@@ -45,7 +51,13 @@ function device(flash: FakeFlash, rules: RuntimeRule[] = RULES) {
     rules,
     apply(name, value) {
       // What is applied is in flash already.
-      events.push("apply " + name + "=" + value + (readKeptSettings({ ...ports, log: () => {} }).values[name] === value ? " (kept)" : " (not kept)"));
+      events.push(
+        "apply " +
+          name +
+          "=" +
+          value +
+          (readKeptSettings({ ...ports, log: () => {} }).values[name] === value ? " (kept)" : " (not kept)"),
+      );
       applied[name] = value;
     },
     log(line) {
@@ -57,7 +69,15 @@ function device(flash: FakeFlash, rules: RuntimeRule[] = RULES) {
   };
   const restarts = () => events.filter((e) => e === "restart").length;
   const applies = () => events.filter((e) => e.startsWith("apply "));
-  return { ports, events, logs, applied, restarts, applies, set: (text: string, retained = false) => handleSetMessage(text, retained, ports) };
+  return {
+    ports,
+    events,
+    logs,
+    applied,
+    restarts,
+    applies,
+    set: (text: string, retained = false) => handleSetMessage(text, retained, ports),
+  };
 }
 
 /** Writes `.settings` as the device would, `<crc32 hex> <json>`. */
@@ -96,7 +116,9 @@ describe("an accepted set message", () => {
     const rebooted = device(flash);
     restoreSettings(rebooted.ports);
     expect(rebooted.applied).toEqual({ PUBLISH_INTERVAL_MS: 7000, DIAGNOSTICS_MS: 0 });
-    expect(rebooted.logs).toEqual(["[settings] from flash (set over MQTT): PUBLISH_INTERVAL_MS=7000, DIAGNOSTICS_MS=0"]);
+    expect(rebooted.logs).toEqual([
+      "[settings] from flash (set over MQTT): PUBLISH_INTERVAL_MS=7000, DIAGNOSTICS_MS=0",
+    ]);
     expect(rebooted.events.filter((e) => e === "write")).toEqual([]); // restoring writes nothing
   });
 
@@ -119,7 +141,12 @@ describe("an accepted set message", () => {
     ]);
     const only = device(flash);
     only.set('{"restart":true}');
-    expect(only.events).toEqual(["write", "log [settings] set over MQTT: restart", "confirm applied: restart", "restart"]);
+    expect(only.events).toEqual([
+      "write",
+      "log [settings] set over MQTT: restart",
+      "confirm applied: restart",
+      "restart",
+    ]);
     expect(readKeptSettings(only.ports).values).toEqual({ DIAGNOSTICS_MS: 20000 });
   });
 });
@@ -128,7 +155,10 @@ describe("a refused set message", () => {
   it.each([
     ['{"PUBLISH_INTERVAL_MS":10}', "PUBLISH_INTERVAL_MS: from 1000 to 86400000 (got 10)"],
     ['{"PUBLISH_INTERVAL_MS":5000,"DIAGNOSTICS_MS":5}', "DIAGNOSTICS_MS: 0 or from 10000 to 86400000 (got 5)"],
-    ['{"PUBLISH_INTERVAL_MS":5000,"KEEPALIVE_S":10}', "KEEPALIVE_S: not a setting that can be changed at run time (PUBLISH_INTERVAL_MS, DIAGNOSTICS_MS, restart)"],
+    [
+      '{"PUBLISH_INTERVAL_MS":5000,"KEEPALIVE_S":10}',
+      "KEEPALIVE_S: not a setting that can be changed at run time (PUBLISH_INTERVAL_MS, DIAGNOSTICS_MS, restart)",
+    ],
     ['{"PUBLISH_INTERVAL_MS":5000,"restart":false}', "restart: only true"],
     ["interval=5000", "not JSON"],
     ["[5000]", "not a JSON object"],
@@ -139,7 +169,10 @@ describe("a refused set message", () => {
     d.set('{"PUBLISH_INTERVAL_MS":3000}');
     d.events.length = 0;
     d.set(text);
-    expect(d.events.filter((e) => e !== "write")).toEqual(["log [settings] set message refused: " + reason, "confirm refused: " + reason]);
+    expect(d.events.filter((e) => e !== "write")).toEqual([
+      "log [settings] set message refused: " + reason,
+      "confirm refused: " + reason,
+    ]);
     expect(readKeptSettings(d.ports).values).toEqual({ PUBLISH_INTERVAL_MS: 3000 });
     expect(d.applied).toEqual({ PUBLISH_INTERVAL_MS: 3000 });
     // Nor after a reboot.
@@ -186,7 +219,11 @@ describe("retained set messages", () => {
     d.set('{"PUBLISH_INTERVAL_MS":5000}', true);
     d.set('{"PUBLISH_INTERVAL_MS":6000}', true);
     d.set('{"DIAGNOSTICS_MS":0}', true);
-    expect(d.applies()).toEqual(["apply PUBLISH_INTERVAL_MS=5000 (kept)", "apply PUBLISH_INTERVAL_MS=6000 (kept)", "apply DIAGNOSTICS_MS=0 (kept)"]);
+    expect(d.applies()).toEqual([
+      "apply PUBLISH_INTERVAL_MS=5000 (kept)",
+      "apply PUBLISH_INTERVAL_MS=6000 (kept)",
+      "apply DIAGNOSTICS_MS=0 (kept)",
+    ]);
     expect(d.logs.filter((l) => l === IGNORED)).toEqual([]);
   });
 
@@ -197,7 +234,9 @@ describe("retained set messages", () => {
     d.set(text, false);
     d.set(text, false);
     expect(d.applies()).toHaveLength(3);
-    expect(d.events.filter((e) => e.startsWith("confirm "))).toEqual(Array(3).fill("confirm applied: DIAGNOSTICS_MS=30000"));
+    expect(d.events.filter((e) => e.startsWith("confirm "))).toEqual(
+      Array(3).fill("confirm applied: DIAGNOSTICS_MS=30000"),
+    );
     // A non-retained one does not make the retained one new again.
     d.events.length = 0;
     d.set(text, true);
@@ -240,16 +279,23 @@ describe("a torn or corrupt settings file", () => {
     device(flash).set('{"PUBLISH_INTERVAL_MS":5000,"DIAGNOSTICS_MS":60000}');
     return flash;
   }
-  const corrupt = (flash: FakeFlash, change: (bytes: Uint8Array) => Uint8Array) => flash.files.set(SETTINGS_FILE, change(flash.files.get(SETTINGS_FILE)!));
+  const corrupt = (flash: FakeFlash, change: (bytes: Uint8Array) => Uint8Array) =>
+    flash.files.set(SETTINGS_FILE, change(flash.files.get(SETTINGS_FILE)!));
 
   it.each([
     ["cut short by a byte", (b: Uint8Array) => b.subarray(0, b.length - 1)],
     ["cut short inside the JSON", (b: Uint8Array) => b.subarray(0, 20)],
     ["cut inside the CRC", (b: Uint8Array) => b.subarray(0, 3)],
-    ["a value's digit flipped", (b: Uint8Array) => b.map((x, i) => (i === Buffer.from(b).lastIndexOf(":5000") + 1 ? 0x36 : x))],
+    [
+      "a value's digit flipped",
+      (b: Uint8Array) => b.map((x, i) => (i === Buffer.from(b).lastIndexOf(":5000") + 1 ? 0x36 : x)),
+    ],
     ["a CRC digit changed", (b: Uint8Array) => b.map((x, i) => (i === 0 ? (x === 0x30 ? 0x31 : 0x30) : x))],
     ["the space gone", (b: Uint8Array) => b.filter((x) => x !== 0x20)],
-    ["its tail still erased (0xFF), as a power cut leaves it", (b: Uint8Array) => b.map((x, i) => (i > b.length / 2 ? 0xff : x))],
+    [
+      "its tail still erased (0xFF), as a power cut leaves it",
+      (b: Uint8Array) => b.map((x, i) => (i > b.length / 2 ? 0xff : x)),
+    ],
     ["all erased", (b: Uint8Array) => b.map(() => 0xff)],
     ["not ours at all", () => new Uint8Array(Buffer.from("hello world"))],
   ])("%s: restore applies nothing and says so", (_what, change) => {
@@ -276,7 +322,9 @@ describe("a torn or corrupt settings file", () => {
     const d = device(flash);
     d.set('{"PUBLISH_INTERVAL_MS":5000}');
     expect(d.applied).toEqual({ PUBLISH_INTERVAL_MS: 5000 });
-    expect(d.logs).toEqual(["[settings] set over MQTT: PUBLISH_INTERVAL_MS=5000 (flash refused it: until the next reset only)"]);
+    expect(d.logs).toEqual([
+      "[settings] set over MQTT: PUBLISH_INTERVAL_MS=5000 (flash refused it: until the next reset only)",
+    ]);
     expect(() => flash.write("x", "y")).toThrow(PowerCut); // the cut is real
     flash.cutAfterBytes = undefined;
     const rebooted = device(flash);
@@ -324,7 +372,9 @@ describe("values in flash the current rules refuse", () => {
     const d = device(flash);
     restoreSettings(d.ports);
     expect(d.applies()).toEqual([]);
-    expect(d.logs).toEqual(['[settings] kept in flash but refused now, the build\'s value stays: PUBLISH_INTERVAL_MS: a whole number (got "5000")']);
+    expect(d.logs).toEqual([
+      '[settings] kept in flash but refused now, the build\'s value stays: PUBLISH_INTERVAL_MS: a whole number (got "5000")',
+    ]);
   });
 });
 

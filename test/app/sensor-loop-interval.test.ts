@@ -19,7 +19,10 @@ function setup(intervalMs = 1000, fail = () => false) {
     waiting: () => 0,
     counts: () => ({ delivered: 0, waiting: 0, dropped: 0, connects: 0 }),
   };
-  const sensor: TemperatureSensor = { name: "fake", read: (done) => (fail() ? done(undefined, "bus error") : done(21.5)) };
+  const sensor: TemperatureSensor = {
+    name: "fake",
+    read: (done) => (fail() ? done(undefined, "bus error") : done(21.5)),
+  };
   const logs: string[] = [];
   const loop = createSensorLoop(delivery, sensor, clock, intervalMs, (l) => logs.push(l));
   return { clock, loop, at, logs };

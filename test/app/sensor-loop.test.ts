@@ -36,7 +36,13 @@ function app(r: Rig, sensor: TemperatureSensor, flash = new FakeFlash(), boot = 
   const store = openReadingStore(flash, nodeCrc, { segments: 4, log });
   const clock = { uptime: () => Math.floor(r.clock.now() / 1000), unixTime };
   const format = { prefix: '{"device":"d","seq":', valueKey: ',"temperature":' };
-  const delivery = createDelivery(r.session, store, clock, { topic: "s/d/temperature", format, readAhead: 2, boot }, log);
+  const delivery = createDelivery(
+    r.session,
+    store,
+    clock,
+    { topic: "s/d/temperature", format, readAhead: 2, boot },
+    log,
+  );
   return { store, delivery, loop: createSensorLoop(delivery, sensor, r.clock, 1000, log) };
 }
 
@@ -88,7 +94,11 @@ describe("sensor loop", () => {
     l.start();
     r.clock.advance(2000);
     acknowledgeAll(connect(r));
-    expect(r.logs.filter((x) => x.endsWith(" delivered"))).toEqual(["[app] reading #1 delivered", "[app] reading #2 delivered", "[app] reading #3 delivered"]);
+    expect(r.logs.filter((x) => x.endsWith(" delivered"))).toEqual([
+      "[app] reading #1 delivered",
+      "[app] reading #2 delivered",
+      "[app] reading #3 delivered",
+    ]);
   });
 
   it("keeps a long offline backlog in flash, not RAM, and sends it in order after connecting", () => {
@@ -116,7 +126,9 @@ describe("sensor loop", () => {
     const second = app(r2, scripted([30]), flash, 2);
     expect(second.store.counts().stored).toBe(5);
     second.loop.start();
-    const sent = acknowledgeAll(connect(r2)).slice(1).map((p) => JSON.parse(p));
+    const sent = acknowledgeAll(connect(r2))
+      .slice(1)
+      .map((p) => JSON.parse(p));
     expect(sent.map((p) => [p.seq, p.boot, p.temperature])).toEqual([
       [1, 1, 20],
       [2, 1, 20],
@@ -135,7 +147,9 @@ describe("sensor loop", () => {
     r.clock.advance(2000); // three readings at uptime 0, 1, 2 before the clock is set
     unix = 1_800_000_010; // set at uptime 2
     r.clock.advance(1000);
-    const sent = acknowledgeAll(connect(r)).slice(1).map((p) => JSON.parse(p));
+    const sent = acknowledgeAll(connect(r))
+      .slice(1)
+      .map((p) => JSON.parse(p));
     expect(sent.map((p) => [p.uptime, p.time])).toEqual([
       [0, 1_800_000_007],
       [1, 1_800_000_008],
@@ -151,7 +165,9 @@ describe("sensor loop", () => {
     app(r1, scripted([20]), flash).loop.start();
     const r2 = rig();
     app(r2, scripted([20]), flash, 2, () => 1_800_000_000);
-    const [first] = acknowledgeAll(connect(r2)).slice(1).map((p) => JSON.parse(p));
+    const [first] = acknowledgeAll(connect(r2))
+      .slice(1)
+      .map((p) => JSON.parse(p));
     expect(first).toEqual({ device: "d", seq: 1, temperature: 20, uptime: 0, boot: 1 });
   });
 
@@ -160,7 +176,9 @@ describe("sensor loop", () => {
     const flash = new FakeFlash(2000);
     const { loop: l } = app(r, scripted([20]), flash);
     l.start();
-    expect(r.logs.some((x) => /reading #1 not stored \(Unable to find or create file\): kept in RAM only/.test(x))).toBe(true);
+    expect(
+      r.logs.some((x) => /reading #1 not stored \(Unable to find or create file\): kept in RAM only/.test(x)),
+    ).toBe(true);
     const [, payload] = acknowledgeAll(connect(r));
     expect(JSON.parse(payload)).toMatchObject({ seq: 1, temperature: 20 });
   });
@@ -216,7 +234,10 @@ describe("console summary", () => {
     const line = r.logs[at];
     const before = r.logs.slice(0, at);
     expect(line).toMatch(/^\[app\] summary: \d+ delivered, \d+ waiting, 0 dropped, \d+ failed reads, 1 reconnects$/);
-    const [delivered, waiting, failed] = /(\d+) delivered, (\d+) waiting, 0 dropped, (\d+) failed/.exec(line!)!.slice(1).map(Number);
+    const [delivered, waiting, failed] = /(\d+) delivered, (\d+) waiting, 0 dropped, (\d+) failed/
+      .exec(line!)!
+      .slice(1)
+      .map(Number);
     expect(delivered + waiting).toBe(before.filter((x) => / C stored /.test(x)).length);
     expect(delivered).toBeGreaterThan(0);
     expect(failed).toBe(before.filter((x) => x.includes("bad reading skipped")).length);

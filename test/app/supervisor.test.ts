@@ -58,7 +58,12 @@ describe("session supervisor", () => {
     const kicks: number[] = [];
     let restarts = 0;
     // A session whose restart never gets a timer armed again (e.g. memory that never comes back).
-    const broken = { ...r.session, overdue: () => Infinity, state: () => SessionState.BACKOFF, restart: () => void restarts++ };
+    const broken = {
+      ...r.session,
+      overdue: () => Infinity,
+      state: () => SessionState.BACKOFF,
+      restart: () => void restarts++,
+    };
     superviseSession(broken, r.clock, (l) => r.logs.push(l), { kick: () => kicks.push(r.clock.now()) });
     r.clock.advance(120000);
     expect(restarts).toBe(24);

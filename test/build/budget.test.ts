@@ -33,7 +33,7 @@ describe("RAM budget", () => {
 
   it("esp32 refuses mqtts://: two 16 KB mbedtls buffers do not fit beside the firmware", () => {
     const text = refusal("esp32", { ...good, MQTT_URL: "mqtts://alice:s3cret@broker.lan" });
-    expect(text).toMatch(/^  MQTT_URL: mqtts:\/\/ needs .*2 x 16,384 B.*2,341 JsVars.*1,875.*4,216 of the esp32's 2,500 JsVars/m);
+    expect(text).toMatch(/^ {2}MQTT_URL: mqtts:\/\/ needs .*2 x 16,384 B.*2,341 JsVars.*1,875.*4,216 of the esp32's 2,500 JsVars/m);
     expect(text).not.toContain("s3cret");
   });
 
@@ -64,7 +64,7 @@ describe("flash budget", () => {
 
   it("a store larger than the flash is refused with the numbers", () => {
     const text = refusal("esp32", { ...good, STORE_READINGS: "100000" });
-    expect(text).toMatch(/^  STORE_READINGS: 100000 readings need 539 segments x 4,128 B = 2,224,992 B; the esp32's Storage has room for at most 38,130 readings/m);
+    expect(text).toMatch(/^ {2}STORE_READINGS: 100000 readings need 539 segments x 4,128 B = 2,224,992 B; the esp32's Storage has room for at most 38,130 readings/m);
   });
 
   it("the bundle's real size replaces its budget once it is built", () => {

@@ -75,7 +75,7 @@ describe("settings", () => {
 
   it("fails the build on a CONNECT the device could not send (a user name over 65535 bytes)", () => {
     const settings = resolveSettings(linux, rawSettings(linux, { MQTT_URL: `mqtt://${"u".repeat(70000)}@host` }, {}));
-    expect(() => firmwareConfig(linux, settings)).toThrow(/bad settings for board "linux":\n  MQTT_URL: mqtt encode: user name over 65535 bytes/);
+    expect(() => firmwareConfig(linux, settings)).toThrow(/bad settings for board "linux":\n {2}MQTT_URL: mqtt encode: user name over 65535 bytes/);
   });
 
   it("bakes the CONNECT packet: client id, credentials, keepalive, the retained offline Will", () => {
@@ -108,7 +108,7 @@ describe("settings", () => {
     expect(watchdog(esp32, {})).toBe(30);
     expect(watchdog(linux, {})).toBe(0);
     expect(watchdog(linux, { WATCHDOG_S: "10" })).toBe(10);
-    expect(problems({ ...good, WATCHDOG_S: "9" })).toMatch(/\n  WATCHDOG_S: 0 \(off\) or at least 10: the supervisor kicks it every 5 s and a connect can block for 3 s \(got 9\)$/);
+    expect(problems({ ...good, WATCHDOG_S: "9" })).toMatch(/\n {2}WATCHDOG_S: 0 \(off\) or at least 10: the supervisor kicks it every 5 s and a connect can block for 3 s \(got 9\)$/);
     expect(problems({ ...good, WATCHDOG_S: "0" })).toBe("");
   });
 

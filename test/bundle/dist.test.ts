@@ -21,7 +21,8 @@ describe("dist/<board>.js for every board in boards/ passes the bundle gate", ()
 
   it.each(boards)("%s", (board) => {
     const file = join(dist, board + ".js");
-    if (!existsSync(file)) expect.fail(`no bundle for board "${board}": ${file} is missing (run \`npm run build\`; npm test does)`);
+    if (!existsSync(file))
+      expect.fail(`no bundle for board "${board}": ${file} is missing (run \`npm run build\`; npm test does)`);
     const [result] = gateFiles([file]).bundles;
     const errors = result.findings.filter((f) => f.severity === "error").map(formatFinding);
     expect(errors, `bundle gate findings for ${file}`).toEqual([]);

@@ -17,7 +17,7 @@ function expectOne(code: string, rule: string, text: string): void {
 }
 
 describe("clean code passes", () => {
-  it("accepts ES5 with a class, arrow, template literal, getter, ??, require(\"net\") and a safe regex", () => {
+  it('accepts ES5 with a class, arrow, template literal, getter, ??, require("net") and a safe regex', () => {
     const code = `(function () {
       "use strict";
       var net = require("net"), storage = require("Storage");
@@ -126,19 +126,36 @@ describe("syntax Espruino cannot run", () => {
 });
 
 describe("built-ins Espruino lacks", () => {
-  it.each(["Map", "Set", "WeakMap", "WeakSet", "Symbol", "Proxy", "Reflect", "Buffer", "TextEncoder", "TextDecoder", "setImmediate", "queueMicrotask"])(
-    "global %s",
-    (name) => {
-      expectOne(`var x = ${name};`, "global", `global \`${name}\``);
-    },
-  );
+  it.each([
+    "Map",
+    "Set",
+    "WeakMap",
+    "WeakSet",
+    "Symbol",
+    "Proxy",
+    "Reflect",
+    "Buffer",
+    "TextEncoder",
+    "TextDecoder",
+    "setImmediate",
+    "queueMicrotask",
+  ])("global %s", (name) => {
+    expectOne(`var x = ${name};`, "global", `global \`${name}\``);
+  });
 
-  it.each(["Array.from", "Array.of", "Number.isFinite", "Number.isInteger", "Number.isNaN", "Math.trunc", "Object.freeze", "Object.getOwnPropertySymbols", "process.nextTick"])(
-    "member %s",
-    (name) => {
-      expectOne(`${name}(a);`, "member", `\`${name}\``);
-    },
-  );
+  it.each([
+    "Array.from",
+    "Array.of",
+    "Number.isFinite",
+    "Number.isInteger",
+    "Number.isNaN",
+    "Math.trunc",
+    "Object.freeze",
+    "Object.getOwnPropertySymbols",
+    "process.nextTick",
+  ])("member %s", (name) => {
+    expectOne(`${name}(a);`, "member", `\`${name}\``);
+  });
 
   it("flags a static member Espruino's built-in does not have, computed or not", () => {
     expectOne(`Math.hypot(1, 2);`, "member", "`Math.hypot`");
@@ -146,7 +163,9 @@ describe("built-ins Espruino lacks", () => {
   });
 
   it("allows globalThis (Espruino 2v22+) and the members Espruino has", () => {
-    expect(rules("globalThis.a = Object.entries(o); Math.sign(-1); Array.isArray(a); Object.fromEntries(e);")).toEqual([]);
+    expect(rules("globalThis.a = Object.entries(o); Math.sign(-1); Array.isArray(a); Object.fromEntries(e);")).toEqual(
+      [],
+    );
   });
 });
 
@@ -220,7 +239,8 @@ describe("text", () => {
 
 describe("TypeScript helpers", () => {
   it("are warnings with their size, found by name", () => {
-    const code = "var __assign = (this && this.__assign) || function () { return Object.assign.apply(null, arguments); };";
+    const code =
+      "var __assign = (this && this.__assign) || function () { return Object.assign.apply(null, arguments); };";
     const found = checkBundle(code, "t.js");
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ severity: "warning", rule: "ts-helper", bytes: code.length - 5 });
@@ -246,7 +266,8 @@ describe("gateFiles: size budget and report", () => {
     writeFileSync(file, code);
     return file;
   };
-  const board = (name: string, json: object) => writeFileSync(join(root, "boards", `${name}.json`), JSON.stringify(json));
+  const board = (name: string, json: object) =>
+    writeFileSync(join(root, "boards", `${name}.json`), JSON.stringify(json));
 
   it("fails a bundle over its board's budgetBytes", () => {
     board("big", { budgetBytes: 10 });
@@ -281,7 +302,9 @@ describe("gateFiles: size budget and report", () => {
     expect(result.ok).toBe(false);
     const lines = result.report.split("\n");
     expect(lines.filter((l) => /bad\.js:2:5: warning \[ts-helper\]/.test(l))).toHaveLength(1);
-    expect(lines.filter((l) => /bad\.js:1:13: error \[global\] global `Map`.* - Espruino has no Map/.test(l))).toHaveLength(1);
+    expect(
+      lines.filter((l) => /bad\.js:1:13: error \[global\] global `Map`.* - Espruino has no Map/.test(l)),
+    ).toHaveLength(1);
     const warnOnly = gateFiles([bundle("warn", "var __extends = function () {};")]);
     expect(warnOnly.ok).toBe(true);
   });
@@ -291,7 +314,9 @@ describe("use before var (Espruino creates a var when its statement runs)", () =
   const rules = (code: string) => checkBundle(code, "t.js").filter((f) => f.rule === "use-before-var");
 
   it("catches an assignment or a read before the function's var", () => {
-    const found = rules("function u(){} function f(e){ for(var n=0;n<e.length;n++)(u=e[n]).x; for(var i=0;i<2;i++){var u;} return u }");
+    const found = rules(
+      "function u(){} function f(e){ for(var n=0;n<e.length;n++)(u=e[n]).x; for(var i=0;i<2;i++){var u;} return u }",
+    );
     expect(found.map((f) => f.what)).toEqual(["`u` used before its `var`"]);
     expect(rules("function f(){ x = 1; var x; }")).toHaveLength(1);
   });

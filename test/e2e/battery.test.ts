@@ -25,43 +25,66 @@ afterEach(async () => {
 });
 
 describe(`battery mode, firmware on the ${RUNTIME} against mosquitto`, () => {
-  it("wakes, delivers and sleeps; through a broker outage over several wakes every seq arrives and the status never says offline", { timeout: 120_000 }, async () => {
-    const broker = await startMosquitto();
-    cleanups.push(() => broker.stop());
-    const sub = await subscribe(broker.url, `sensors/${DEVICE}/#`, { clientId: "e2e-battery-watcher", clean: false });
-    cleanups.push(() => sub.close());
-    const file = await buildLinux({ MQTT_URL: broker.url, DEVICE_ID: DEVICE, SLEEP_MS: String(SLEEP_MS), AWAKE_MAX_MS: String(AWAKE_MAX_MS), KEEPALIVE_S: "5", RECONNECT_MAX_MS: "1000" });
-    const device = runDevice(file, !!process.env.ECHO);
-    cleanups.push(() => device.firmware.kill());
-    const seqs = () => [...new Set(sub.on(DATA).map((m) => JSON.parse(m.payload).seq as number))];
-    await sub.waitFor(() => seqs().length >= 3, 30000, "3 wakes' readings");
-    const wakesBefore = device.lines.filter((l) => AWAKE.test(l)).length;
-    // Down for 12 s: three or four wakes find no broker and sleep at AWAKE_MAX_MS.
-    await broker.restart(12000);
-    const timedOut = device.lines.filter((l) => /\[sleep\] awake 4000 ms: \d+ readings wait in flash/.test(l)).length;
-    await sub.waitFor(() => Math.max(0, ...seqs()) >= 10, 60000, "readings up to seq 10");
-    // Before the stop: a stop mid-wake is a reset(), which the Will reports, as it should.
-    const statuses = sub.on(STATUS).map((m) => m.payload);
-    const brokerLog = broker.log();
-    await device.firmware.stop();
+  it(
+    "wakes, delivers and sleeps; through a broker outage over several wakes every seq arrives and the status never says offline",
+    { timeout: 120_000 },
+    async () => {
+      const broker = await startMosquitto();
+      cleanups.push(() => broker.stop());
+      const sub = await subscribe(broker.url, `sensors/${DEVICE}/#`, { clientId: "e2e-battery-watcher", clean: false });
+      cleanups.push(() => sub.close());
+      const file = await buildLinux({
+        MQTT_URL: broker.url,
+        DEVICE_ID: DEVICE,
+        SLEEP_MS: String(SLEEP_MS),
+        AWAKE_MAX_MS: String(AWAKE_MAX_MS),
+        KEEPALIVE_S: "5",
+        RECONNECT_MAX_MS: "1000",
+      });
+      const device = runDevice(file, !!process.env.ECHO);
+      cleanups.push(() => device.firmware.kill());
+      const seqs = () => [...new Set(sub.on(DATA).map((m) => JSON.parse(m.payload).seq as number))];
+      await sub.waitFor(() => seqs().length >= 3, 30000, "3 wakes' readings");
+      const wakesBefore = device.lines.filter((l) => AWAKE.test(l)).length;
+      // Down for 12 s: three or four wakes find no broker and sleep at AWAKE_MAX_MS.
+      await broker.restart(12000);
+      const timedOut = device.lines.filter((l) => /\[sleep\] awake 4000 ms: \d+ readings wait in flash/.test(l)).length;
+      await sub.waitFor(() => Math.max(0, ...seqs()) >= 10, 60000, "readings up to seq 10");
+      // Before the stop: a stop mid-wake is a reset(), which the Will reports, as it should.
+      const statuses = sub.on(STATUS).map((m) => m.payload);
+      const brokerLog = broker.log();
+      await device.firmware.stop();
 
-    const got = seqs().sort((a, b) => a - b);
-    expect(got, "every seq from the first to the last").toEqual(got.map((_, i) => i + 1));
-    expect(statuses.length).toBeGreaterThan(0);
-    expect(statuses.filter((s) => s !== "online"), "a scheduled sleep never says offline (no Will)").toEqual([]);
-    expect(brokerLog).not.toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
-    // The period, retained, for a consumer to tell a device that missed its wake.
-    const schedule = sub.on(`sensors/${DEVICE}/schedule`);
-    expect(schedule.length).toBeGreaterThan(0);
-    expect(JSON.parse(schedule[0].payload)).toEqual({ sleep_ms: SLEEP_MS, awake_max_ms: AWAKE_MAX_MS });
-    const awake = device.lines.map((l) => AWAKE.exec(l)).filter((m) => m !== null).map((m) => Number(m![1]));
-    expect(Math.max(...awake), "no wake past AWAKE_MAX_MS + margin").toBeLessThanOrEqual(AWAKE_MAX_MS + AWAKE_MARGIN_MS);
-    expect(timedOut, "wakes during the outage that slept at AWAKE_MAX_MS").toBeGreaterThanOrEqual(2);
-    // Every start is a boot: seq and boot continue across wakes.
-    const boots = sub.on(DATA).map((m) => JSON.parse(m.payload).boot as number);
-    expect(Math.max(...boots)).toBeGreaterThanOrEqual(awake.length);
-    expect(device.lines.filter((l) => /\[sleep\] woke: timer/.test(l)).length).toBeGreaterThanOrEqual(awake.length - 1);
-    const sorted = [...awake].sort((a, b) => a - b);
-    console.log(`battery (${RUNTIME}): ${awake.length} wakes (${wakesBefore} before the outage, ${timedOut} timed out in it), awake p50 ${sorted[sorted.length >> 1]} ms, max ${sorted[sorted.length - 1]} ms; seq 1..${got.length}, ${sub.on(DATA).length - got.length} duplicates`);
-  });
+      const got = seqs().sort((a, b) => a - b);
+      expect(got, "every seq from the first to the last").toEqual(got.map((_, i) => i + 1));
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(
+        statuses.filter((s) => s !== "online"),
+        "a scheduled sleep never says offline (no Will)",
+      ).toEqual([]);
+      expect(brokerLog).not.toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
+      // The period, retained, for a consumer to tell a device that missed its wake.
+      const schedule = sub.on(`sensors/${DEVICE}/schedule`);
+      expect(schedule.length).toBeGreaterThan(0);
+      expect(JSON.parse(schedule[0].payload)).toEqual({ sleep_ms: SLEEP_MS, awake_max_ms: AWAKE_MAX_MS });
+      const awake = device.lines
+        .map((l) => AWAKE.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => Number(m![1]));
+      expect(Math.max(...awake), "no wake past AWAKE_MAX_MS + margin").toBeLessThanOrEqual(
+        AWAKE_MAX_MS + AWAKE_MARGIN_MS,
+      );
+      expect(timedOut, "wakes during the outage that slept at AWAKE_MAX_MS").toBeGreaterThanOrEqual(2);
+      // Every start is a boot: seq and boot continue across wakes.
+      const boots = sub.on(DATA).map((m) => JSON.parse(m.payload).boot as number);
+      expect(Math.max(...boots)).toBeGreaterThanOrEqual(awake.length);
+      expect(device.lines.filter((l) => /\[sleep\] woke: timer/.test(l)).length).toBeGreaterThanOrEqual(
+        awake.length - 1,
+      );
+      const sorted = [...awake].sort((a, b) => a - b);
+      console.log(
+        `battery (${RUNTIME}): ${awake.length} wakes (${wakesBefore} before the outage, ${timedOut} timed out in it), awake p50 ${sorted[sorted.length >> 1]} ms, max ${sorted[sorted.length - 1]} ms; seq 1..${got.length}, ${sub.on(DATA).length - got.length} duplicates`,
+      );
+    },
+  );
 });

@@ -21,7 +21,13 @@ async function setup(settings: Record<string, string> = {}) {
   cleanups.push(() => broker.stop());
   const sub: Subscriber = await subscribe(broker.url, "sensors/#", { clientId: "e2e-watcher", clean: false });
   cleanups.push(() => sub.close());
-  const file = await buildLinux({ MQTT_URL: broker.url, DEVICE_ID: DEVICE, PUBLISH_INTERVAL_MS: "200", KEEPALIVE_S: "5", ...settings });
+  const file = await buildLinux({
+    MQTT_URL: broker.url,
+    DEVICE_ID: DEVICE,
+    PUBLISH_INTERVAL_MS: "200",
+    KEEPALIVE_S: "5",
+    ...settings,
+  });
   const device: Device = runDevice(file, !!process.env.ECHO);
   cleanups.push(() => device.firmware.kill());
   return { broker, sub, device };
@@ -76,7 +82,9 @@ describe(`firmware on the ${RUNTIME} against mosquitto`, () => {
     const offline = sub.on(STATUS).find((m) => m.payload === "offline")!;
     // A TCP close, not a keepalive timeout: well within 1.5 x keepalive.
     expect(offline.at - stoppedAt).toBeLessThan(3000);
-    expect(device.lines.join("\n")).toMatch(/\[boot\] stopping \(reset, load or exit\): the broker's Will reports offline/);
+    expect(device.lines.join("\n")).toMatch(
+      /\[boot\] stopping \(reset, load or exit\): the broker's Will reports offline/,
+    );
     // Nothing written in the kill handler leaves: no DISCONNECT, so the broker sent the Will.
     expect(broker.log()).toMatch(new RegExp(`Client ${DEVICE} closed its connection`));
     expect(broker.log()).not.toMatch(new RegExp(`Client ${DEVICE} disconnected\\.`));
@@ -87,7 +95,11 @@ describe(`firmware on the ${RUNTIME} against mosquitto`, () => {
     await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "online"), 10000, "online");
     const killedAt = Date.now();
     device.firmware.kill();
-    await sub.waitFor(() => sub.on(STATUS).some((m) => m.payload === "offline"), 7500, "the Will within 1.5 x keepalive");
+    await sub.waitFor(
+      () => sub.on(STATUS).some((m) => m.payload === "offline"),
+      7500,
+      "the Will within 1.5 x keepalive",
+    );
     const will = sub.on(STATUS).find((m) => m.payload === "offline")!;
     expect(will.at - killedAt).toBeLessThan(7500);
   });
@@ -97,7 +109,11 @@ describe(`firmware on the ${RUNTIME} against mosquitto`, () => {
     await sub.waitFor(() => sub.on(DATA).length >= 3, 10000, "3 readings");
     await broker.restart(10000);
     const lastBefore = Math.max(...seqs(sub.on(DATA)));
-    await sub.waitFor(() => sub.on(DATA).length > 0 && Math.max(...seqs(sub.on(DATA))) >= lastBefore + 50, 45000, "50 readings after the outage");
+    await sub.waitFor(
+      () => sub.on(DATA).length > 0 && Math.max(...seqs(sub.on(DATA))) >= lastBefore + 50,
+      45000,
+      "50 readings after the outage",
+    );
     const got = seqs(sub.on(DATA));
     const unique = [...new Set(got)];
     expect(unique).toEqual(unique.map((_, i) => i + 1)); // every seq, none lost
@@ -108,10 +124,17 @@ describe(`firmware on the ${RUNTIME} against mosquitto`, () => {
 
   it("drops the oldest readings when the store is full, saying so with a running count", async () => {
     // The smallest store: two segments of 186 readings; a third segment drops the oldest.
-    const { broker, sub, device } = await setup({ STORE_READINGS: "100", PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "2000" });
+    const { broker, sub, device } = await setup({
+      STORE_READINGS: "100",
+      PUBLISH_INTERVAL_MS: "100",
+      RECONNECT_MAX_MS: "2000",
+    });
     await sub.waitFor(() => sub.on(DATA).length >= 2, 10000, "2 readings");
     await broker.restart(45000);
-    const line = await device.waitForLine(/\[store\] full: dropped the (\d+) oldest readings, seq \d+\.\.\d+ \(\d+ dropped so far\)/, 50000);
+    const line = await device.waitForLine(
+      /\[store\] full: dropped the (\d+) oldest readings, seq \d+\.\.\d+ \(\d+ dropped so far\)/,
+      50000,
+    );
     const before = seqs(sub.on(DATA));
     await sub.waitFor(() => sub.on(DATA).length > before.length + 5, 30000, "readings after the outage");
     const after = [...new Set(seqs(sub.on(DATA)))];

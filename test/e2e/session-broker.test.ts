@@ -24,7 +24,10 @@ interface Device {
   logs: string[];
 }
 
-function device(broker: Mosquitto, options: Partial<Omit<SessionOptions, "connectPacket"> & SessionIdentity> = {}): Device {
+function device(
+  broker: Mosquitto,
+  options: Partial<Omit<SessionOptions, "connectPacket"> & SessionIdentity> = {},
+): Device {
   const transport = nodeTransport();
   const logs: string[] = [];
   const all = {
@@ -76,7 +79,9 @@ describe("session against mosquitto", () => {
     const bad = device(b, { clientId: "intruder", username: "alice", password: "wrong" });
     bad.session.start();
     await until(() => bad.logs.some((l) => l.includes("refused")), 5000, "a refusal");
-    expect(bad.logs.join("\n")).toMatch(/MQTT_CONNECTING -> BACKOFF \(refused: (bad user name or password \(4\)|not authorized \(5\))\)/);
+    expect(bad.logs.join("\n")).toMatch(
+      /MQTT_CONNECTING -> BACKOFF \(refused: (bad user name or password \(4\)|not authorized \(5\))\)/,
+    );
     // Bad credentials wait long: at least half the backoff cap.
     const delay = Number(/retry in (\d+) ms/.exec(bad.logs.find((l) => l.includes("retry in"))!)![1]);
     expect(delay).toBeGreaterThanOrEqual(500);
@@ -107,24 +112,36 @@ describe("session against mosquitto", () => {
     await until(() => d.logs.some((l) => l.includes("-> CONNECTED")), 5000, "CONNECTED");
     const sender = await subscriber(b, "ignored/#");
     // The SUBACK may still be on its way: send until the first message comes through.
-    await until(() => {
-      if (!got.length) sender.client.publish("cmd/led/set", "probe", { qos: 0 });
-      return got.length > 0;
-    }, 5000, "the subscription in place");
+    await until(
+      () => {
+        if (!got.length) sender.client.publish("cmd/led/set", "probe", { qos: 0 });
+        return got.length > 0;
+      },
+      5000,
+      "the subscription in place",
+    );
     got.length = 0;
     for (const qos of [0, 1, 2] as const) await sender.client.publishAsync("cmd/led/set", `on${qos}`, { qos });
     await until(() => got.filter((g) => !g.includes("probe")).length >= 3, 5000, "three messages");
     await new Promise((r) => setTimeout(r, 300)); // a duplicate would come within this
     // (A late probe may still arrive: it is not one of these.)
-    expect(got.filter((g) => !g.includes("probe"))).toEqual(["cmd/led/set=on0@0", "cmd/led/set=on1@1", "cmd/led/set=on2@2"]);
+    expect(got.filter((g) => !g.includes("probe"))).toEqual([
+      "cmd/led/set=on0@0",
+      "cmd/led/set=on1@1",
+      "cmd/led/set=on2@2",
+    ]);
 
     d.transport.sockets[d.transport.sockets.length - 1].destroy();
     await until(() => d.logs.filter((l) => l.includes("-> CONNECTED")).length === 2, 10000, "reconnected");
     got.length = 0;
-    await until(() => {
-      if (!got.length) sender.client.publish("cmd/fan/set", "again", { qos: 1 });
-      return got.length > 0;
-    }, 5000, "a message after the reconnect");
+    await until(
+      () => {
+        if (!got.length) sender.client.publish("cmd/fan/set", "again", { qos: 1 });
+        return got.length > 0;
+      },
+      5000,
+      "a message after the reconnect",
+    );
     expect(got[0]).toBe("cmd/fan/set=again@1");
 
     subs.unsubscribe("cmd/+/set");
@@ -156,7 +173,14 @@ describe("session against mosquitto", () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(status()).toHaveLength(4);
     // mosquitto's own account: the last connection ended with DISCONNECT.
-    expect(b.log().trim().split("\n").filter((l) => l.includes("e2e-device")).pop()).toMatch(/Client e2e-device disconnected\.$/);
+    expect(
+      b
+        .log()
+        .trim()
+        .split("\n")
+        .filter((l) => l.includes("e2e-device"))
+        .pop(),
+    ).toMatch(/Client e2e-device disconnected\.$/);
   });
 
   it("loses no message across a broker restart in the middle of a stream", async () => {

@@ -30,18 +30,29 @@ afterEach(async () => {
 async function lines(device: Device, pattern: RegExp, count: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (device.lines.filter((l) => pattern.test(l)).length < count) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} lines like ${pattern}; last:\n${device.lines.slice(-10).join("\n")}`);
+    if (Date.now() > deadline)
+      throw new Error(`fewer than ${count} lines like ${pattern}; last:\n${device.lines.slice(-10).join("\n")}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-async function setup(requireClientCertificate: boolean, settings: (tlsPort: number, plainPort: number) => Record<string, string>) {
+async function setup(
+  requireClientCertificate: boolean,
+  settings: (tlsPort: number, plainPort: number) => Record<string, string>,
+) {
   const tlsPort = await freePort();
-  const broker: Mosquitto = await startMosquitto({ extraConfig: tlsListener(tlsPort, certs, requireClientCertificate) });
+  const broker: Mosquitto = await startMosquitto({
+    extraConfig: tlsListener(tlsPort, certs, requireClientCertificate),
+  });
   cleanups.push(() => broker.stop());
   const sub: Subscriber = await subscribe(broker.url, "sensors/#");
   cleanups.push(() => sub.close());
-  const file = await buildLinux({ DEVICE_ID: DEVICE, PUBLISH_INTERVAL_MS: "200", KEEPALIVE_S: "5", ...settings(tlsPort, broker.port) });
+  const file = await buildLinux({
+    DEVICE_ID: DEVICE,
+    PUBLISH_INTERVAL_MS: "200",
+    KEEPALIVE_S: "5",
+    ...settings(tlsPort, broker.port),
+  });
   const device: Device = runDevice(file, !!process.env.ECHO);
   cleanups.push(() => device.firmware.kill());
   return { broker, sub, device };
@@ -49,14 +60,22 @@ async function setup(requireClientCertificate: boolean, settings: (tlsPort: numb
 
 describe.skipIf(smallFixedPool())(`mqtts:// on the ${RUNTIME} against mosquitto`, () => {
   it("one-way TLS (CA only): readings arrive, and the console warns that the server is not authenticated", async () => {
-    const { sub, device } = await setup(false, (port) => ({ MQTT_URL: `mqtts://127.0.0.1:${port}`, MQTT_CA: certs.ca }));
+    const { sub, device } = await setup(false, (port) => ({
+      MQTT_URL: `mqtts://127.0.0.1:${port}`,
+      MQTT_CA: certs.ca,
+    }));
     await sub.waitFor(() => sub.on(DATA).length >= 3, 20000, "3 readings over TLS");
     expect(device.lines.some((l) => /WARNING: TLS .* does not verify the broker's certificate/.test(l))).toBe(true);
     expect(device.lines.some((l) => l.includes("broker mqtts://127.0.0.1:"))).toBe(true);
   });
 
   it("two-way TLS (client certificate and key): readings arrive at a broker that requires them", async () => {
-    const { sub } = await setup(true, (port) => ({ MQTT_URL: `mqtts://127.0.0.1:${port}`, MQTT_CA: certs.ca, MQTT_CERT: certs.clientCert, MQTT_KEY: certs.clientKey }));
+    const { sub } = await setup(true, (port) => ({
+      MQTT_URL: `mqtts://127.0.0.1:${port}`,
+      MQTT_CA: certs.ca,
+      MQTT_CERT: certs.clientCert,
+      MQTT_KEY: certs.clientKey,
+    }));
     await sub.waitFor(() => sub.on(DATA).length >= 3, 20000, "3 readings over two-way TLS");
   });
 
@@ -69,7 +88,10 @@ describe.skipIf(smallFixedPool())(`mqtts:// on the ${RUNTIME} against mosquitto`
   });
 
   it("TLS to a plain-TCP port ends in backoff, not a crash", async () => {
-    const { device } = await setup(false, (_tls, plain) => ({ MQTT_URL: `mqtts://127.0.0.1:${plain}`, MQTT_CA: certs.ca }));
+    const { device } = await setup(false, (_tls, plain) => ({
+      MQTT_URL: `mqtts://127.0.0.1:${plain}`,
+      MQTT_CA: certs.ca,
+    }));
     await lines(device, /BACKOFF -> TCP_CONNECTING \(retry\)/, 3, 30000);
     await device.waitForLine(/\[app\] reading #3 /, 20000);
     expect(device.lines.some((l) => /ASSERT|FAILED AT/.test(l))).toBe(false);

@@ -19,7 +19,8 @@ function fakeWifi() {
     calls,
     sntp,
     module: {
-      connect: (ssid: string, options: { password?: string }, callback: (error: string | null) => void) => calls.push({ ssid, password: options.password, callback }),
+      connect: (ssid: string, options: { password?: string }, callback: (error: string | null) => void) =>
+        calls.push({ ssid, password: options.password, callback }),
       setSNTP: (server: string, tz: number) => sntp.push([server, tz]),
       getStatus: () => ({ rssi: -60 }),
       on: (event: string, listener: Listener) => (listeners[event] = listener),
@@ -130,7 +131,10 @@ describe("DS18B20 driver", () => {
     vi.advanceTimersByTime(749);
     expect(done).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
-    expect(writes).toEqual([[0x44, true], [0xbe, false]]);
+    expect(writes).toEqual([
+      [0x44, true],
+      [0xbe, false],
+    ]);
     expect(done).toHaveBeenCalledWith(25.0625);
   });
 

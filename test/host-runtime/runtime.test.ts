@@ -164,7 +164,9 @@ describe("timers", () => {
   });
 
   it("runs setTimeout with arguments and a string callback", async () => {
-    rt = run(`setTimeout(function(a, b) { console.log("args", a, b); }, 1, "x", 2); setTimeout("console.log('str')", 2);`);
+    rt = run(
+      `setTimeout(function(a, b) { console.log("args", a, b); }, 1, "x", 2); setTimeout("console.log('str')", 2);`,
+    );
     await rt.line("str");
     expect(rt.lines).toEqual(["args x 2", "str"]);
   });
@@ -210,7 +212,7 @@ describe("Storage", () => {
         { cwd },
       );
       await rt.line(/^-1/);
-      expect(rt.lines[0]).toBe('true 1 255 2 true Hello! 255 bin,cfg,part undefined 33');
+      expect(rt.lines[0]).toBe("true 1 255 2 true Hello! 255 bin,cfg,part undefined 33");
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
@@ -243,7 +245,10 @@ describe("lifecycle", () => {
     const closedByPeer = closedAfterHello(server);
     const dir = mkdtempSync(path.join(os.tmpdir(), "kill-reset-"));
     const file = path.join(dir, "kill.js");
-    writeFileSync(file, KILL_SCRIPT(server.port).replace('E.on("init", function() { console.log("init"); });', 'console.log("init");'));
+    writeFileSync(
+      file,
+      KILL_SCRIPT(server.port).replace('E.on("init", function() { console.log("init"); });', 'console.log("init");'),
+    );
     const child = spawn(ESPRUINO!, [file], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
@@ -281,9 +286,14 @@ describe("lifecycle", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "host-runtime-cli-"));
     try {
       const bundle = path.join(dir, "bundle.js");
-      writeFileSync(bundle, `setInterval(function(){}, 1000); E.on("kill", function(){ console.log("kill"); }); console.log("up");`);
+      writeFileSync(
+        bundle,
+        `setInterval(function(){}, 1000); E.on("kill", function(){ console.log("kill"); }); console.log("up");`,
+      );
       const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/cli.ts");
-      const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", dir], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", dir], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       await waitFor(() => out.includes("up\n"), 20000);

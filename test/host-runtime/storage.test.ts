@@ -6,7 +6,16 @@
 // measured with strace, see tools/bench/flash-wear.ts).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,7 +35,9 @@ print("<<start>>");
 `;
 
 /** Segments, appends at offsets, state bytes, errors, a filename table, compaction, full flash. */
-const PHASE1 = PRELUDE + `
+const PHASE1 =
+  PRELUDE +
+  `
 t("boot", st);
 t("create", function () { return [s.write("log0", "H0", 0, 4096), s.write("log1", "H1", 0, 4096), s.write("log2", "", 0, 4096)].join(); });
 t("append", function () { for (var i = 0; i < 40; i++) s.write("log0", rec(i), 2 + i * 18); return s.read("log0", 2 + 39 * 18, 18); });
@@ -64,7 +75,9 @@ setInterval(function () {}, 1000);
 `;
 
 /** After the power cut: read back, erase, compact, a file bigger than a page. */
-const PHASE2 = PRELUDE + `
+const PHASE2 =
+  PRELUDE +
+  `
 t("boot", st);
 t("list", function () { return s.list().join(); });
 t("read back", function () { return [s.read("log0", 0, 2), s.read("log0", 2 + 7 * 18, 18), hex(s.read("log0", 4095, 1)), s.readJSON("meta").seq, s.read("tiny")].join("|"); });
@@ -77,7 +90,9 @@ print("<<end>>");
 `;
 
 /** Starting again from nothing. */
-const PHASE3 = PRELUDE + `
+const PHASE3 =
+  PRELUDE +
+  `
 t("eraseAll", function () { s.eraseAll(); return st() + " " + s.list().length; });
 t("again", function () { return s.write("log0", "H0", 0, 4096) && s.write("log0", rec(0), 2) && s.read("log0", 0, 20) + " " + st(); });
 print("<<end>>");
@@ -115,8 +130,8 @@ const RECORDED: Record<"phase1" | "phase2" | "phase3", PhaseResult> = {
       "bytes 0161622c 0201",
       "name a-very-long-file-name-over-2",
       "drive d",
-      "json {seq:229,name:\"m\\xFF\",list:[229,\"x\"]} 229",
-      "object {\"a\":\"\\u00FF\"}",
+      'json {seq:229,name:"m\\xFF",list:[229,"x"]} 229',
+      'object {"a":"\\u00FF"}',
       "stats 262144,233144,4656,9,24344,231",
       "list log0,log2,b,u16,a-very-long-file-name-over-2,drv,meta,obj",
       "list filter log0,log2|log0,log2|0|8",
@@ -150,10 +165,7 @@ const RECORDED: Record<"phase1" | "phase2" | "phase3", PhaseResult> = {
     wear: { bytesWritten: 190044, writes: 412, pagesErased: 253 },
   },
   phase3: {
-    lines: [
-      "eraseAll 262144,262144,0,0,0,0 0",
-      "again H0rec0000:0123456789 262144,258016,4128,1,0,0",
-    ],
+    lines: ["eraseAll 262144,262144,0,0,0,0 0", "again H0rec0000:0123456789 262144,258016,4128,1,0,0"],
     image: "36802b7cb9545c977db04b2cbb7f6264f04c1c333d23cf812b0946f10b4336b6",
     wear: { bytesWritten: 56, writes: 4, pagesErased: 256 },
   },
@@ -177,7 +189,9 @@ function between(lines: string[], end: string): string[] {
 }
 
 function imageHash(cwd: string): string {
-  return createHash("sha256").update(readFileSync(path.join(cwd, "espruino.flash"))).digest("hex");
+  return createHash("sha256")
+    .update(readFileSync(path.join(cwd, "espruino.flash")))
+    .digest("hex");
 }
 
 /** One phase in the host runtime; phase 1 ends in a power cut (kill()), phase 2 at <<end>>. */
@@ -187,12 +201,21 @@ async function hostPhase(code: string, cwd: string, end: string): Promise<PhaseR
   const wear = r.rt.flashStats();
   r.rt.kill();
   await r.rt.exited;
-  return { lines: between(r.lines, end), image: imageHash(cwd), wear: { bytesWritten: wear.bytesWritten, writes: wear.writes, pagesErased: wear.pagesErased } };
+  return {
+    lines: between(r.lines, end),
+    image: imageHash(cwd),
+    wear: { bytesWritten: wear.bytesWritten, writes: wear.writes, pagesErased: wear.pagesErased },
+  };
 }
 
 /** One phase on the interpreter; its wear measured with strace when `traced` (slow: every
  * flash read opens espruino.flash, phase 1 makes 770,000 system calls, 30-70 s under strace). */
-async function interpreterPhase(code: string, cwd: string, end: string, traced: boolean): Promise<Omit<PhaseResult, "wear"> & { wear?: Wear }> {
+async function interpreterPhase(
+  code: string,
+  cwd: string,
+  end: string,
+  traced: boolean,
+): Promise<Omit<PhaseResult, "wear"> & { wear?: Wear }> {
   const r = await runInterpreter(ESPRUINO!, code, { cwd, cutAfter: end, strace: traced, timeoutMs: 60000 });
   const lines = r.output.split("\n").map((l) => l.replace(/\r$/, "").replace(/^(>|\x1b\[J)+/, ""));
   return { lines: between(lines, end), image: imageHash(cwd), wear: r.wear };
@@ -241,7 +264,9 @@ describe("Storage, host runtime against the interpreter's recorded results", () 
     const fromReal = await hostPhase(PHASE2, copy, "<<end>>");
     for (const p of phases) {
       const r = real[p.name]!;
-      console.log(`${ESPRUINO} ${p.name}: wear ${r.wear ? JSON.stringify(r.wear) : "(not traced)"}; ${r.lines.filter((l) => /^(stats|full|fill|compact|big|again) /.test(l)).join("; ")}`);
+      console.log(
+        `${ESPRUINO} ${p.name}: wear ${r.wear ? JSON.stringify(r.wear) : "(not traced)"}; ${r.lines.filter((l) => /^(stats|full|fill|compact|big|again) /.test(l)).join("; ")}`,
+      );
     }
     for (const p of phases) {
       expect(host[p.name]?.lines, p.name).toEqual(real[p.name]!.lines);
@@ -258,7 +283,9 @@ describe("Storage persistence", () => {
     const cwd = tempDir();
     const bundle = path.join(cwd, "bundle.js");
     // records of 40 bytes appended to 4 KB segments; a segment full: the oldest erased
-    writeFileSync(bundle, `var s = require("Storage"), n = 0;
+    writeFileSync(
+      bundle,
+      `var s = require("Storage"), n = 0;
       function rec(i) { var r = "rec" + i + ":"; while (r.length < 40) r += "x"; return r; }
       setInterval(function () {
         var seg = Math.floor(n / 100), name = "seg" + seg;
@@ -266,10 +293,13 @@ describe("Storage persistence", () => {
         else s.write(name, rec(n), (n % 100) * 40);
         n++;
       }, 0);
-      console.log("up");`);
+      console.log("up");`,
+    );
     const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/cli.ts");
     for (let round = 0; round < 4; round++) {
-      const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", cwd], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", cwd], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       await waitFor(() => out.includes("up\n"), 20000);
@@ -278,7 +308,8 @@ describe("Storage persistence", () => {
       await new Promise((r) => child.on("exit", r));
       expect(statSync(path.join(cwd, "espruino.flash")).size).toBe(262144);
       // booted again: not corrupt, and every segment holds whole records only
-      const r = run(`(function () {
+      const r = run(
+        `(function () {
         var s = require("Storage"), bad = 0, records = 0;
         s.list(/^seg/).forEach(function (name) {
           var d = s.read(name);
@@ -290,7 +321,9 @@ describe("Storage persistence", () => {
           }
         });
         console.log("check", bad, records > 0);
-      })()`, { cwd, emitInit: false });
+      })()`,
+        { cwd, emitInit: false },
+      );
       await r.line(/^check/);
       r.rt.kill();
       await r.rt.exited;
@@ -308,7 +341,10 @@ describe("Storage's flash file", () => {
     const next = old.slice();
     next.fill(0, 64, 68);
     next.set([7, 7, 7, 7], 2000);
-    const ranges: Range[] = [[64, 68], [2000, 2004]];
+    const ranges: Range[] = [
+      [64, 68],
+      [2000, 2004],
+    ];
     // killed after the journal, before the image: the next load finishes the save
     new FlashFile(file, 4096).writeJournal(next, ranges);
     expect(new FlashFile(file, 4096).load()).toEqual(next);
@@ -330,14 +366,17 @@ describe("Storage's flash file", () => {
 
 describe("Storage layouts", () => {
   it("esp32: 896 KB in 4 KB pages, no filename table", async () => {
-    const r = run(`(function () {
+    const r = run(
+      `(function () {
       var s = require("Storage");
       for (var i = 0; i < 260; i++) s.write("m", "v" + i);
       var a = s.getStats();
       s.compact();
       var b = s.getStats();
       console.log(a.totalBytes, a.fileCount, a.trashCount, b.fileCount, b.trashCount, b.freeBytes);
-    })()`, { storageLayout: "esp32", emitInit: false });
+    })()`,
+      { storageLayout: "esp32", emitInit: false },
+    );
     await r.line(/^917504/);
     const wear = r.rt.flashStats();
     r.rt.kill();

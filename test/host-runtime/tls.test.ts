@@ -21,7 +21,11 @@ const hasOpenssl = (() => {
 let dir = "";
 const pem = (name: string): string => readFileSync(path.join(dir, name), "utf8");
 /** The base64 body of a PEM file: what a firmware passes to atob(). */
-const body = (name: string): string => pem(name).split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+const body = (name: string): string =>
+  pem(name)
+    .split("\n")
+    .filter((l) => l && !l.startsWith("-----"))
+    .join("");
 
 function openssl(...args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
@@ -30,11 +34,50 @@ function openssl(...args: string[]): void {
 function makeCerts(): void {
   dir = mkdtempSync(path.join(os.tmpdir(), "host-runtime-tls-"));
   for (const ca of ["ca", "other-ca"]) {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "2", "-subj", `/CN=${ca}`);
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${ca}.key`,
+      "-out",
+      `${ca}.pem`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${ca}`,
+    );
   }
   for (const who of ["server", "client"]) {
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=${who}`);
-    openssl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.pem`, "-days", "2");
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${who}.key`,
+      "-out",
+      `${who}.csr`,
+      "-subj",
+      `/CN=${who}`,
+    );
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${who}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${who}.pem`,
+      "-days",
+      "2",
+    );
   }
 }
 

@@ -42,7 +42,9 @@ describe("decoding a 4,096-byte PUBLISH in the interpreter", () => {
   });
 
   it("the decoder bundle is ES5 that Espruino runs (bundle gate)", async () => {
-    const errors = checkBundle(await script(), "decoder").filter((f) => f.severity === "error").map(formatFinding);
+    const errors = checkBundle(await script(), "decoder")
+      .filter((f) => f.severity === "error")
+      .map(formatFinding);
     expect(errors).toEqual([]);
   });
 
@@ -50,7 +52,8 @@ describe("decoding a 4,096-byte PUBLISH in the interpreter", () => {
     const lines: string[] = [];
     host = startBundle({ code: await script(), console: (l) => lines.push(l) });
     const deadline = Date.now() + 10000;
-    while (!lines.some((l) => l.includes(RESULT_MARK)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (!lines.some((l) => l.includes(RESULT_MARK)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     expect(parseResult(lines)).toMatchObject(expected);
   });
 
@@ -66,7 +69,10 @@ describe("decoding a 4,096-byte PUBLISH in the interpreter", () => {
       // A moment for an error report that follows the line.
       await new Promise((r) => setTimeout(r, 200));
       const lines = device.lines.map((l) => l.text);
-      expect(lines.filter((l) => OUT_OF_MEMORY.test(l)), lines.join("\n")).toEqual([]);
+      expect(
+        lines.filter((l) => OUT_OF_MEMORY.test(l)),
+        lines.join("\n"),
+      ).toEqual([]);
       const result = parseResult(lines);
       expect(result).toMatchObject(expected);
       console.log(`[device-decode] ${name}: ${MAX_PACKET}-byte PUBLISH decoded, ${result.free} JsVars free after`);

@@ -58,7 +58,10 @@ const topicName = fc
 
 /** A topic filter: levels, '+' levels, and perhaps '#' as the last level. */
 const topicFilter = fc
-  .tuple(fc.array(fc.oneof({ weight: 3, arbitrary: level }, { weight: 1, arbitrary: fc.constant("+") }), { maxLength: 5 }), fc.boolean())
+  .tuple(
+    fc.array(fc.oneof({ weight: 3, arbitrary: level }, { weight: 1, arbitrary: fc.constant("+") }), { maxLength: 5 }),
+    fc.boolean(),
+  )
   .map(([levels, hash]) => (hash ? [...levels, "#"] : levels).join("/"))
   .filter((f) => f.length > 0);
 
@@ -105,7 +108,12 @@ const connectSpec: fc.Arbitrary<Spec> = fc
     { requiredKeys: ["clientId", "clean", "keepalive"] },
   )
   // MQTT-3.1.3-7: an empty client id needs a clean session; MQTT-3.1.2-22: no password without a user name.
-  .map((c) => ({ cmd: "connect" as const, ...c, clean: c.clean || c.clientId === "", password: c.username === undefined ? undefined : c.password }))
+  .map((c) => ({
+    cmd: "connect" as const,
+    ...c,
+    clean: c.clean || c.clientId === "",
+    password: c.username === undefined ? undefined : c.password,
+  }))
   .map(({ password, ...c }) => (password === undefined ? c : { ...c, password }));
 
 const publishSpec: fc.Arbitrary<Spec> = fc.record({
@@ -118,7 +126,10 @@ const publishSpec: fc.Arbitrary<Spec> = fc.record({
   id,
 });
 
-const ackSpec: fc.Arbitrary<Spec> = fc.record({ cmd: fc.constantFrom<AckCmd>("puback", "pubrec", "pubrel", "pubcomp"), id });
+const ackSpec: fc.Arbitrary<Spec> = fc.record({
+  cmd: fc.constantFrom<AckCmd>("puback", "pubrec", "pubrel", "pubcomp"),
+  id,
+});
 
 const clientOnlySpec: fc.Arbitrary<Spec> = fc.oneof(
   connectSpec,
@@ -127,7 +138,11 @@ const clientOnlySpec: fc.Arbitrary<Spec> = fc.oneof(
     id,
     subscriptions: fc.array(fc.record({ filter: topicFilter, qos }), { minLength: 1, maxLength: 5 }),
   }),
-  fc.record({ cmd: fc.constant("unsubscribe" as const), id, filters: fc.array(topicFilter, { minLength: 1, maxLength: 5 }) }),
+  fc.record({
+    cmd: fc.constant("unsubscribe" as const),
+    id,
+    filters: fc.array(topicFilter, { minLength: 1, maxLength: 5 }),
+  }),
   fc.record({ cmd: fc.constantFrom("pingreq" as const, "disconnect" as const) }),
 );
 
@@ -135,7 +150,11 @@ const serverOnlySpec: fc.Arbitrary<Spec> = fc.oneof(
   fc
     .record({ sessionPresent: fc.boolean(), returnCode: fc.integer({ min: 0, max: 5 }) })
     // MQTT-3.2.2-4: session present only with return code 0.
-    .map((c) => ({ cmd: "connack" as const, returnCode: c.returnCode, sessionPresent: c.sessionPresent && c.returnCode === 0 })),
+    .map((c) => ({
+      cmd: "connack" as const,
+      returnCode: c.returnCode,
+      sessionPresent: c.sessionPresent && c.returnCode === 0,
+    })),
   fc.record({
     cmd: fc.constant("suback" as const),
     id,
@@ -148,14 +167,27 @@ const serverOnlySpec: fc.Arbitrary<Spec> = fc.oneof(
 /** A PUBLISH a client may send: DUP only at QoS 1 and 2 (MQTT-3.3.1-2; the encoder refuses the rest). */
 const clientPublishSpec = publishSpec.map((s) => (s.cmd === "publish" && s.qos === 0 ? { ...s, dup: false } : s));
 /** Packets a client sends: our encoder's domain. */
-const clientSpec = fc.oneof({ weight: 3, arbitrary: clientOnlySpec }, { weight: 3, arbitrary: clientPublishSpec }, { weight: 1, arbitrary: ackSpec });
+const clientSpec = fc.oneof(
+  { weight: 3, arbitrary: clientOnlySpec },
+  { weight: 3, arbitrary: clientPublishSpec },
+  { weight: 1, arbitrary: ackSpec },
+);
 /** Packets a server sends: our decoder's domain. */
-const serverSpec = fc.oneof({ weight: 2, arbitrary: serverOnlySpec }, { weight: 3, arbitrary: publishSpec }, { weight: 1, arbitrary: ackSpec });
+const serverSpec = fc.oneof(
+  { weight: 2, arbitrary: serverOnlySpec },
+  { weight: 3, arbitrary: publishSpec },
+  { weight: 1, arbitrary: ackSpec },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Spec -> our encoder, our decoder's output, mqtt-packet
 
-const ACK_TYPES = { puback: PacketType.PUBACK, pubrec: PacketType.PUBREC, pubrel: PacketType.PUBREL, pubcomp: PacketType.PUBCOMP } as const;
+const ACK_TYPES = {
+  puback: PacketType.PUBACK,
+  pubrec: PacketType.PUBREC,
+  pubrel: PacketType.PUBREL,
+  pubcomp: PacketType.PUBCOMP,
+} as const;
 
 function ourEncode(s: Spec): Uint8Array {
   switch (s.cmd) {
@@ -176,7 +208,10 @@ function ourEncode(s: Spec): Uint8Array {
     case "pubcomp":
       return encodeAck(ACK_TYPES[s.cmd], s.id);
     case "subscribe":
-      return encodeSubscribe(s.id, s.subscriptions.map((x) => ({ filter: utf8Encode(x.filter), qos: x.qos })));
+      return encodeSubscribe(
+        s.id,
+        s.subscriptions.map((x) => ({ filter: utf8Encode(x.filter), qos: x.qos })),
+      );
     case "unsubscribe":
       return encodeUnsubscribe(s.id, s.filters.map(utf8Encode));
     case "pingreq":
@@ -249,7 +284,11 @@ function theirPacket(s: Spec): mqtt.Packet {
     case "unsuback":
       return { cmd: s.cmd, messageId: s.id, granted: [] }; // granted: MQTT 5 only, but mqtt-packet's type wants it
     case "subscribe":
-      return { cmd: "subscribe", messageId: s.id, subscriptions: s.subscriptions.map((x) => ({ topic: x.filter, qos: x.qos })) };
+      return {
+        cmd: "subscribe",
+        messageId: s.id,
+        subscriptions: s.subscriptions.map((x) => ({ topic: x.filter, qos: x.qos })),
+      };
     case "unsubscribe":
       return { cmd: "unsubscribe", messageId: s.id, unsubscriptions: s.filters };
     case "pingreq":
@@ -277,7 +316,12 @@ function theirFields(p: mqtt.Packet): unknown {
         clientId: p.clientId,
         clean: p.clean,
         keepalive: p.keepalive,
-        will: p.will && { topic: p.will.topic, payload: hex(Buffer.from(p.will.payload)), qos: p.will.qos, retain: p.will.retain },
+        will: p.will && {
+          topic: p.will.topic,
+          payload: hex(Buffer.from(p.will.payload)),
+          qos: p.will.qos,
+          retain: p.will.retain,
+        },
         username: p.username,
         password: p.password && hex(p.password),
       };
@@ -292,7 +336,11 @@ function theirFields(p: mqtt.Packet): unknown {
         messageId: p.qos ? p.messageId : undefined,
       };
     case "subscribe":
-      return { cmd: p.cmd, messageId: p.messageId, subscriptions: p.subscriptions.map((x) => ({ topic: x.topic, qos: x.qos })) };
+      return {
+        cmd: p.cmd,
+        messageId: p.messageId,
+        subscriptions: p.subscriptions.map((x) => ({ topic: x.topic, qos: x.qos })),
+      };
     case "unsubscribe":
       return { cmd: p.cmd, messageId: p.messageId, unsubscriptions: p.unsubscriptions };
     case "connack":
@@ -337,7 +385,10 @@ const concat = (parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat
 const chunking = fc.oneof(
   fc.constant("single bytes" as const),
   fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 20 }),
-  fc.array(fc.integer({ min: 0, max: 600 }).map((n) => n + 1), { minLength: 1, maxLength: 20 }),
+  fc.array(
+    fc.integer({ min: 0, max: 600 }).map((n) => n + 1),
+    { minLength: 1, maxLength: 20 },
+  ),
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +425,8 @@ describe("differential against mqtt-packet", () => {
         const bytes = concat(specs.map((s) => mqtt.generate(theirPacket(s))));
         const stream = createPacketStream(65536);
         const got: unknown[] = [];
-        for (const chunk of cut(bytes, sizes)) expect(stream.push(chunk, (p) => got.push(comparable(p)))).toBeUndefined();
+        for (const chunk of cut(bytes, sizes))
+          expect(stream.push(chunk, (p) => got.push(comparable(p)))).toBeUndefined();
         expect(got).toEqual(specs.map(ourDecoded));
         expect(stream.idle()).toBe(true);
       }),

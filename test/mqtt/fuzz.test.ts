@@ -34,7 +34,9 @@ const randomBytes = (rnd: Random, n: number): Uint8Array => {
 };
 
 /** First bytes a client may receive: most random streams die at byte 0 otherwise. */
-const VALID_FIRST_BYTES = [0x20, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x38, 0x3a, 0x3d, 0x40, 0x50, 0x62, 0x70, 0x90, 0xb0, 0xd0];
+const VALID_FIRST_BYTES = [
+  0x20, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x38, 0x3a, 0x3d, 0x40, 0x50, 0x62, 0x70, 0x90, 0xb0, 0xd0,
+];
 
 const MAX_SIZES = [2, 4, 5, 16, 64, 300, 4096];
 
@@ -54,7 +56,10 @@ function validPacket(rnd: Random): Uint8Array {
       return encodePublish({ topic, payload, qos, dup: qos > 0 && (rnd() & 1) === 1, retain: (rnd() & 1) === 1, id });
     }
     case 3:
-      return encodeAck(pick(rnd, [PacketType.PUBACK, PacketType.PUBREC, PacketType.PUBREL, PacketType.PUBCOMP] as const), id);
+      return encodeAck(
+        pick(rnd, [PacketType.PUBACK, PacketType.PUBREC, PacketType.PUBREL, PacketType.PUBCOMP] as const),
+        id,
+      );
     case 4: {
       const granted = Array.from({ length: 1 + below(rnd, 5) }, () => pick(rnd, [0, 1, 2, 0x80]));
       return new Uint8Array([0x90, 2 + granted.length, id >> 8, id & 255, ...granted]);
@@ -91,7 +96,9 @@ function mutate(rnd: Random, stream: { bytes: Uint8Array; starts: number[] }): U
     case 2: {
       // insertion of random bytes
       const at = below(rnd, n + 1);
-      return new Uint8Array(Buffer.concat([bytes.subarray(0, at), randomBytes(rnd, 1 + below(rnd, 8)), bytes.subarray(at)]));
+      return new Uint8Array(
+        Buffer.concat([bytes.subarray(0, at), randomBytes(rnd, 1 + below(rnd, 8)), bytes.subarray(at)]),
+      );
     }
     case 3: {
       // deletion
@@ -104,7 +111,10 @@ function mutate(rnd: Random, stream: { bytes: Uint8Array; starts: number[] }): U
       const how = below(rnd, 3);
       if (how === 0) bytes[at] = rnd() & 255;
       else if (how === 1) bytes[at] |= 0x80;
-      else return new Uint8Array(Buffer.concat([bytes.subarray(0, at), new Uint8Array(1 + below(rnd, 6)).fill(0xff), bytes.subarray(at)]));
+      else
+        return new Uint8Array(
+          Buffer.concat([bytes.subarray(0, at), new Uint8Array(1 + below(rnd, 6)).fill(0xff), bytes.subarray(at)]),
+        );
       return bytes;
     }
     default: // the first byte of a packet replaced by any byte
@@ -136,7 +146,7 @@ function run(bytes: Uint8Array, max: number, chunkSizes: number[], where: string
     try {
       result = stream.push(bytes.subarray(at, at + size), onPacket);
     } catch (e) {
-      throw new Error(`${where}: push threw ${String(e)}`);
+      throw new Error(`${where}: push threw ${String(e)}`, { cause: e });
     }
     at += size;
     // Two bytes at least precede a body: the first byte and one Remaining Length byte.
@@ -153,7 +163,8 @@ function run(bytes: Uint8Array, max: number, chunkSizes: number[], where: string
     } else if (failed) throw new Error(`${where}: recovered after an error`);
   }
   const after = failed && stream.push(new Uint8Array(0), () => {});
-  if (failed && (!after || after.error !== failed.error)) throw new Error(`${where}: a failed stream answers ${JSON.stringify(after)}`);
+  if (failed && (!after || after.error !== failed.error))
+    throw new Error(`${where}: a failed stream answers ${JSON.stringify(after)}`);
   return { packets, error: failed ? failed.error : "" };
 }
 
@@ -170,7 +181,13 @@ function randomChunks(rnd: Random): number[] {
 
 /** A packet as a short string, to compare outcomes quickly. */
 function summary(p: IncomingPacket): string {
-  const fields = p as Partial<{ id: number; topic: string; payload: Uint8Array; granted: number[]; returnCode: number }>;
+  const fields = p as Partial<{
+    id: number;
+    topic: string;
+    payload: Uint8Array;
+    granted: number[];
+    returnCode: number;
+  }>;
   const payload = fields.payload ? Buffer.from(fields.payload).toString("hex") : "";
   return [p.type, fields.id, fields.topic, payload, fields.granted, fields.returnCode].join(":");
 }
@@ -180,7 +197,9 @@ function check(bytes: Uint8Array, max: number, rnd: Random, where: string): Outc
   const whole = run(bytes, max, [], where + " (whole)");
   const chunked = run(bytes, max, randomChunks(rnd), where + " (chunked)");
   if (whole.error !== chunked.error || whole.packets.map(summary).join() !== chunked.packets.map(summary).join()) {
-    throw new Error(`${where}: chunking changed the outcome: ${JSON.stringify(whole.error)} vs ${JSON.stringify(chunked.error)}`);
+    throw new Error(
+      `${where}: chunking changed the outcome: ${JSON.stringify(whole.error)} vs ${JSON.stringify(chunked.error)}`,
+    );
   }
   return whole;
 }
@@ -238,7 +257,7 @@ describe("fuzzing PacketStream", () => {
       try {
         result = decodeBody(first, body);
       } catch (e) {
-        throw new Error(`seed ${seed} case ${i}: decodeBody threw ${String(e)}`);
+        throw new Error(`seed ${seed} case ${i}: decodeBody threw ${String(e)}`, { cause: e });
       }
       if (typeof result !== "object" || typeof result.type !== "number") throw new Error(`case ${i}: bad result`);
     }

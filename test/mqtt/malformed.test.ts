@@ -141,7 +141,10 @@ describe("decoder: malformed packets are error values", () => {
     it("counts the whole packet, fixed header included", () => {
       // A PUBACK is 4 bytes in all: allowed at a maximum of 4, refused at 3.
       expect(decodePacket(new Uint8Array([0x40, 0x02, 0x00, 0x01]), 4)).toEqual({ type: PacketType.PUBACK, id: 1 });
-      expect(decodePacket(new Uint8Array([0x40, 0x02, 0x00, 0x01]), 3)).toMatchObject({ type: PacketType.MALFORMED, error: expect.stringMatching(/over the limit 3/) });
+      expect(decodePacket(new Uint8Array([0x40, 0x02, 0x00, 0x01]), 3)).toMatchObject({
+        type: PacketType.MALFORMED,
+        error: expect.stringMatching(/over the limit 3/),
+      });
       // 2-byte Remaining Length: 1 + 2 + 200 = 203 bytes.
       const stream = createPacketStream(202);
       expect(stream.push(new Uint8Array([0x30, 0xc8, 0x01]), () => expect.unreachable())?.error).toMatch(/203 bytes/);
@@ -152,7 +155,8 @@ describe("decoder: malformed packets are error values", () => {
 describe("encoder: bad arguments throw", () => {
   const publish = (o: Partial<PublishOptions>): Uint8Array =>
     encodePublish({ topic: "a/b", payload: "", qos: 1, dup: false, retain: false, id: 1, ...o });
-  const connect = (o: Partial<ConnectOptions>): Uint8Array => encodeConnect({ clientId: "c", cleanSession: true, keepalive: 60, ...o });
+  const connect = (o: Partial<ConnectOptions>): Uint8Array =>
+    encodeConnect({ clientId: "c", cleanSession: true, keepalive: 60, ...o });
   const long = "x".repeat(65536);
 
   const cases: Array<[name: string, encode: () => unknown, error: RegExp]> = [
@@ -189,13 +193,33 @@ describe("encoder: bad arguments throw", () => {
     ["CONNECT with a non-byte client id", () => connect({ clientId: "😀" }), /not UTF-8 bytes/],
     ["CONNECT with an invalid UTF-8 user name", () => connect({ username: "\xff" }), /UTF-8/],
     ["CONNECT with a password over 65535 bytes", () => connect({ username: "u", password: long }), /65535/],
-    ["CONNECT with an empty client id and no clean session", () => connect({ clientId: "", cleanSession: false }), /clean session/],
+    [
+      "CONNECT with an empty client id and no clean session",
+      () => connect({ clientId: "", cleanSession: false }),
+      /clean session/,
+    ],
     ["CONNECT with keepalive 65536", () => connect({ keepalive: 65536 }), /keepalive/],
     ["CONNECT with keepalive -1", () => connect({ keepalive: -1 }), /keepalive/],
-    ["CONNECT with a Will topic holding a wildcard", () => connect({ will: { topic: "a/#", payload: "", qos: 0, retain: false } }), /wildcard/],
-    ["CONNECT with an empty Will topic", () => connect({ will: { topic: "", payload: "", qos: 0, retain: false } }), /empty topic/],
-    ["CONNECT with a Will at QoS 3", () => connect({ will: { topic: "w", payload: "", qos: 3 as QoS, retain: false } }), /QoS/],
-    ["CONNECT with a Will payload over 65535 bytes", () => connect({ will: { topic: "w", payload: long, qos: 0, retain: false } }), /65535/],
+    [
+      "CONNECT with a Will topic holding a wildcard",
+      () => connect({ will: { topic: "a/#", payload: "", qos: 0, retain: false } }),
+      /wildcard/,
+    ],
+    [
+      "CONNECT with an empty Will topic",
+      () => connect({ will: { topic: "", payload: "", qos: 0, retain: false } }),
+      /empty topic/,
+    ],
+    [
+      "CONNECT with a Will at QoS 3",
+      () => connect({ will: { topic: "w", payload: "", qos: 3 as QoS, retain: false } }),
+      /QoS/,
+    ],
+    [
+      "CONNECT with a Will payload over 65535 bytes",
+      () => connect({ will: { topic: "w", payload: long, qos: 0, retain: false } }),
+      /65535/,
+    ],
   ];
 
   it.each(cases)("%s", (_name, encode, error) => {
@@ -299,7 +323,8 @@ describe("UTF-8", () => {
     const nodeValid = (bytes: Uint8Array): boolean =>
       !bytes.includes(0) && Buffer.compare(Buffer.from(Buffer.from(bytes).toString("utf8"), "utf8"), bytes) === 0;
     const check = (bytes: Uint8Array): void => {
-      if (isUtf8(bytes, 0, bytes.length) !== nodeValid(bytes)) expect.fail(`disagree on ${Buffer.from(bytes).toString("hex")}`);
+      if (isUtf8(bytes, 0, bytes.length) !== nodeValid(bytes))
+        expect.fail(`disagree on ${Buffer.from(bytes).toString("hex")}`);
     };
     for (let a = 0; a < 256; a++) {
       check(new Uint8Array([a]));
@@ -432,7 +457,14 @@ describe("binary strings", () => {
   it("encodes string and Uint8Array payloads alike", () => {
     const bytes = new Uint8Array(256).map((_, i) => i);
     const a = encodePublish({ topic: "t", payload: bytes, qos: 0, dup: false, retain: false, id: 0 });
-    const b = encodePublish({ topic: "t", payload: bytesToBinaryString(bytes), qos: 0, dup: false, retain: false, id: 0 });
+    const b = encodePublish({
+      topic: "t",
+      payload: bytesToBinaryString(bytes),
+      qos: 0,
+      dup: false,
+      retain: false,
+      id: 0,
+    });
     expect(b).toEqual(a);
   });
 });

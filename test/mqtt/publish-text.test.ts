@@ -8,7 +8,8 @@ import { bytesToBinaryString } from "../../src/mqtt/binary-string";
 import { createPacketStream } from "../../src/mqtt/stream-decoder";
 import { publishText, serializePublish } from "../../src/mqtt/serialize";
 
-const binaryString = (max: number) => fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: max }).map((codes) => String.fromCharCode(...codes));
+const binaryString = (max: number) =>
+  fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: max }).map((codes) => String.fromCharCode(...codes));
 
 describe("publishText", () => {
   it("gives serializePublish's bytes for any topic, payload, QoS, DUP, retain and id", () => {
@@ -16,7 +17,10 @@ describe("publishText", () => {
       fc.property(
         // Payloads across every Remaining Length width: 1, 2 and 3 bytes.
         binaryString(40),
-        fc.oneof(binaryString(200), fc.integer({ min: 16380, max: 16400 }).map((n) => "x".repeat(n))),
+        fc.oneof(
+          binaryString(200),
+          fc.integer({ min: 16380, max: 16400 }).map((n) => "x".repeat(n)),
+        ),
         fc.constantFrom(0 as const, 1 as const),
         fc.boolean(),
         fc.boolean(),
@@ -31,12 +35,25 @@ describe("publishText", () => {
   });
 
   it("decodes back to what it was given", () => {
-    const text = publishText({ topic: "sensors/esp32-1/temperature", payload: '{"seq":7}', qos: 1, dup: true, retain: false, id: 513 });
+    const text = publishText({
+      topic: "sensors/esp32-1/temperature",
+      payload: '{"seq":7}',
+      qos: 1,
+      dup: true,
+      retain: false,
+      id: 513,
+    });
     const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
     const packets: unknown[] = [];
     expect(createPacketStream(4096).push(bytes, (p) => packets.push(p))).toBeUndefined();
     expect(packets).toHaveLength(1);
-    expect(packets[0]).toMatchObject({ topic: "sensors/esp32-1/temperature", qos: 1, dup: true, retain: false, id: 513 });
-    expect(String.fromCharCode(...((packets[0] as { payload: Uint8Array }).payload))).toBe('{"seq":7}');
+    expect(packets[0]).toMatchObject({
+      topic: "sensors/esp32-1/temperature",
+      qos: 1,
+      dup: true,
+      retain: false,
+      id: 513,
+    });
+    expect(String.fromCharCode(...(packets[0] as { payload: Uint8Array }).payload)).toBe('{"seq":7}');
   });
 });

@@ -62,11 +62,18 @@ const clientToServer: OutVector[] = [
     name: "CONNECT: client id, clean session, keepalive 60",
     encode: () => encodeConnect({ clientId: "dev1", cleanSession: true, keepalive: 60 }),
     bytes: [
-      0x10, 0x10, // CONNECT, remaining length 16
+      0x10,
+      0x10, // CONNECT, remaining length 16
       ...MQTT_4,
       0x02, // flags: clean session
-      0x00, 0x3c, // keepalive 60 s
-      0x00, 0x04, 0x64, 0x65, 0x76, 0x31, // client id "dev1"
+      0x00,
+      0x3c, // keepalive 60 s
+      0x00,
+      0x04,
+      0x64,
+      0x65,
+      0x76,
+      0x31, // client id "dev1"
     ],
     theirs: { cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clean: true, keepalive: 60, clientId: "dev1" },
   },
@@ -74,11 +81,15 @@ const clientToServer: OutVector[] = [
     name: "CONNECT: persistent session, keepalive off",
     encode: () => encodeConnect({ clientId: "a", cleanSession: false, keepalive: 0 }),
     bytes: [
-      0x10, 0x0d, // CONNECT, remaining length 13
+      0x10,
+      0x0d, // CONNECT, remaining length 13
       ...MQTT_4,
       0x00, // flags: none
-      0x00, 0x00, // keepalive 0
-      0x00, 0x01, 0x61, // client id "a"
+      0x00,
+      0x00, // keepalive 0
+      0x00,
+      0x01,
+      0x61, // client id "a"
     ],
     theirs: { cmd: "connect", clean: false, keepalive: 0, clientId: "a" },
   },
@@ -94,15 +105,34 @@ const clientToServer: OutVector[] = [
         password: new Uint8Array([0x70, 0x77]),
       }),
     bytes: [
-      0x10, 0x20, // CONNECT, remaining length 32
+      0x10,
+      0x20, // CONNECT, remaining length 32
       ...MQTT_4,
       0xec, // flags: user name 80, password 40, will retain 20, will QoS 1 08, will 04
-      0x00, 0x00, // keepalive 0
-      0x00, 0x02, 0x73, 0x31, // client id "s1"
-      0x00, 0x04, 0x73, 0x2f, 0x73, 0x74, // will topic "s/st"
-      0x00, 0x03, 0x6f, 0x66, 0x66, // will payload "off"
-      0x00, 0x01, 0x75, // user name "u"
-      0x00, 0x02, 0x70, 0x77, // password "pw"
+      0x00,
+      0x00, // keepalive 0
+      0x00,
+      0x02,
+      0x73,
+      0x31, // client id "s1"
+      0x00,
+      0x04,
+      0x73,
+      0x2f,
+      0x73,
+      0x74, // will topic "s/st"
+      0x00,
+      0x03,
+      0x6f,
+      0x66,
+      0x66, // will payload "off"
+      0x00,
+      0x01,
+      0x75, // user name "u"
+      0x00,
+      0x02,
+      0x70,
+      0x77, // password "pw"
     ],
     theirs: {
       cmd: "connect",
@@ -125,14 +155,23 @@ const clientToServer: OutVector[] = [
         username: utf8Encode("é"),
       }),
     bytes: [
-      0x10, 0x15, // CONNECT, remaining length 21
+      0x10,
+      0x15, // CONNECT, remaining length 21
       ...MQTT_4,
       0x96, // flags: user name 80, will QoS 2 10, will 04, clean session 02
-      0xff, 0xff, // keepalive 65535
-      0x00, 0x00, // client id ""
-      0x00, 0x01, 0x77, // will topic "w"
-      0x00, 0x00, // will payload, empty
-      0x00, 0x02, 0xc3, 0xa9, // user name "é"
+      0xff,
+      0xff, // keepalive 65535
+      0x00,
+      0x00, // client id ""
+      0x00,
+      0x01,
+      0x77, // will topic "w"
+      0x00,
+      0x00, // will payload, empty
+      0x00,
+      0x02,
+      0xc3,
+      0xa9, // user name "é"
     ],
     theirs: {
       cmd: "connect",
@@ -155,15 +194,25 @@ const clientToServer: OutVector[] = [
         password: "",
       }),
     bytes: [
-      0x10, 0x17, // CONNECT, remaining length 23
+      0x10,
+      0x17, // CONNECT, remaining length 23
       ...MQTT_4,
       0xc6, // flags: user name 80, password 40, will 04, clean session 02
-      0x01, 0x2c, // keepalive 300
-      0x00, 0x01, 0x63, // client id "c"
-      0x00, 0x01, 0x78, // will topic "x"
-      0x00, 0x01, 0x21, // will payload "!"
-      0x00, 0x00, // user name ""
-      0x00, 0x00, // password, empty
+      0x01,
+      0x2c, // keepalive 300
+      0x00,
+      0x01,
+      0x63, // client id "c"
+      0x00,
+      0x01,
+      0x78, // will topic "x"
+      0x00,
+      0x01,
+      0x21, // will payload "!"
+      0x00,
+      0x00, // user name ""
+      0x00,
+      0x00, // password, empty
     ],
     theirs: {
       cmd: "connect",
@@ -179,9 +228,15 @@ const clientToServer: OutVector[] = [
     name: "PUBLISH QoS 0",
     encode: () => encodePublish({ topic: "a/b", payload: "hi", qos: 0, dup: false, retain: false, id: 0 }),
     bytes: [
-      0x30, 0x07, // PUBLISH QoS 0, remaining length 7
-      0x00, 0x03, 0x61, 0x2f, 0x62, // topic "a/b"
-      0x68, 0x69, // payload "hi"
+      0x30,
+      0x07, // PUBLISH QoS 0, remaining length 7
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x62, // topic "a/b"
+      0x68,
+      0x69, // payload "hi"
     ],
     theirs: { cmd: "publish", topic: "a/b", payload: Buffer.from("hi"), qos: 0, dup: false, retain: false },
   },
@@ -189,8 +244,13 @@ const clientToServer: OutVector[] = [
     name: "PUBLISH QoS 0, RETAIN, empty payload (the id is not sent)",
     encode: () => encodePublish({ topic: "a/b", payload: new Uint8Array(0), qos: 0, dup: false, retain: true, id: 99 }),
     bytes: [
-      0x31, 0x05, // PUBLISH QoS 0 RETAIN, remaining length 5
-      0x00, 0x03, 0x61, 0x2f, 0x62, // topic "a/b"
+      0x31,
+      0x05, // PUBLISH QoS 0 RETAIN, remaining length 5
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x62, // topic "a/b"
     ],
     theirs: { cmd: "publish", topic: "a/b", payload: Buffer.alloc(0), qos: 0, retain: true },
   },
@@ -198,48 +258,111 @@ const clientToServer: OutVector[] = [
     name: "PUBLISH QoS 1, RETAIN",
     encode: () => encodePublish({ topic: "a/b", payload: bytesOf("hi"), qos: 1, dup: false, retain: true, id: 0x1234 }),
     bytes: [
-      0x33, 0x09, // PUBLISH QoS 1 RETAIN, remaining length 9
-      0x00, 0x03, 0x61, 0x2f, 0x62, // topic "a/b"
-      0x12, 0x34, // packet id 0x1234
-      0x68, 0x69, // payload "hi"
+      0x33,
+      0x09, // PUBLISH QoS 1 RETAIN, remaining length 9
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x62, // topic "a/b"
+      0x12,
+      0x34, // packet id 0x1234
+      0x68,
+      0x69, // payload "hi"
     ],
-    theirs: { cmd: "publish", topic: "a/b", payload: Buffer.from("hi"), qos: 1, dup: false, retain: true, messageId: 0x1234 },
+    theirs: {
+      cmd: "publish",
+      topic: "a/b",
+      payload: Buffer.from("hi"),
+      qos: 1,
+      dup: false,
+      retain: true,
+      messageId: 0x1234,
+    },
   },
   {
     name: "PUBLISH QoS 2, DUP",
     encode: () => encodePublish({ topic: "a/b", payload: "hi", qos: 2, dup: true, retain: false, id: 65535 }),
     bytes: [
-      0x3c, 0x09, // PUBLISH DUP QoS 2, remaining length 9
-      0x00, 0x03, 0x61, 0x2f, 0x62, // topic "a/b"
-      0xff, 0xff, // packet id 65535
-      0x68, 0x69, // payload "hi"
+      0x3c,
+      0x09, // PUBLISH DUP QoS 2, remaining length 9
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x62, // topic "a/b"
+      0xff,
+      0xff, // packet id 65535
+      0x68,
+      0x69, // payload "hi"
     ],
     theirs: { cmd: "publish", topic: "a/b", qos: 2, dup: true, retain: false, messageId: 65535 },
   },
   {
     name: "PUBLISH QoS 1, DUP, RETAIN",
-    encode: () => encodePublish({ topic: "t", payload: new Uint8Array([0, 255]), qos: 1, dup: true, retain: true, id: 1 }),
+    encode: () =>
+      encodePublish({ topic: "t", payload: new Uint8Array([0, 255]), qos: 1, dup: true, retain: true, id: 1 }),
     bytes: [
-      0x3b, 0x07, // PUBLISH DUP QoS 1 RETAIN, remaining length 7
-      0x00, 0x01, 0x74, // topic "t"
-      0x00, 0x01, // packet id 1
-      0x00, 0xff, // payload
+      0x3b,
+      0x07, // PUBLISH DUP QoS 1 RETAIN, remaining length 7
+      0x00,
+      0x01,
+      0x74, // topic "t"
+      0x00,
+      0x01, // packet id 1
+      0x00,
+      0xff, // payload
     ],
-    theirs: { cmd: "publish", topic: "t", payload: Buffer.from([0, 255]), qos: 1, dup: true, retain: true, messageId: 1 },
+    theirs: {
+      cmd: "publish",
+      topic: "t",
+      payload: Buffer.from([0, 255]),
+      qos: 1,
+      dup: true,
+      retain: true,
+      messageId: 1,
+    },
   },
   {
     name: "PUBLISH QoS 1 to a non-ASCII topic (2, 3 and 4 byte UTF-8)",
     encode: () =>
-      encodePublish({ topic: utf8Encode("données/é/€/😀"), payload: new Uint8Array([0, 255]), qos: 1, dup: false, retain: false, id: 1 }),
+      encodePublish({
+        topic: utf8Encode("données/é/€/😀"),
+        payload: new Uint8Array([0, 255]),
+        qos: 1,
+        dup: false,
+        retain: false,
+        id: 1,
+      }),
     bytes: [
-      0x32, 0x1a, // PUBLISH QoS 1, remaining length 26
-      0x00, 0x14, // topic length 20
-      0x64, 0x6f, 0x6e, 0x6e, 0xc3, 0xa9, 0x65, 0x73, 0x2f, // "données/"
-      0xc3, 0xa9, 0x2f, // "é/"
-      0xe2, 0x82, 0xac, 0x2f, // "€/"
-      0xf0, 0x9f, 0x98, 0x80, // "😀"
-      0x00, 0x01, // packet id 1
-      0x00, 0xff, // payload
+      0x32,
+      0x1a, // PUBLISH QoS 1, remaining length 26
+      0x00,
+      0x14, // topic length 20
+      0x64,
+      0x6f,
+      0x6e,
+      0x6e,
+      0xc3,
+      0xa9,
+      0x65,
+      0x73,
+      0x2f, // "données/"
+      0xc3,
+      0xa9,
+      0x2f, // "é/"
+      0xe2,
+      0x82,
+      0xac,
+      0x2f, // "€/"
+      0xf0,
+      0x9f,
+      0x98,
+      0x80, // "😀"
+      0x00,
+      0x01, // packet id 1
+      0x00,
+      0xff, // payload
     ],
     theirs: { cmd: "publish", topic: "données/é/€/😀", payload: Buffer.from([0, 255]), qos: 1, messageId: 1 },
   },
@@ -276,11 +399,26 @@ const clientToServer: OutVector[] = [
         { filter: "c", qos: 2 },
       ]),
     bytes: [
-      0x82, 0x12, // SUBSCRIBE with flags 0010, remaining length 18
-      0x00, 0x0a, // packet id 10
-      0x00, 0x03, 0x61, 0x2f, 0x2b, 0x00, // "a/+" QoS 0
-      0x00, 0x03, 0x62, 0x2f, 0x23, 0x01, // "b/#" QoS 1
-      0x00, 0x01, 0x63, 0x02, // "c" QoS 2
+      0x82,
+      0x12, // SUBSCRIBE with flags 0010, remaining length 18
+      0x00,
+      0x0a, // packet id 10
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x2b,
+      0x00, // "a/+" QoS 0
+      0x00,
+      0x03,
+      0x62,
+      0x2f,
+      0x23,
+      0x01, // "b/#" QoS 1
+      0x00,
+      0x01,
+      0x63,
+      0x02, // "c" QoS 2
     ],
     theirs: {
       cmd: "subscribe",
@@ -296,9 +434,18 @@ const clientToServer: OutVector[] = [
     name: "SUBSCRIBE, one non-ASCII filter",
     encode: () => encodeSubscribe(65535, [{ filter: utf8Encode("€/#"), qos: 1 }]),
     bytes: [
-      0x82, 0x0a, // SUBSCRIBE, remaining length 10
-      0xff, 0xff, // packet id 65535
-      0x00, 0x05, 0xe2, 0x82, 0xac, 0x2f, 0x23, 0x01, // "€/#" QoS 1
+      0x82,
+      0x0a, // SUBSCRIBE, remaining length 10
+      0xff,
+      0xff, // packet id 65535
+      0x00,
+      0x05,
+      0xe2,
+      0x82,
+      0xac,
+      0x2f,
+      0x23,
+      0x01, // "€/#" QoS 1
     ],
     theirs: { cmd: "subscribe", messageId: 65535, subscriptions: [{ topic: "€/#", qos: 1 }] },
   },
@@ -306,10 +453,18 @@ const clientToServer: OutVector[] = [
     name: "UNSUBSCRIBE, two filters",
     encode: () => encodeUnsubscribe(11, ["a/+", "#"]),
     bytes: [
-      0xa2, 0x0a, // UNSUBSCRIBE with flags 0010, remaining length 10
-      0x00, 0x0b, // packet id 11
-      0x00, 0x03, 0x61, 0x2f, 0x2b, // "a/+"
-      0x00, 0x01, 0x23, // "#"
+      0xa2,
+      0x0a, // UNSUBSCRIBE with flags 0010, remaining length 10
+      0x00,
+      0x0b, // packet id 11
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x2b, // "a/+"
+      0x00,
+      0x01,
+      0x23, // "#"
     ],
     theirs: { cmd: "unsubscribe", messageId: 11, unsubscriptions: ["a/+", "#"] },
   },
@@ -328,14 +483,12 @@ const clientToServer: OutVector[] = [
 ];
 
 const serverToClient: InVector[] = [
-  ...[0, 1, 2, 3, 4, 5].map(
-    (code): InVector => ({
-      name: `CONNACK return code ${code} (${CONNACK_CODE_NAMES[code]})`,
-      bytes: [0x20, 0x02, 0x00, code], // CONNACK, length 2, no session, return code
-      ours: { type: PacketType.CONNACK, sessionPresent: false, returnCode: code },
-      theirs: { cmd: "connack", sessionPresent: false, returnCode: code },
-    }),
-  ),
+  ...[0, 1, 2, 3, 4, 5].map((code): InVector => ({
+    name: `CONNACK return code ${code} (${CONNACK_CODE_NAMES[code]})`,
+    bytes: [0x20, 0x02, 0x00, code], // CONNACK, length 2, no session, return code
+    ours: { type: PacketType.CONNACK, sessionPresent: false, returnCode: code },
+    theirs: { cmd: "connack", sessionPresent: false, returnCode: code },
+  })),
   {
     name: "CONNACK session present",
     bytes: [0x20, 0x02, 0x01, 0x00], // CONNACK, length 2, session present, accepted
@@ -351,39 +504,116 @@ const serverToClient: InVector[] = [
   {
     name: "PUBLISH QoS 0 RETAIN, empty payload",
     bytes: [0x31, 0x05, 0x00, 0x03, 0x61, 0x2f, 0x62], // topic "a/b", no payload
-    ours: { type: PacketType.PUBLISH, topic: "a/b", payload: new Uint8Array(0), qos: 0, dup: false, retain: true, id: 0 },
+    ours: {
+      type: PacketType.PUBLISH,
+      topic: "a/b",
+      payload: new Uint8Array(0),
+      qos: 0,
+      dup: false,
+      retain: true,
+      id: 0,
+    },
     theirs: { cmd: "publish", topic: "a/b", payload: Buffer.alloc(0), qos: 0, dup: false, retain: true },
   },
   {
     name: "PUBLISH QoS 1 RETAIN",
     bytes: [
-      0x33, 0x09, // PUBLISH QoS 1 RETAIN, remaining length 9
-      0x00, 0x03, 0x61, 0x2f, 0x62, // topic "a/b"
-      0x12, 0x34, // packet id
-      0x68, 0x69, // payload "hi"
+      0x33,
+      0x09, // PUBLISH QoS 1 RETAIN, remaining length 9
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x62, // topic "a/b"
+      0x12,
+      0x34, // packet id
+      0x68,
+      0x69, // payload "hi"
     ],
-    ours: { type: PacketType.PUBLISH, topic: "a/b", payload: bytesOf("hi"), qos: 1, dup: false, retain: true, id: 0x1234 },
-    theirs: { cmd: "publish", topic: "a/b", payload: Buffer.from("hi"), qos: 1, dup: false, retain: true, messageId: 0x1234 },
+    ours: {
+      type: PacketType.PUBLISH,
+      topic: "a/b",
+      payload: bytesOf("hi"),
+      qos: 1,
+      dup: false,
+      retain: true,
+      id: 0x1234,
+    },
+    theirs: {
+      cmd: "publish",
+      topic: "a/b",
+      payload: Buffer.from("hi"),
+      qos: 1,
+      dup: false,
+      retain: true,
+      messageId: 0x1234,
+    },
   },
   {
     name: "PUBLISH QoS 2 DUP",
     bytes: [
-      0x3c, 0x09, // PUBLISH DUP QoS 2, remaining length 9
-      0x00, 0x03, 0x61, 0x2f, 0x62, // topic "a/b"
-      0xff, 0xff, // packet id 65535
-      0x68, 0x69, // payload "hi"
+      0x3c,
+      0x09, // PUBLISH DUP QoS 2, remaining length 9
+      0x00,
+      0x03,
+      0x61,
+      0x2f,
+      0x62, // topic "a/b"
+      0xff,
+      0xff, // packet id 65535
+      0x68,
+      0x69, // payload "hi"
     ],
-    ours: { type: PacketType.PUBLISH, topic: "a/b", payload: bytesOf("hi"), qos: 2, dup: true, retain: false, id: 65535 },
-    theirs: { cmd: "publish", topic: "a/b", payload: Buffer.from("hi"), qos: 2, dup: true, retain: false, messageId: 65535 },
+    ours: {
+      type: PacketType.PUBLISH,
+      topic: "a/b",
+      payload: bytesOf("hi"),
+      qos: 2,
+      dup: true,
+      retain: false,
+      id: 65535,
+    },
+    theirs: {
+      cmd: "publish",
+      topic: "a/b",
+      payload: Buffer.from("hi"),
+      qos: 2,
+      dup: true,
+      retain: false,
+      messageId: 65535,
+    },
   },
   {
     name: "PUBLISH QoS 1 to a non-ASCII topic",
     bytes: [
-      0x32, 0x1a, // PUBLISH QoS 1, remaining length 26
-      0x00, 0x14, // topic length 20: "données/é/€/😀"
-      0x64, 0x6f, 0x6e, 0x6e, 0xc3, 0xa9, 0x65, 0x73, 0x2f, 0xc3, 0xa9, 0x2f, 0xe2, 0x82, 0xac, 0x2f, 0xf0, 0x9f, 0x98, 0x80,
-      0x00, 0x01, // packet id 1
-      0x00, 0xff, // payload
+      0x32,
+      0x1a, // PUBLISH QoS 1, remaining length 26
+      0x00,
+      0x14, // topic length 20: "données/é/€/😀"
+      0x64,
+      0x6f,
+      0x6e,
+      0x6e,
+      0xc3,
+      0xa9,
+      0x65,
+      0x73,
+      0x2f,
+      0xc3,
+      0xa9,
+      0x2f,
+      0xe2,
+      0x82,
+      0xac,
+      0x2f,
+      0xf0,
+      0x9f,
+      0x98,
+      0x80,
+      0x00,
+      0x01, // packet id 1
+      0x00,
+      0xff, // payload
     ],
     ours: {
       type: PacketType.PUBLISH,
@@ -394,7 +624,15 @@ const serverToClient: InVector[] = [
       retain: false,
       id: 1,
     },
-    theirs: { cmd: "publish", topic: "données/é/€/😀", payload: Buffer.from([0, 255]), qos: 1, dup: false, retain: false, messageId: 1 },
+    theirs: {
+      cmd: "publish",
+      topic: "données/é/€/😀",
+      payload: Buffer.from([0, 255]),
+      qos: 1,
+      dup: false,
+      retain: false,
+      messageId: 1,
+    },
   },
   {
     name: "PUBACK",
@@ -423,9 +661,13 @@ const serverToClient: InVector[] = [
   {
     name: "SUBACK granting QoS 0 and 1, refusing one (0x80)",
     bytes: [
-      0x90, 0x05, // SUBACK, remaining length 5
-      0x00, 0x0a, // packet id 10
-      0x00, 0x01, 0x80, // granted QoS 0, QoS 1, failure
+      0x90,
+      0x05, // SUBACK, remaining length 5
+      0x00,
+      0x0a, // packet id 10
+      0x00,
+      0x01,
+      0x80, // granted QoS 0, QoS 1, failure
     ],
     ours: { type: PacketType.SUBACK, id: 10, granted: [0, 1, 0x80] },
     theirs: { cmd: "suback", messageId: 10, granted: [0, 1, 0x80] },
@@ -506,7 +748,14 @@ describe("Remaining Length boundaries (1 to 4 bytes)", () => {
     expect(Buffer.compare(encoded.subarray(1 + header.length + 3), payload)).toBe(0);
 
     // mqtt-packet agrees both ways: it generates the same bytes and parses ours back.
-    const theirs = mqtt.generate({ cmd: "publish", topic: "t", payload: Buffer.from(payload), qos: 0, dup: false, retain: false });
+    const theirs = mqtt.generate({
+      cmd: "publish",
+      topic: "t",
+      payload: Buffer.from(payload),
+      qos: 0,
+      dup: false,
+      retain: false,
+    });
     expect(Buffer.compare(theirs, encoded)).toBe(0);
     const parsed = theirParse(encoded) as mqtt.IPublishPacket;
     expect(parsed.length).toBe(remaining);

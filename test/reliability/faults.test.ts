@@ -46,16 +46,30 @@ interface Timing {
 }
 
 /** From a fault at `at` (console line `index`): the loss, the next CONNECTED and the next delivery. */
-async function recovery(device: Device, at: number, index: number, lost = ANY_LOSS, timeoutMs = 70000): Promise<Timing> {
+async function recovery(
+  device: Device,
+  at: number,
+  index: number,
+  lost = ANY_LOSS,
+  timeoutMs = 70000,
+): Promise<Timing> {
   const gone = await device.waitFor(lost, timeoutMs, index);
   const up = await device.waitFor(CONNECTED, timeoutMs, gone.index);
   const delivered = await device.waitFor(DELIVERED, timeoutMs, up.index);
-  return { detectMs: gone.at - at, reason: lost.exec(gone.text)![1], connectedMs: up.at - at, deliveredMs: delivered.at - at };
+  return {
+    detectMs: gone.at - at,
+    reason: lost.exec(gone.text)![1],
+    connectedMs: up.at - at,
+    deliveredMs: delivered.at - at,
+  };
 }
 
 const summary = (timings: Timing[]) =>
   timings
-    .map((t) => `detect ${seconds(t.detectMs)} connected ${seconds(t.connectedMs)} delivered ${isNaN(t.deliveredMs) ? "- (cut again first)" : seconds(t.deliveredMs)} [${t.reason}]`)
+    .map(
+      (t) =>
+        `detect ${seconds(t.detectMs)} connected ${seconds(t.connectedMs)} delivered ${isNaN(t.deliveredMs) ? "- (cut again first)" : seconds(t.deliveredMs)} [${t.reason}]`,
+    )
     .join("; ");
 
 async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0], viaProxy = true) {
@@ -70,7 +84,11 @@ async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0
     proxy = await startTcpProxy(broker.port);
     add(() => proxy!.close());
   }
-  const device = await startDevice({ MQTT_URL: proxy ? proxy.url : broker.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
+  const device = await startDevice({
+    MQTT_URL: proxy ? proxy.url : broker.url,
+    DEVICE_ID: name,
+    PUBLISH_INTERVAL_MS: "200",
+  });
   add(() => device.firmware.kill());
   await device.waitFor(CONNECTED, 20000);
   await until(() => seqCounts(sub.messages, data).size >= 5, 20000, "5 readings at the subscriber");
@@ -78,14 +96,20 @@ async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0
   /** Every seq the device took arrived; reports duplicates; no queue overflow, no uncaught exception. */
   async function finish(expect: Expect, mode: string, timings: Timing[], extra = ""): Promise<number> {
     const n = device.lastSeq();
-    await until(() => missing(seqCounts(sub.messages, data), n).length === 0, 45000, `readings 1..${n} at the subscriber`).catch(() => undefined);
+    await until(
+      () => missing(seqCounts(sub.messages, data), n).length === 0,
+      45000,
+      `readings 1..${n} at the subscriber`,
+    ).catch(() => undefined);
     const counts = seqCounts(sub.messages, data);
     expect(missing(counts, n), `readings lost (${mode})`).toEqual([]);
     expect(device.find(/queue full/)).toBe(-1);
     expect(device.uncaught).toEqual([]);
     expect(device.alive()).toBe(true);
     const dups = duplicates(counts);
-    report(`${mode} (${RUNTIME}): readings 1..${n} all delivered, ${dups} duplicates; ${timings.length} faults: ${summary(timings)}${extra}`);
+    report(
+      `${mode} (${RUNTIME}): readings 1..${n} all delivered, ${dups} duplicates; ${timings.length} faults: ${summary(timings)}${extra}`,
+    );
     return dups;
   }
   return { broker, sub, proxy: proxy as TcpProxy, device, data, finish };
@@ -123,44 +147,59 @@ describe.concurrent(`link faults, firmware on the ${RUNTIME}`, () => {
       // A cut can land in the handshake; the next cut may come before a reading is delivered.
       const gone = await device.waitFor(ANY_LOSS, 10000, cut.index);
       const up = await device.waitFor(CONNECTED, 70000, gone.index);
-      const delivered = next ? device.find(DELIVERED, up.index) : (await device.waitFor(DELIVERED, 70000, up.index)).index;
-      const deliveredAt = delivered >= 0 && (!next || device.lines[delivered].at <= next.at) ? device.lines[delivered].at : NaN;
+      const delivered = next
+        ? device.find(DELIVERED, up.index)
+        : (await device.waitFor(DELIVERED, 70000, up.index)).index;
+      const deliveredAt =
+        delivered >= 0 && (!next || device.lines[delivered].at <= next.at) ? device.lines[delivered].at : NaN;
       const [, state, why] = /(\w+) -> BACKOFF \((.*)\)$/.exec(gone.text)!;
-      timings.push({ detectMs: gone.at - cut.at, reason: `in ${state}: ${why}`, connectedMs: up.at - cut.at, deliveredMs: deliveredAt - cut.at });
+      timings.push({
+        detectMs: gone.at - cut.at,
+        reason: `in ${state}: ${why}`,
+        connectedMs: up.at - cut.at,
+        deliveredMs: deliveredAt - cut.at,
+      });
     }
     for (const t of timings) expect(t.detectMs).toBeLessThan(SLACK_MS);
     await finish(expect, "random cuts", timings);
   });
 
-  it("stall: a short one is ridden out; a long one only the keepalive notices", { timeout: 240_000 }, async ({ expect, onTestFinished }) => {
-    const { proxy, device, finish } = await setup("rel-stall", onTestFinished);
-    const timings: Timing[] = [];
-    for (let i = 0; i < count("STALLS", 1); i++) {
-      // Short: held bytes arrive late, the connection survives.
-      await settled(device);
-      const shortAt = device.lines.length;
-      proxy.stall();
-      await sleep(2000);
-      proxy.resume();
-      await device.waitFor(DELIVERED, 10000, device.lines.length);
-      expect(device.find(/-> BACKOFF/, shortAt)).toBe(-1);
-      // Long: silence both ways until the device gives up on the link.
-      await settled(device);
-      const at = Date.now();
-      const index = device.lines.length;
-      proxy.stall();
-      const t = await recovery(device, at, index, LOST);
-      expect(t.reason).toMatch(/no packet from the broker for \d+ s/);
-      expect(t.detectMs).toBeLessThan(DEAD_LINK_MS + SLACK_MS);
-      expect(t.detectMs).toBeGreaterThan(KEEPALIVE_S * 1000);
-      proxy.resume();
-      timings.push(t);
-    }
-    await finish(expect, "stall", timings);
-  });
+  it(
+    "stall: a short one is ridden out; a long one only the keepalive notices",
+    { timeout: 240_000 },
+    async ({ expect, onTestFinished }) => {
+      const { proxy, device, finish } = await setup("rel-stall", onTestFinished);
+      const timings: Timing[] = [];
+      for (let i = 0; i < count("STALLS", 1); i++) {
+        // Short: held bytes arrive late, the connection survives.
+        await settled(device);
+        const shortAt = device.lines.length;
+        proxy.stall();
+        await sleep(2000);
+        proxy.resume();
+        await device.waitFor(DELIVERED, 10000, device.lines.length);
+        expect(device.find(/-> BACKOFF/, shortAt)).toBe(-1);
+        // Long: silence both ways until the device gives up on the link.
+        await settled(device);
+        const at = Date.now();
+        const index = device.lines.length;
+        proxy.stall();
+        const t = await recovery(device, at, index, LOST);
+        expect(t.reason).toMatch(/no packet from the broker for \d+ s/);
+        expect(t.detectMs).toBeLessThan(DEAD_LINK_MS + SLACK_MS);
+        expect(t.detectMs).toBeGreaterThan(KEEPALIVE_S * 1000);
+        proxy.resume();
+        timings.push(t);
+      }
+      await finish(expect, "stall", timings);
+    },
+  );
 
   for (const direction of ["up", "down"] as const) {
-    const what = direction === "up" ? "device -> broker swallowed, broker -> device flows" : "broker -> device swallowed, device -> broker flows";
+    const what =
+      direction === "up"
+        ? "device -> broker swallowed, broker -> device flows"
+        : "broker -> device swallowed, device -> broker flows";
     it(`drop one direction: ${what}`, { timeout: 240_000 }, async ({ expect, onTestFinished }) => {
       const { proxy, device, finish } = await setup(`rel-drop-${direction}`, onTestFinished);
       const timings: Timing[] = [];
@@ -171,7 +210,9 @@ describe.concurrent(`link faults, firmware on the ${RUNTIME}`, () => {
         proxy.drop(direction);
         const t = await recovery(device, at, index, LOST);
         // Up: the device's keepalive, or mosquitto's (its close flows down); down: the device's.
-        expect(t.reason).toMatch(direction === "up" ? /no packet from the broker|connection closed/ : /no packet from the broker/);
+        expect(t.reason).toMatch(
+          direction === "up" ? /no packet from the broker|connection closed/ : /no packet from the broker/,
+        );
         expect(t.detectMs).toBeLessThan(DEAD_LINK_MS + SLACK_MS);
         timings.push(t);
       }

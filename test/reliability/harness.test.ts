@@ -42,10 +42,15 @@ describe("an exception thrown in the firmware", () => {
     const file = join(mkdtempSync(join(tmpdir(), "bundle-")), "linux.js");
     // Port 9 (discard) on loopback: nothing listens, so the device just retries; no broker needed.
     await buildBundle("linux", { MQTT_URL: "mqtt://127.0.0.1:9", PUBLISH_INTERVAL_MS: "60000" }, file);
-    const code = readFileSync(file, "utf8") + '\nsetTimeout(function () { throw new Error("injected by the test"); }, 200);\n';
+    const code =
+      readFileSync(file, "utf8") + '\nsetTimeout(function () { throw new Error("injected by the test"); }, 200);\n';
     const lines: string[] = [];
     rt = startBundle({ code, console: (l) => lines.push(l) });
-    await until(() => lines.some((l) => l.includes("injected by the test")), 10000, "the injected exception on the console");
+    await until(
+      () => lines.some((l) => l.includes("injected by the test")),
+      10000,
+      "the injected exception on the console",
+    );
     const reported = lines.filter((l) => l.includes("injected by the test"));
     expect(reported.filter(isUncaughtLine), `console:\n${lines.join("\n")}`).toEqual(reported);
   });

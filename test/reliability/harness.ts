@@ -114,7 +114,12 @@ export async function startDevice(
         const i = find(pattern, index);
         if (i >= 0) return { ...lines[i], index: i };
         if (Date.now() > deadline) {
-          throw new Error(`no console line like ${pattern} within ${timeoutMs} ms; last lines:\n${lines.slice(-15).map((l) => l.text).join("\n")}`);
+          throw new Error(
+            `no console line like ${pattern} within ${timeoutMs} ms; last lines:\n${lines
+              .slice(-15)
+              .map((l) => l.text)
+              .join("\n")}`,
+          );
         }
         await sleep(20);
       }
@@ -169,10 +174,14 @@ export async function until(predicate: () => boolean, timeoutMs: number, what: s
 
 /** Waits until the device is connected and has had a reading acknowledged on this connection. */
 export async function settled(device: Device, timeoutMs = 70000): Promise<void> {
-  await until(() => {
-    const up = device.last(CONNECTED);
-    return up > device.last(ANY_LOSS) && device.find(DELIVERED, up) >= 0;
-  }, timeoutMs, "connected, with a reading delivered");
+  await until(
+    () => {
+      const up = device.last(CONNECTED);
+      return up > device.last(ANY_LOSS) && device.find(DELIVERED, up) >= 0;
+    },
+    timeoutMs,
+    "connected, with a reading delivered",
+  );
 }
 
 /** Cleanups for one test, run newest first when it finishes (tests of a file run concurrently). */

@@ -19,7 +19,11 @@ import { report } from "./harness";
 const SMALL = process.env.ESPRUINO_SMALL ?? "";
 const ESPRUINO = SMALL || process.env.ESPRUINO || "";
 const OUTAGE_S = Number(process.env.RELIABILITY_OUTAGE_S || (SMALL ? 150 : 20));
-const RUNTIME = SMALL ? `Espruino, fixed 2,500 JsVars (${SMALL}), from flash` : ESPRUINO ? `Espruino (${ESPRUINO}), from flash` : "host runtime";
+const RUNTIME = SMALL
+  ? `Espruino, fixed 2,500 JsVars (${SMALL}), from flash`
+  : ESPRUINO
+    ? `Espruino (${ESPRUINO}), from flash`
+    : "host runtime";
 const DEVICE = "rel-outage";
 const DATA = `sensors/${DEVICE}/temperature`;
 /** What the issue allows the JsVars in use to move during the outage. */
@@ -38,7 +42,14 @@ describe(`long outage, firmware on the ${RUNTIME}`, () => {
     cleanups.push(() => broker.stop());
     const sub = await subscribe(broker.url, DATA, { clientId: "rel-outage-watcher", clean: false });
     cleanups.push(() => sub.close());
-    const file = await buildLinux({ MQTT_URL: broker.url, DEVICE_ID: DEVICE, PUBLISH_INTERVAL_MS: "100", KEEPALIVE_S: "5", RECONNECT_MAX_MS: "2000", LOG_LEVEL: "info" });
+    const file = await buildLinux({
+      MQTT_URL: broker.url,
+      DEVICE_ID: DEVICE,
+      PUBLISH_INTERVAL_MS: "100",
+      KEEPALIVE_S: "5",
+      RECONNECT_MAX_MS: "2000",
+      LOG_LEVEL: "info",
+    });
     const lines: string[] = [];
     const device = runFirmware(file, { console: (l) => lines.push(l), espruino: ESPRUINO });
     cleanups.push(() => device.kill());
@@ -61,12 +72,17 @@ describe(`long outage, firmware on the ${RUNTIME}`, () => {
       usage.push((await device.memory()).usage);
     }
     await outage;
-    const newest = () => Math.max(0, ...lines.map((l) => Number(/\[app\] reading #(\d+) .* stored \((\d+) waiting\)/.exec(l)?.[1] ?? 0)));
+    const newest = () =>
+      Math.max(0, ...lines.map((l) => Number(/\[app\] reading #(\d+) .* stored \((\d+) waiting\)/.exec(l)?.[1] ?? 0)));
     const peakWaiting = Math.max(0, ...lines.map((l) => Number(/ stored \((\d+) waiting\)/.exec(l)?.[1] ?? 0)));
     const target = newest();
     const got = () => new Set(sub.on(DATA).map((m) => JSON.parse(m.payload).seq as number));
     const returned = Date.now();
-    await sub.waitFor(() => got().size >= target && [...Array(target).keys()].every((i) => got().has(i + 1)), 240000, `every seq 1..${target}`);
+    await sub.waitFor(
+      () => got().size >= target && [...Array(target).keys()].every((i) => got().has(i + 1)),
+      240000,
+      `every seq 1..${target}`,
+    );
     const drainS = (Date.now() - returned) / 1000;
     const after = (await device.memory()).usage;
 

@@ -25,7 +25,8 @@ import { cleanups, count, ON_INTERPRETER, report, RUNTIME, sleep, startDevice, u
 // ~150 bytes per publish for minutes (heap snapshots: only code objects grow), hiding any real leak;
 // and feedback vectors are allocated at a function's first call (in the warm-up), not later.
 if (!ON_INTERPRETER) {
-  for (const flag of ["--no-opt", "--no-maglev", "--no-sparkplug", "--no-lazy-feedback-allocation"]) v8.setFlagsFromString(flag);
+  for (const flag of ["--no-opt", "--no-maglev", "--no-sparkplug", "--no-lazy-feedback-allocation"])
+    v8.setFlagsFromString(flag);
   if (typeof (globalThis as { gc?: unknown }).gc !== "function") {
     v8.setFlagsFromString("--expose-gc");
     (globalThis as { gc?: unknown }).gc = vm.runInNewContext("gc");
@@ -52,122 +53,141 @@ interface Sample {
 }
 
 describe(`memory, firmware on the ${RUNTIME}`, () => {
-  it(`no growth over ${PUBLISHES} publishes and ${RECONNECTS} reconnects`, { timeout: 180_000 + RECONNECTS * 70_000 + PUBLISHES * 200 }, async ({ expect, onTestFinished, onTestFailed }) => {
-    const add = cleanups(onTestFinished);
-    // The last console lines, shown if the test fails (the rest is not kept: see keepLines).
-    const recent: string[] = [];
-    onTestFailed(() => console.log(`[reliability] memory: the device's last ${recent.length} console lines:\n${recent.join("\n")}`));
-    const broker = await startMosquitto();
-    add(() => broker.stop());
-    const proxy = await startTcpProxy(broker.port);
-    add(() => proxy.close());
+  it(
+    `no growth over ${PUBLISHES} publishes and ${RECONNECTS} reconnects`,
+    { timeout: 180_000 + RECONNECTS * 70_000 + PUBLISHES * 200 },
+    async ({ expect, onTestFinished, onTestFailed }) => {
+      const add = cleanups(onTestFinished);
+      // The last console lines, shown if the test fails (the rest is not kept: see keepLines).
+      const recent: string[] = [];
+      onTestFailed(() =>
+        console.log(`[reliability] memory: the device's last ${recent.length} console lines:\n${recent.join("\n")}`),
+      );
+      const broker = await startMosquitto();
+      add(() => broker.stop());
+      const proxy = await startTcpProxy(broker.port);
+      add(() => proxy.close());
 
-    // Counters only: the test process keeps no per-publish state (its heap is the host runtime's too).
-    const s = { connected: false, waiting: 0, delivered: 0, connects: 0, queueFull: 0 };
-    let deliveredAtConnect = 0;
-    const device = await startDevice(
-      { MQTT_URL: proxy.url, DEVICE_ID: "rel-memory", PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "2000" },
-      {
-        keepLines: false,
-        onLine(text) {
-          recent.push(text);
-          if (recent.length > 60) recent.shift();
-          if (text.includes("] reading #") && text.endsWith(" delivered")) s.delivered++;
-          else if (text.includes(" waiting)")) s.waiting = Number(/stored \((\d+) waiting\)/.exec(text)?.[1] ?? 0);
-          else if (text.includes("-> CONNECTED")) {
-            s.connected = true;
-            s.connects++;
-            deliveredAtConnect = s.delivered;
-          } else if (text.includes("-> BACKOFF")) s.connected = false;
-          else if (text.includes("queue full")) s.queueFull++;
+      // Counters only: the test process keeps no per-publish state (its heap is the host runtime's too).
+      const s = { connected: false, waiting: 0, delivered: 0, connects: 0, queueFull: 0 };
+      let deliveredAtConnect = 0;
+      const device = await startDevice(
+        { MQTT_URL: proxy.url, DEVICE_ID: "rel-memory", PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "2000" },
+        {
+          keepLines: false,
+          onLine(text) {
+            recent.push(text);
+            if (recent.length > 60) recent.shift();
+            if (text.includes("] reading #") && text.endsWith(" delivered")) s.delivered++;
+            else if (text.includes(" waiting)")) s.waiting = Number(/stored \((\d+) waiting\)/.exec(text)?.[1] ?? 0);
+            else if (text.includes("-> CONNECTED")) {
+              s.connected = true;
+              s.connects++;
+              deliveredAtConnect = s.delivered;
+            } else if (text.includes("-> BACKOFF")) s.connected = false;
+            else if (text.includes("queue full")) s.queueFull++;
+          },
         },
-      },
-    );
-    add(() => device.firmware.kill());
+      );
+      add(() => device.firmware.kill());
 
-    // Samples are not kept (their array would grow the host's heap): running figures, the steady
-    // values a measurement is waiting for, and with RELIABILITY_MEMORY_LOG one JSON line each.
-    const log = process.env.RELIABILITY_MEMORY_LOG;
-    if (log) writeFileSync(log, "");
-    const figures = { samples: 0, steadyMin: Infinity, steadyMax: 0, max: 0 };
-    let wanted: number[] | undefined;
-    let sampling = true;
-    let probeError = "";
-    const steady = () => s.connected && s.waiting <= 1;
-    const sampler = (async () => {
-      while (sampling) {
-        const started = Date.now();
-        const before = steady();
-        // An interpreter that stops answering fails the test with that reason, not an unhandled rejection.
-        const info = await device.firmware.memory().catch((e: Error) => {
-          sampling = false;
-          probeError = e.message;
-          return undefined;
-        });
-        if (!info) break;
-        const usage = ON_INTERPRETER ? info.usage : process.memoryUsage().heapUsed; // after memory()'s GC
-        const sample: Sample = { at: started, usage, steady: before && steady(), delivered: s.delivered, connects: s.connects };
-        figures.samples++;
-        figures.max = Math.max(figures.max, usage);
-        if (sample.steady) {
-          figures.steadyMin = Math.min(figures.steadyMin, usage);
-          figures.steadyMax = Math.max(figures.steadyMax, usage);
-          wanted?.push(usage);
+      // Samples are not kept (their array would grow the host's heap): running figures, the steady
+      // values a measurement is waiting for, and with RELIABILITY_MEMORY_LOG one JSON line each.
+      const log = process.env.RELIABILITY_MEMORY_LOG;
+      if (log) writeFileSync(log, "");
+      const figures = { samples: 0, steadyMin: Infinity, steadyMax: 0, max: 0 };
+      let wanted: number[] | undefined;
+      let sampling = true;
+      let probeError = "";
+      const steady = () => s.connected && s.waiting <= 1;
+      const sampler = (async () => {
+        while (sampling) {
+          const started = Date.now();
+          const before = steady();
+          // An interpreter that stops answering fails the test with that reason, not an unhandled rejection.
+          const info = await device.firmware.memory().catch((e: Error) => {
+            sampling = false;
+            probeError = e.message;
+            return undefined;
+          });
+          if (!info) break;
+          const usage = ON_INTERPRETER ? info.usage : process.memoryUsage().heapUsed; // after memory()'s GC
+          const sample: Sample = {
+            at: started,
+            usage,
+            steady: before && steady(),
+            delivered: s.delivered,
+            connects: s.connects,
+          };
+          figures.samples++;
+          figures.max = Math.max(figures.max, usage);
+          if (sample.steady) {
+            figures.steadyMin = Math.min(figures.steadyMin, usage);
+            figures.steadyMax = Math.max(figures.steadyMax, usage);
+            wanted?.push(usage);
+          }
+          if (log) appendFileSync(log, JSON.stringify(sample) + "\n");
+          await sleep(Math.max(0, 1000 - (Date.now() - started)));
         }
-        if (log) appendFileSync(log, JSON.stringify(sample) + "\n");
-        await sleep(Math.max(0, 1000 - (Date.now() - started)));
+      })();
+      add(async () => {
+        sampling = false;
+        await sampler;
+      });
+      /** The lowest of the next `n` steady samples (a transient allocation only ever adds). */
+      const steadyLow = async (n: number) => {
+        const values: number[] = (wanted = []);
+        await until(() => values.length >= n, 120_000, `${n} steady memory samples`);
+        wanted = undefined;
+        return Math.min(...values);
+      };
+
+      // Warm-up: connected, readings delivered, one reconnect: every code path has run once.
+      await until(() => s.connected && s.delivered >= 20, 30000, "20 readings delivered");
+      proxy.cut();
+      await until(() => s.connected && s.delivered >= 40, 30000, "reconnected after the warm-up cut");
+      const warmupConnects = s.connects;
+      const baseline = await steadyLow(5);
+      const startedAt = Date.now();
+
+      // Work: publishes at 10 per second; a cut after each share of them, once the queue has drained.
+      const share = Math.max(1, Math.floor(PUBLISHES / RECONNECTS));
+      const reconnects = () => s.connects - warmupConnects;
+      const delivered0 = s.delivered;
+      while (reconnects() < RECONNECTS || s.delivered - delivered0 < PUBLISHES) {
+        if (probeError)
+          throw new Error(
+            `the device stopped answering the memory probe after ${reconnects()} reconnects: ${probeError}`,
+          );
+        await until(
+          () => !!probeError || (s.connected && s.waiting <= 1 && s.delivered - deliveredAtConnect >= share),
+          180_000,
+          "a drained queue",
+        );
+        if (reconnects() < RECONNECTS) {
+          const connects = s.connects;
+          proxy.cut();
+          await until(() => !!probeError || s.connects > connects, 120_000, "reconnect after a cut");
+        }
       }
-    })();
-    add(async () => {
+      const workMs = Date.now() - startedAt;
+      const final = await steadyLow(5);
       sampling = false;
       await sampler;
-    });
-    /** The lowest of the next `n` steady samples (a transient allocation only ever adds). */
-    const steadyLow = async (n: number) => {
-      const values: number[] = (wanted = []);
-      await until(() => values.length >= n, 120_000, `${n} steady memory samples`);
-      wanted = undefined;
-      return Math.min(...values);
-    };
 
-    // Warm-up: connected, readings delivered, one reconnect: every code path has run once.
-    await until(() => s.connected && s.delivered >= 20, 30000, "20 readings delivered");
-    proxy.cut();
-    await until(() => s.connected && s.delivered >= 40, 30000, "reconnected after the warm-up cut");
-    const warmupConnects = s.connects;
-    const baseline = await steadyLow(5);
-    const startedAt = Date.now();
-
-    // Work: publishes at 10 per second; a cut after each share of them, once the queue has drained.
-    const share = Math.max(1, Math.floor(PUBLISHES / RECONNECTS));
-    const reconnects = () => s.connects - warmupConnects;
-    const delivered0 = s.delivered;
-    while (reconnects() < RECONNECTS || s.delivered - delivered0 < PUBLISHES) {
-      if (probeError) throw new Error(`the device stopped answering the memory probe after ${reconnects()} reconnects: ${probeError}`);
-      await until(() => !!probeError || (s.connected && s.waiting <= 1 && s.delivered - deliveredAtConnect >= share), 180_000, "a drained queue");
-      if (reconnects() < RECONNECTS) {
-        const connects = s.connects;
-        proxy.cut();
-        await until(() => !!probeError || s.connects > connects, 120_000, "reconnect after a cut");
-      }
-    }
-    const workMs = Date.now() - startedAt;
-    const final = await steadyLow(5);
-    sampling = false;
-    await sampler;
-
-    const unit = ON_INTERPRETER ? "JsVars" : "heap bytes";
-    report(
-      `memory (${RUNTIME}): ${s.delivered - delivered0} publishes delivered, ${reconnects()} reconnects in ${(workMs / 1000).toFixed(0)} s; ` +
-        `usage ${unit}: baseline ${baseline}, end ${final} (${final - baseline >= 0 ? "+" : ""}${final - baseline}), ` +
-        `steady min ${figures.steadyMin} max ${figures.steadyMax}, overall max ${figures.max}, ${figures.samples} samples`,
-    );
-    expect(s.delivered - delivered0).toBeGreaterThanOrEqual(PUBLISHES);
-    expect(reconnects()).toBeGreaterThanOrEqual(RECONNECTS);
-    expect(s.queueFull).toBe(0);
-    expect(probeError).toBe("");
-    expect(device.uncaught).toEqual([]);
-    expect(device.alive()).toBe(true);
-    expect(final - baseline, `memory grew from ${baseline} to ${final}`).toBeLessThanOrEqual(TOLERANCE);
-  });
+      const unit = ON_INTERPRETER ? "JsVars" : "heap bytes";
+      report(
+        `memory (${RUNTIME}): ${s.delivered - delivered0} publishes delivered, ${reconnects()} reconnects in ${(workMs / 1000).toFixed(0)} s; ` +
+          `usage ${unit}: baseline ${baseline}, end ${final} (${final - baseline >= 0 ? "+" : ""}${final - baseline}), ` +
+          `steady min ${figures.steadyMin} max ${figures.steadyMax}, overall max ${figures.max}, ${figures.samples} samples`,
+      );
+      expect(s.delivered - delivered0).toBeGreaterThanOrEqual(PUBLISHES);
+      expect(reconnects()).toBeGreaterThanOrEqual(RECONNECTS);
+      expect(s.queueFull).toBe(0);
+      expect(probeError).toBe("");
+      expect(device.uncaught).toEqual([]);
+      expect(device.alive()).toBe(true);
+      expect(final - baseline, `memory grew from ${baseline} to ${final}`).toBeLessThanOrEqual(TOLERANCE);
+    },
+  );
 });

@@ -31,14 +31,25 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Cuts the power `cuts` times at seeded random moments, with a broker outage among them. */
-async function powerCuts(cuts: number, settings: Record<string, string>, battery: boolean, cutWithinMs: number): Promise<void> {
+async function powerCuts(
+  cuts: number,
+  settings: Record<string, string>,
+  battery: boolean,
+  cutWithinMs: number,
+): Promise<void> {
   const CUTS = cuts;
   {
     const broker = await startMosquitto();
     cleanups.push(() => broker.stop());
     const sub = await subscribe(broker.url, DATA, { clientId: "rel-power-watcher", clean: false });
     cleanups.push(() => sub.close());
-    const file = await buildLinux({ MQTT_URL: broker.url, DEVICE_ID: DEVICE, KEEPALIVE_S: "5", RECONNECT_MAX_MS: "1000", ...settings });
+    const file = await buildLinux({
+      MQTT_URL: broker.url,
+      DEVICE_ID: DEVICE,
+      KEEPALIVE_S: "5",
+      RECONNECT_MAX_MS: "1000",
+      ...settings,
+    });
     const flash = mkdtempSync(join(tmpdir(), "power-cut-"));
     const random = seededRandom(42);
     const outageFrom = Math.floor(CUTS / 3);
@@ -66,11 +77,14 @@ async function powerCuts(cuts: number, settings: Record<string, string>, battery
     // The last start runs until everything stored has arrived.
     await outage;
     const last = device!;
-    const newest = () => Math.max(0, ...last.lines.map((l) => Number(/\[app\] reading #(\d+) .* stored/.exec(l)?.[1] ?? 0)));
+    const newest = () =>
+      Math.max(0, ...last.lines.map((l) => Number(/\[app\] reading #(\d+) .* stored/.exec(l)?.[1] ?? 0)));
     await sub.waitFor(() => newest() > 0, 20000, "a reading on the last start");
     const target = newest();
     const got = () => new Set(sub.on(DATA).map((m) => JSON.parse(m.payload).seq as number));
-    await sub.waitFor(() => [...Array(target).keys()].every((i) => got().has(i + 1)), 120000, `every seq 1..${target}`).catch(() => undefined);
+    await sub
+      .waitFor(() => [...Array(target).keys()].every((i) => got().has(i + 1)), 120000, `every seq 1..${target}`)
+      .catch(() => undefined);
 
     const seqs = sub.on(DATA).map((m) => JSON.parse(m.payload).seq as number);
     const unique = new Set(seqs);
@@ -92,6 +106,14 @@ async function powerCuts(cuts: number, settings: Record<string, string>, battery
 }
 
 describe(`power cuts, firmware on the ${RUNTIME}`, () => {
-  it(`loses no stored reading over ${CUTS} power cuts with a broker outage among them`, () => powerCuts(CUTS, { PUBLISH_INTERVAL_MS: "100" }, false, 2000), 600000);
-  it(`battery mode: loses no stored reading over ${Math.ceil(CUTS / 2)} power cuts mid-wake or asleep`, () => powerCuts(Math.ceil(CUTS / 2), { SLEEP_MS: "2000", AWAKE_MAX_MS: "4000" }, true, 7000), 600000);
+  it(
+    `loses no stored reading over ${CUTS} power cuts with a broker outage among them`,
+    () => powerCuts(CUTS, { PUBLISH_INTERVAL_MS: "100" }, false, 2000),
+    600000,
+  );
+  it(
+    `battery mode: loses no stored reading over ${Math.ceil(CUTS / 2)} power cuts mid-wake or asleep`,
+    () => powerCuts(Math.ceil(CUTS / 2), { SLEEP_MS: "2000", AWAKE_MAX_MS: "4000" }, true, 7000),
+    600000,
+  );
 });

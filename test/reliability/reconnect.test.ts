@@ -93,18 +93,34 @@ function rate(device: Device, windowMs: number): Rate {
   const first = device.find(ATTEMPT);
   const start = device.lines[first].at;
   const within = device.lines.filter((l) => l.at >= start && l.at < start + windowMs);
-  const delays = within.map((l) => RETRY.exec(l.text)).filter((m) => m !== null).map((m) => Number(m[1]));
+  const delays = within
+    .map((l) => RETRY.exec(l.text))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
   const attempts = within.filter((l) => ATTEMPT.test(l.text)).length;
-  return { attempts, accepted: within.filter((l) => CONNECTED.test(l.text)).length, perMinute: (attempts * 60000) / windowMs, delays };
+  return {
+    attempts,
+    accepted: within.filter((l) => CONNECTED.test(l.text)).length,
+    perMinute: (attempts * 60000) / windowMs,
+    delays,
+  };
 }
 
 const describeDelays = (d: number[]) =>
-  d.length ? `delays ${seconds(Math.min(...d))}..${seconds(Math.max(...d))}, mean ${seconds(d.reduce((a, b) => a + b, 0) / d.length)}` : "no delays";
+  d.length
+    ? `delays ${seconds(Math.min(...d))}..${seconds(Math.max(...d))}, mean ${seconds(d.reduce((a, b) => a + b, 0) / d.length)}`
+    : "no delays";
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Starts a device at `url` and watches it for WINDOW_MS; checks it never crashed. */
-async function watchRate(expect: Expect, name: string, url: string, capMs: number, add: (fn: () => unknown) => void): Promise<{ device: Device; r: Rate }> {
+async function watchRate(
+  expect: Expect,
+  name: string,
+  url: string,
+  capMs: number,
+  add: (fn: () => unknown) => void,
+): Promise<{ device: Device; r: Rate }> {
   const device = await startDevice({ MQTT_URL: url, DEVICE_ID: name, RECONNECT_MAX_MS: String(capMs) });
   add(() => device.firmware.kill());
   await device.waitFor(ATTEMPT, 30000);
@@ -126,149 +142,183 @@ async function watchRate(expect: Expect, name: string, url: string, capMs: numbe
  */
 function checkRate(expect: Expect, what: string, r: Rate, capMs: number, perAttemptMs = 0): string {
   const expected = expectedAttempts(capMs, WINDOW_MS, perAttemptMs);
-  expect(r.attempts, `${what}: attempts in ${WINDOW_MS / 1000} s (expected about ${expected})`).toBeLessThanOrEqual(2 * expected);
-  expect(r.attempts, `${what}: attempts in ${WINDOW_MS / 1000} s (expected about ${expected})`).toBeGreaterThanOrEqual(Math.floor(expected / 2));
+  expect(r.attempts, `${what}: attempts in ${WINDOW_MS / 1000} s (expected about ${expected})`).toBeLessThanOrEqual(
+    2 * expected,
+  );
+  expect(r.attempts, `${what}: attempts in ${WINDOW_MS / 1000} s (expected about ${expected})`).toBeGreaterThanOrEqual(
+    Math.floor(expected / 2),
+  );
   return `expected ~${expected}, bounds ${Math.floor(expected / 2)}..${2 * expected}`;
 }
 
 describe.concurrent(`reconnecting, firmware on the ${RUNTIME}`, () => {
-  it("random cuts every 0.5-3 s: back within ~1.5 s of each cut on average, every reading delivered", { timeout: 240_000 }, async ({ expect, onTestFinished }) => {
-    const add = cleanups(onTestFinished);
-    const name = "rel-reconnect-cuts";
-    const broker = await startMosquitto();
-    add(() => broker.stop());
-    const data = `sensors/${name}/temperature`;
-    const sub = await subscribe(broker.url, data, { clientId: `${name}-watcher`, clean: false });
-    add(() => sub.close());
-    const proxy = await startTcpProxy(broker.port);
-    add(() => proxy.close());
-    const device = await startDevice({ MQTT_URL: proxy.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
-    add(() => device.firmware.kill());
-    await device.waitFor(CONNECTED, 20000);
-    await until(() => seqCounts(sub.messages, data).size >= 5, 20000, "5 readings at the subscriber");
+  it(
+    "random cuts every 0.5-3 s: back within ~1.5 s of each cut on average, every reading delivered",
+    { timeout: 240_000 },
+    async ({ expect, onTestFinished }) => {
+      const add = cleanups(onTestFinished);
+      const name = "rel-reconnect-cuts";
+      const broker = await startMosquitto();
+      add(() => broker.stop());
+      const data = `sensors/${name}/temperature`;
+      const sub = await subscribe(broker.url, data, { clientId: `${name}-watcher`, clean: false });
+      add(() => sub.close());
+      const proxy = await startTcpProxy(broker.port);
+      add(() => proxy.close());
+      const device = await startDevice({ MQTT_URL: proxy.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
+      add(() => device.firmware.kill());
+      await device.waitFor(CONNECTED, 20000);
+      await until(() => seqCounts(sub.messages, data).size >= 5, 20000, "5 readings at the subscriber");
 
-    const cuts: { at: number; index: number }[] = [];
-    const durationMs = count("RECONNECT_S", 50) * 1000;
-    const started = Date.now();
-    const stop = proxy.randomCuts(23, 500, 3000, () => cuts.push({ at: Date.now(), index: device.lines.length }));
-    await sleep(durationMs);
-    stop();
-    expect(cuts.length).toBeGreaterThan(0);
+      const cuts: { at: number; index: number }[] = [];
+      const durationMs = count("RECONNECT_S", 50) * 1000;
+      const started = Date.now();
+      const stop = proxy.randomCuts(23, 500, 3000, () => cuts.push({ at: Date.now(), index: device.lines.length }));
+      await sleep(durationMs);
+      stop();
+      expect(cuts.length).toBeGreaterThan(0);
 
-    // Cut -> the next CONNACK (a cut in a handshake waits for the one after).
-    const latencies: number[] = [];
-    for (const cut of cuts) {
-      const up = await device.waitFor(CONNECTED, 70000, cut.index);
-      latencies.push(up.at - cut.at);
-    }
-    // Connections that had a reading acknowledged before their cut (those reset the backoff).
-    let progressed = 0;
-    let connections = 0;
-    for (let i = device.find(CONNECTED, cuts[0].index); i >= 0; i = device.find(CONNECTED, i + 1)) {
-      const end = device.find(ANY_LOSS, i);
-      if (end < 0) break;
-      connections++;
-      const delivered = device.find(DELIVERED, i);
-      if (delivered >= 0 && delivered < end) progressed++;
-    }
-    const delays = device.lines.filter((l) => l.at >= started).map((l) => RETRY.exec(l.text)).filter((m) => m !== null).map((m) => Number(m[1]));
+      // Cut -> the next CONNACK (a cut in a handshake waits for the one after).
+      const latencies: number[] = [];
+      for (const cut of cuts) {
+        const up = await device.waitFor(CONNECTED, 70000, cut.index);
+        latencies.push(up.at - cut.at);
+      }
+      // Connections that had a reading acknowledged before their cut (those reset the backoff).
+      let progressed = 0;
+      let connections = 0;
+      for (let i = device.find(CONNECTED, cuts[0].index); i >= 0; i = device.find(CONNECTED, i + 1)) {
+        const end = device.find(ANY_LOSS, i);
+        if (end < 0) break;
+        connections++;
+        const delivered = device.find(DELIVERED, i);
+        if (delivered >= 0 && delivered < end) progressed++;
+      }
+      const delays = device.lines
+        .filter((l) => l.at >= started)
+        .map((l) => RETRY.exec(l.text))
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]));
 
-    const n = device.lastSeq();
-    await until(() => missing(seqCounts(sub.messages, data), n).length === 0, 45000, `readings 1..${n} at the subscriber`).catch(() => undefined);
-    const counts = seqCounts(sub.messages, data);
-    const avg = mean(latencies);
-    const max = Math.max(...latencies);
-    report(
-      `random cuts 0.5-3 s (${RUNTIME}): ${cuts.length} cuts in ${seconds(durationMs)}; cut -> CONNACK mean ${seconds(avg)}, max ${seconds(max)}, ` +
-        `min ${seconds(Math.min(...latencies))}; ${progressed} of ${connections} connections had a reading acknowledged; backoff ${describeDelays(delays)}; ` +
-        `readings 1..${n}: ${missing(counts, n).length} missing, ${duplicates(counts)} duplicates`,
-    );
-    expect(missing(counts, n), "readings lost").toEqual([]);
-    expect(device.find(/queue full/)).toBe(-1);
-    expect(device.uncaught).toEqual([]);
-    expect(device.alive()).toBe(true);
-    expect(avg, `mean cut -> CONNACK (latencies ${latencies.join(", ")} ms)`).toBeLessThanOrEqual(RECOVERY_MS);
-    expect(max, `longest cut -> CONNACK (latencies ${latencies.join(", ")} ms)`).toBeLessThanOrEqual(RECOVERY_MAX_MS);
-  });
+      const n = device.lastSeq();
+      await until(
+        () => missing(seqCounts(sub.messages, data), n).length === 0,
+        45000,
+        `readings 1..${n} at the subscriber`,
+      ).catch(() => undefined);
+      const counts = seqCounts(sub.messages, data);
+      const avg = mean(latencies);
+      const max = Math.max(...latencies);
+      report(
+        `random cuts 0.5-3 s (${RUNTIME}): ${cuts.length} cuts in ${seconds(durationMs)}; cut -> CONNACK mean ${seconds(avg)}, max ${seconds(max)}, ` +
+          `min ${seconds(Math.min(...latencies))}; ${progressed} of ${connections} connections had a reading acknowledged; backoff ${describeDelays(delays)}; ` +
+          `readings 1..${n}: ${missing(counts, n).length} missing, ${duplicates(counts)} duplicates`,
+      );
+      expect(missing(counts, n), "readings lost").toEqual([]);
+      expect(device.find(/queue full/)).toBe(-1);
+      expect(device.uncaught).toEqual([]);
+      expect(device.alive()).toBe(true);
+      expect(avg, `mean cut -> CONNACK (latencies ${latencies.join(", ")} ms)`).toBeLessThanOrEqual(RECOVERY_MS);
+      expect(max, `longest cut -> CONNACK (latencies ${latencies.join(", ")} ms)`).toBeLessThanOrEqual(RECOVERY_MAX_MS);
+    },
+  );
 
-  it(`broker down: nothing listens, or a proxy accepts TCP and closes at once (RECONNECT_MAX_MS=${CAP_MS}): no storm, still trying`, { timeout: 150_000 }, async ({ expect, onTestFinished }) => {
-    const add = cleanups(onTestFinished);
-    const proxy = await startTcpProxy(await freePort());
-    add(() => proxy.close());
-    const [down, closed] = await Promise.all([
-      watchRate(expect, "rel-rate-down", `mqtt://127.0.0.1:${await freePort()}`, CAP_MS, add),
-      watchRate(expect, "rel-rate-closed", proxy.url, CAP_MS, add),
-    ]);
-    expect(down.r.accepted + closed.r.accepted).toBe(0);
-    const bounds = checkRate(expect, "nothing listens", down.r, CAP_MS);
-    // Two devices booted separately must not wait alike: jitter is what spreads a fleet's reconnects
-    // (Espruino's Math.random starts from the same seed at every boot: firmware/random.ts).
-    const alike = down.r.delays.length > 3 && down.r.delays.slice(0, 8).join() === closed.r.delays.slice(0, 8).join();
-    expect(alike, "two devices waited the very same delays").toBe(false);
-    report(
-      `broker down, nothing listens, RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${down.r.attempts} connection attempts in ${seconds(WINDOW_MS)} (${bounds}); ${describeDelays(down.r.delays)}; ` +
-        `the two devices' delays ${alike ? "IDENTICAL (the same random sequence on both)" : "differ"}: ${down.r.delays.slice(0, 6).join(", ")} / ${closed.r.delays.slice(0, 6).join(", ")} ms`,
-    );
-    const closedBounds = checkRate(expect, "accepted and closed", closed.r, CAP_MS);
-    report(
-      `broker down behind a proxy that accepts and closes at once, RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${closed.r.attempts} connection attempts in ${seconds(WINDOW_MS)} ` +
-        `(${closedBounds}), ${proxy.stats.accepted} TCP connections at the proxy; ${describeDelays(closed.r.delays)}`,
-    );
-  });
+  it(
+    `broker down: nothing listens, or a proxy accepts TCP and closes at once (RECONNECT_MAX_MS=${CAP_MS}): no storm, still trying`,
+    { timeout: 150_000 },
+    async ({ expect, onTestFinished }) => {
+      const add = cleanups(onTestFinished);
+      const proxy = await startTcpProxy(await freePort());
+      add(() => proxy.close());
+      const [down, closed] = await Promise.all([
+        watchRate(expect, "rel-rate-down", `mqtt://127.0.0.1:${await freePort()}`, CAP_MS, add),
+        watchRate(expect, "rel-rate-closed", proxy.url, CAP_MS, add),
+      ]);
+      expect(down.r.accepted + closed.r.accepted).toBe(0);
+      const bounds = checkRate(expect, "nothing listens", down.r, CAP_MS);
+      // Two devices booted separately must not wait alike: jitter is what spreads a fleet's reconnects
+      // (Espruino's Math.random starts from the same seed at every boot: firmware/random.ts).
+      const alike = down.r.delays.length > 3 && down.r.delays.slice(0, 8).join() === closed.r.delays.slice(0, 8).join();
+      expect(alike, "two devices waited the very same delays").toBe(false);
+      report(
+        `broker down, nothing listens, RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${down.r.attempts} connection attempts in ${seconds(WINDOW_MS)} (${bounds}); ${describeDelays(down.r.delays)}; ` +
+          `the two devices' delays ${alike ? "IDENTICAL (the same random sequence on both)" : "differ"}: ${down.r.delays.slice(0, 6).join(", ")} / ${closed.r.delays.slice(0, 6).join(", ")} ms`,
+      );
+      const closedBounds = checkRate(expect, "accepted and closed", closed.r, CAP_MS);
+      report(
+        `broker down behind a proxy that accepts and closes at once, RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${closed.r.attempts} connection attempts in ${seconds(WINDOW_MS)} ` +
+          `(${closedBounds}), ${proxy.stats.accepted} TCP connections at the proxy; ${describeDelays(closed.r.delays)}`,
+      );
+    },
+  );
 
-  it(`broker down (nothing listens), RECONNECT_MAX_MS default ${DEFAULT_CAP_MS}: the first minute`, { timeout: 120_000 }, async ({ expect, onTestFinished }) => {
-    const add = cleanups(onTestFinished);
-    const port = await freePort();
-    const { r } = await watchRate(expect, "rel-rate-down-default", `mqtt://127.0.0.1:${port}`, DEFAULT_CAP_MS, add);
-    const bounds = checkRate(expect, "down, default cap", r, DEFAULT_CAP_MS);
-    report(`broker down, nothing listens, RECONNECT_MAX_MS=${DEFAULT_CAP_MS} (${RUNTIME}): ${r.attempts} connection attempts in the first ${seconds(WINDOW_MS)} (${bounds}); ${describeDelays(r.delays)}`);
-  });
+  it(
+    `broker down (nothing listens), RECONNECT_MAX_MS default ${DEFAULT_CAP_MS}: the first minute`,
+    { timeout: 120_000 },
+    async ({ expect, onTestFinished }) => {
+      const add = cleanups(onTestFinished);
+      const port = await freePort();
+      const { r } = await watchRate(expect, "rel-rate-down-default", `mqtt://127.0.0.1:${port}`, DEFAULT_CAP_MS, add);
+      const bounds = checkRate(expect, "down, default cap", r, DEFAULT_CAP_MS);
+      report(
+        `broker down, nothing listens, RECONNECT_MAX_MS=${DEFAULT_CAP_MS} (${RUNTIME}): ${r.attempts} connection attempts in the first ${seconds(WINDOW_MS)} (${bounds}); ${describeDelays(r.delays)}`,
+      );
+    },
+  );
 
-  it(`brokers that refuse every CONNECT: mosquitto (not authorised: waits 1/2..1 x the cap) and ours (server unavailable), RECONNECT_MAX_MS=${CAP_MS}`, { timeout: 150_000 }, async ({ expect, onTestFinished }) => {
-    const add = cleanups(onTestFinished);
-    const mosquitto = await startMosquitto({ users: { someone: "secret" } });
-    add(() => mosquitto.stop());
-    const ours = await startHostileBroker();
-    add(() => ours.close());
-    ours.refuseAll(3);
-    const [refused, unavailable] = await Promise.all([
-      watchRate(expect, "rel-rate-refused", mosquitto.url, CAP_MS, add),
-      watchRate(expect, "rel-rate-unavailable", ours.url, CAP_MS, add),
-    ]);
-    expect(refused.r.accepted + unavailable.r.accepted).toBe(0);
-    // Not authorised: every delay is 1/2..1 x the cap, so the count is bounded both ways without chance.
-    for (const d of refused.r.delays) expect(d, "a delay after not authorised").toBeGreaterThanOrEqual(CAP_MS / 2);
-    const most = 1 + Math.ceil(WINDOW_MS / (CAP_MS / 2));
-    const least = Math.floor(WINDOW_MS / CAP_MS);
-    expect(refused.r.attempts, `not authorised: attempts in ${WINDOW_MS / 1000} s`).toBeLessThanOrEqual(most);
-    expect(refused.r.attempts, `not authorised: attempts in ${WINDOW_MS / 1000} s`).toBeGreaterThanOrEqual(least);
-    const refusals = (mosquitto.log().match(/not authori[sz]ed/gi) ?? []).length;
-    report(
-      `mosquitto refuses (not authorised), RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${refused.r.attempts} connection attempts in ${seconds(WINDOW_MS)} ` +
-        `(bounds ${least}..${most}), ${refusals} refusals in mosquitto's log; ${describeDelays(refused.r.delays)}`,
-    );
-    // Server unavailable: retried on the doubling backoff.
-    const bounds = checkRate(expect, "server unavailable", unavailable.r, CAP_MS);
-    report(
-      `broker refuses (server unavailable), RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${unavailable.r.attempts} connection attempts in ${seconds(WINDOW_MS)} (${bounds}), ` +
-        `${ours.connects} CONNECTs at the broker; ${describeDelays(unavailable.r.delays)}`,
-    );
-  });
+  it(
+    `brokers that refuse every CONNECT: mosquitto (not authorised: waits 1/2..1 x the cap) and ours (server unavailable), RECONNECT_MAX_MS=${CAP_MS}`,
+    { timeout: 150_000 },
+    async ({ expect, onTestFinished }) => {
+      const add = cleanups(onTestFinished);
+      const mosquitto = await startMosquitto({ users: { someone: "secret" } });
+      add(() => mosquitto.stop());
+      const ours = await startHostileBroker();
+      add(() => ours.close());
+      ours.refuseAll(3);
+      const [refused, unavailable] = await Promise.all([
+        watchRate(expect, "rel-rate-refused", mosquitto.url, CAP_MS, add),
+        watchRate(expect, "rel-rate-unavailable", ours.url, CAP_MS, add),
+      ]);
+      expect(refused.r.accepted + unavailable.r.accepted).toBe(0);
+      // Not authorised: every delay is 1/2..1 x the cap, so the count is bounded both ways without chance.
+      for (const d of refused.r.delays) expect(d, "a delay after not authorised").toBeGreaterThanOrEqual(CAP_MS / 2);
+      const most = 1 + Math.ceil(WINDOW_MS / (CAP_MS / 2));
+      const least = Math.floor(WINDOW_MS / CAP_MS);
+      expect(refused.r.attempts, `not authorised: attempts in ${WINDOW_MS / 1000} s`).toBeLessThanOrEqual(most);
+      expect(refused.r.attempts, `not authorised: attempts in ${WINDOW_MS / 1000} s`).toBeGreaterThanOrEqual(least);
+      const refusals = (mosquitto.log().match(/not authori[sz]ed/gi) ?? []).length;
+      report(
+        `mosquitto refuses (not authorised), RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${refused.r.attempts} connection attempts in ${seconds(WINDOW_MS)} ` +
+          `(bounds ${least}..${most}), ${refusals} refusals in mosquitto's log; ${describeDelays(refused.r.delays)}`,
+      );
+      // Server unavailable: retried on the doubling backoff.
+      const bounds = checkRate(expect, "server unavailable", unavailable.r, CAP_MS);
+      report(
+        `broker refuses (server unavailable), RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${unavailable.r.attempts} connection attempts in ${seconds(WINDOW_MS)} (${bounds}), ` +
+          `${ours.connects} CONNECTs at the broker; ${describeDelays(unavailable.r.delays)}`,
+      );
+    },
+  );
 
-  it(`a broker that accepts every CONNECT and kicks the client right after its CONNACK, RECONNECT_MAX_MS=${CAP_MS}: no storm`, { timeout: 120_000 }, async ({ expect, onTestFinished }) => {
-    const add = cleanups(onTestFinished);
-    const broker = await startHostileBroker();
-    add(() => broker.close());
-    broker.refuseAll(0);
-    const { r } = await watchRate(expect, "rel-rate-kicked", broker.url, CAP_MS, add);
-    // Every attempt got its CONNACK (the window's last perhaps just after it) and was kicked.
-    expect(r.accepted).toBeGreaterThanOrEqual(r.attempts - 1);
-    // Nothing was acknowledged (the status PUBLISH, when written, had no PUBACK): nothing resets the backoff.
-    expect(broker.acked).toBe(0);
-    const bounds = checkRate(expect, "kicked after CONNACK", r, CAP_MS);
-    report(
-      `broker kicks right after CONNACK, RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${r.attempts} connection attempts in ${seconds(WINDOW_MS)} (${bounds}), ` +
-        `${r.accepted} CONNACKs accepted, ${broker.connects} CONNECTs at the broker; ${describeDelays(r.delays)}`,
-    );
-  });
+  it(
+    `a broker that accepts every CONNECT and kicks the client right after its CONNACK, RECONNECT_MAX_MS=${CAP_MS}: no storm`,
+    { timeout: 120_000 },
+    async ({ expect, onTestFinished }) => {
+      const add = cleanups(onTestFinished);
+      const broker = await startHostileBroker();
+      add(() => broker.close());
+      broker.refuseAll(0);
+      const { r } = await watchRate(expect, "rel-rate-kicked", broker.url, CAP_MS, add);
+      // Every attempt got its CONNACK (the window's last perhaps just after it) and was kicked.
+      expect(r.accepted).toBeGreaterThanOrEqual(r.attempts - 1);
+      // Nothing was acknowledged (the status PUBLISH, when written, had no PUBACK): nothing resets the backoff.
+      expect(broker.acked).toBe(0);
+      const bounds = checkRate(expect, "kicked after CONNACK", r, CAP_MS);
+      report(
+        `broker kicks right after CONNACK, RECONNECT_MAX_MS=${CAP_MS} (${RUNTIME}): ${r.attempts} connection attempts in ${seconds(WINDOW_MS)} (${bounds}), ` +
+          `${r.accepted} CONNACKs accepted, ${broker.connects} CONNECTs at the broker; ${describeDelays(r.delays)}`,
+      );
+    },
+  );
 });

@@ -45,7 +45,9 @@ describe.concurrent(`the Will, firmware on the ${RUNTIME}`, () => {
       device.firmware.kill();
       await device.firmware.exited;
       const limitMs = silent ? WILL_MS + BROKER_CHECK_MS : WILL_MS;
-      await until(() => sub.messages.some((m) => m.payload === "offline"), limitMs + 5000, "the Will").catch(() => undefined);
+      await until(() => sub.messages.some((m) => m.payload === "offline"), limitMs + 5000, "the Will").catch(
+        () => undefined,
+      );
       const will = sub.messages.find((m) => m.payload === "offline");
       expect(will, "the Will never came").toBeDefined();
       const afterMs = will!.at - killedAt;
@@ -58,8 +60,14 @@ describe.concurrent(`the Will, firmware on the ${RUNTIME}`, () => {
       add(() => late.close());
       await until(() => late.messages.length > 0, 5000, "the retained status");
       expect(late.messages[0]).toMatchObject({ payload: "offline", retain: true });
-      expect(broker.log()).toMatch(silent ? new RegExp(`Client ${name} .*(exceeded timeout|keepalive)`, "i") : new RegExp(`Client ${name} closed its connection`));
-      report(`Will ${silent ? "behind a stalled link" : "on TCP close"} (${RUNTIME}): retained offline ${(afterMs / 1000).toFixed(2)} s after the kill (limit ${(limitMs / 1000).toFixed(1)} s)`);
+      expect(broker.log()).toMatch(
+        silent
+          ? new RegExp(`Client ${name} .*(exceeded timeout|keepalive)`, "i")
+          : new RegExp(`Client ${name} closed its connection`),
+      );
+      report(
+        `Will ${silent ? "behind a stalled link" : "on TCP close"} (${RUNTIME}): retained offline ${(afterMs / 1000).toFixed(2)} s after the kill (limit ${(limitMs / 1000).toFixed(1)} s)`,
+      );
     });
   }
 });

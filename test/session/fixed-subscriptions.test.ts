@@ -13,17 +13,28 @@ const SET = "sensors/dev-1/set";
 const BIRTH = "homeassistant/status";
 
 /** The baked packet with `id` put where it goes, as the session sends it. */
-const withId = (s: FixedSubscribe, id: number) => s.packet.substr(0, s.idAt) + String.fromCharCode(id >> 8, id & 255) + s.packet.substr(s.idAt + 2);
+const withId = (s: FixedSubscribe, id: number) =>
+  s.packet.substr(0, s.idAt) + String.fromCharCode(id >> 8, id & 255) + s.packet.substr(s.idAt + 2);
 
 const expected = (topics: string[], id: number) =>
-  Buffer.from(mqttPacket.generate({ cmd: "subscribe", messageId: id, subscriptions: topics.map((topic) => ({ topic: Buffer.from(topic, "latin1").toString("utf8"), qos: 1 as const })) } as mqttPacket.ISubscribePacket)).toString("latin1");
+  Buffer.from(
+    mqttPacket.generate({
+      cmd: "subscribe",
+      messageId: id,
+      subscriptions: topics.map((topic) => ({ topic: Buffer.from(topic, "latin1").toString("utf8"), qos: 1 as const })),
+    } as mqttPacket.ISubscribePacket),
+  ).toString("latin1");
 
 describe("fixedSubscribePacket", () => {
   const lists: [string, string[], number][] = [
     ["one topic (Remaining Length 1 byte)", [SET], 2],
     ["two topics", [SET, BIRTH], 2],
     ["a long list (Remaining Length 2 bytes)", Array.from({ length: 12 }, (_, i) => `sensors/device-${i}/set`), 3],
-    ["a very long list (Remaining Length 3 bytes)", Array.from({ length: 200 }, (_, i) => `sensors/${"d".repeat(80)}-${i}/set`), 4],
+    [
+      "a very long list (Remaining Length 3 bytes)",
+      Array.from({ length: 200 }, (_, i) => `sensors/${"d".repeat(80)}-${i}/set`),
+      4,
+    ],
     ["non-ASCII UTF-8 bytes", ["sensors/caf\xc3\xa9/set"], 2],
   ];
 
@@ -46,7 +57,12 @@ describe("fixedSubscribePacket", () => {
 
 /** Connects, once the backoff (after a cut) has opened a new connection. */
 function connect(r: Rig): FakeConnection {
-  for (let i = 0; i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED; i++) r.clock.advance(50);
+  for (
+    let i = 0;
+    i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED;
+    i++
+  )
+    r.clock.advance(50);
   return connectNow(r);
 }
 
@@ -59,7 +75,12 @@ function walkTo(r: Rig, id: number): void {
 function setup(topics = [SET, BIRTH]) {
   const r = rig({ keepalive: 0, queueSize: 8 });
   const got: [string, string, boolean][] = [];
-  subscribeFixed(r.session, fixedSubscribePacket(topics), (topic, payload, retained) => got.push([topic, payload, retained]), (l) => r.logs.push(l));
+  subscribeFixed(
+    r.session,
+    fixedSubscribePacket(topics),
+    (topic, payload, retained) => got.push([topic, payload, retained]),
+    (l) => r.logs.push(l),
+  );
   return { r, got };
 }
 
@@ -119,9 +140,23 @@ describe("subscribeFixed over a session", () => {
     const { r, got } = setup();
     const c = connect(r);
     c.take();
-    c.receive({ cmd: "publish", topic: SET, payload: Buffer.from('{"PUBLISH_INTERVAL_MS":5000,"x":"café"}', "utf8"), qos: 1, messageId: 77, retain: true });
+    c.receive({
+      cmd: "publish",
+      topic: SET,
+      payload: Buffer.from('{"PUBLISH_INTERVAL_MS":5000,"x":"café"}', "utf8"),
+      qos: 1,
+      messageId: 77,
+      retain: true,
+    });
     c.receive({ cmd: "publish", topic: BIRTH, payload: Buffer.from("online"), qos: 0, retain: false });
-    c.receive({ cmd: "publish", topic: SET, payload: Buffer.from([0, 0xff, 0x80, 0x41]), qos: 1, messageId: 78, retain: false });
+    c.receive({
+      cmd: "publish",
+      topic: SET,
+      payload: Buffer.from([0, 0xff, 0x80, 0x41]),
+      qos: 1,
+      messageId: 78,
+      retain: false,
+    });
     expect(got).toEqual([
       [SET, '{"PUBLISH_INTERVAL_MS":5000,"x":"caf\xc3\xa9"}', true],
       [BIRTH, "online", false],
@@ -137,7 +172,14 @@ describe("subscribeFixed over a session", () => {
     const { r, got } = setup();
     const c = connect(r);
     c.take();
-    c.receive({ cmd: "publish", topic: "sensors/dev-1/other", payload: Buffer.from("x"), qos: 1, messageId: 9, retain: false });
+    c.receive({
+      cmd: "publish",
+      topic: "sensors/dev-1/other",
+      payload: Buffer.from("x"),
+      qos: 1,
+      messageId: 9,
+      retain: false,
+    });
     c.receive({ cmd: "publish", topic: "sensors/dev-1/set/more", payload: Buffer.from("x"), qos: 0, retain: false });
     expect(got).toEqual([]);
     expect(r.logs).toContain("[mqtt] message on sensors/dev-1/other matches no subscription");
@@ -150,7 +192,9 @@ describe("subscribeFixed over a session", () => {
     const c = connect(r);
     const [subscribe] = c.take();
     c.receive({ cmd: "suback", messageId: subscribe.messageId, granted: [1, 0x80] });
-    expect(r.logs.filter((l) => l.includes("refused by the broker"))).toEqual(["[mqtt] subscription to " + BIRTH + " refused by the broker"]);
+    expect(r.logs.filter((l) => l.includes("refused by the broker"))).toEqual([
+      "[mqtt] subscription to " + BIRTH + " refused by the broker",
+    ]);
   });
 
   it("a SUBACK granting everything logs nothing, and one for another id is ignored", () => {

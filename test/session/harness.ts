@@ -44,6 +44,8 @@ export class FakeClock implements Clock {
 }
 
 /** A client packet as mqtt-packet parses it. */
+// Tests read the fields of whichever packet type they expect.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Sent = mqttPacket.Packet & Record<string, any>;
 
 export class FakeConnection implements Connection {
@@ -128,7 +130,6 @@ export class FakeLink implements NetworkLink {
   }
 }
 
-
 export interface Rig {
   session: MqttSession;
   clock: FakeClock;
@@ -156,7 +157,10 @@ export function rig(options: Partial<RigOptions> = {}, linkUp = true, seed = 1):
   link.up = linkUp;
   const logs: string[] = [];
   const all = { ...DEFAULTS, ...options };
-  const session = createSession({ ...all, connectPacket: sessionConnectPacket(all) }, { clock, transport, network: link, random: seededRandom(seed), log: (l) => logs.push(l) });
+  const session = createSession(
+    { ...all, connectPacket: sessionConnectPacket(all) },
+    { clock, transport, network: link, random: seededRandom(seed), log: (l) => logs.push(l) },
+  );
   return { session, clock, transport, link, logs };
 }
 

@@ -21,7 +21,14 @@ describe("several listeners", () => {
       });
     }
     const c = connect(r, true);
-    expect(heard).toEqual(["a:connected:true", "b:connected:true", "c:connected:true", "a:sent:undefined", "b:sent:undefined", "c:sent:undefined"]);
+    expect(heard).toEqual([
+      "a:connected:true",
+      "b:connected:true",
+      "c:connected:true",
+      "a:sent:undefined",
+      "b:sent:undefined",
+      "c:sent:undefined",
+    ]);
     heard.length = 0;
     puback(c, c.take()[0].messageId);
     expect(heard).toEqual(["a:delivered:undefined", "b:delivered:undefined", "c:delivered:undefined"]);
@@ -40,7 +47,10 @@ describe("several listeners", () => {
     const heard: string[] = [];
     r.session.listen({ delivered: (ref) => heard.push("first:" + ref) });
     r.session.listen({});
-    r.session.listen({ connected: () => heard.push("third:connected"), delivered: (ref) => heard.push("third:" + ref) });
+    r.session.listen({
+      connected: () => heard.push("third:connected"),
+      delivered: (ref) => heard.push("third:" + ref),
+    });
     const c = connect(r);
     const [online] = c.take();
     puback(c, online.messageId);
@@ -87,7 +97,17 @@ describe("long string payloads", () => {
   }
 
   const generated = (topic: string, payload: string, messageId: number, retain: boolean, dup = false) =>
-    Buffer.from(mqttPacket.generate({ cmd: "publish", topic, payload: Buffer.from(payload, "latin1"), qos: 1, messageId, retain, dup } as mqttPacket.IPublishPacket));
+    Buffer.from(
+      mqttPacket.generate({
+        cmd: "publish",
+        topic,
+        payload: Buffer.from(payload, "latin1"),
+        qos: 1,
+        messageId,
+        retain,
+        dup,
+      } as mqttPacket.IPublishPacket),
+    );
 
   it.each([
     [1, 0],
@@ -105,9 +125,17 @@ describe("long string payloads", () => {
     expect(raw).toHaveLength(length > 256 ? 2 : 1);
     if (length > 256) expect(raw[1].toString("latin1")).toBe(payload); // the payload as it is
     const [p] = c.take();
-    expect(p).toMatchObject({ cmd: "publish", topic: "homeassistant/device/dev-1/config", qos: 1, retain: true, dup: false });
+    expect(p).toMatchObject({
+      cmd: "publish",
+      topic: "homeassistant/device/dev-1/config",
+      qos: 1,
+      retain: true,
+      dup: false,
+    });
     expect(p.payload.toString("latin1")).toBe(payload);
-    expect(Buffer.concat(raw)).toEqual(generated("homeassistant/device/dev-1/config", payload, p.messageId as number, true));
+    expect(Buffer.concat(raw)).toEqual(
+      generated("homeassistant/device/dev-1/config", payload, p.messageId as number, true),
+    );
   });
 
   it("a DUP resend of a long payload is split too, and the same bytes with DUP set", () => {

@@ -111,7 +111,8 @@ describe("QoS 1 publish", () => {
     const dropped: (string | undefined)[] = [];
     const refs: (number | undefined)[] = [];
     r.session.listen({ dropped: (ref) => refs.push(ref) });
-    for (let i = 1; i <= 5; i++) dropped.push(r.session.publish("t", String(i), 1, false, i)?.payload as string | undefined);
+    for (let i = 1; i <= 5; i++)
+      dropped.push(r.session.publish("t", String(i), 1, false, i)?.payload as string | undefined);
     expect(dropped).toEqual([undefined, undefined, undefined, "1", "2"]);
     expect(refs).toEqual([1, 2]);
     expect(r.session.queued()).toBe(3);
@@ -123,7 +124,8 @@ describe("QoS 1 publish", () => {
     r.session.publish("t", "1", 1, false);
     const [first] = c.take();
     const dropped: (string | undefined)[] = [];
-    for (let i = 2; i <= 5; i++) dropped.push(r.session.publish("t", String(i), 1, false)?.payload as string | undefined);
+    for (let i = 2; i <= 5; i++)
+      dropped.push(r.session.publish("t", String(i), 1, false)?.payload as string | undefined);
     expect(dropped).toEqual([undefined, undefined, "2", "3"]); // the waiting ones go, oldest first
     expect(c.take()).toHaveLength(0); // nothing more on the wire before the PUBACK
     puback(c, first.messageId);

@@ -6,7 +6,8 @@ import { connect, puback, rig } from "./harness";
 
 const name = (s: SessionState) => STATE_NAMES[s];
 /** The delay of the last "retry in N ms" log line. */
-const lastDelay = (logs: string[]) => Number(/retry in (\d+) ms/.exec(logs.filter((l) => l.includes("retry in")).pop()!)![1]);
+const lastDelay = (logs: string[]) =>
+  Number(/retry in (\d+) ms/.exec(logs.filter((l) => l.includes("retry in")).pop()!)![1]);
 
 describe("reconnect state machine", () => {
   it("goes STOPPED -> TCP_CONNECTING -> MQTT_CONNECTING -> CONNECTED when the link is up", () => {
@@ -295,7 +296,8 @@ describe("backoff resets and bounds", () => {
   it("drops a broker that floods QoS 1 PUBLISHes and never reads its acknowledgements", () => {
     const r = rig();
     const c = connect(r);
-    for (let i = 1; i <= 40 && name(r.session.state()) === "CONNECTED"; i++) c.receive({ cmd: "publish", topic: "in", payload: "x", qos: 1, messageId: i });
+    for (let i = 1; i <= 40 && name(r.session.state()) === "CONNECTED"; i++)
+      c.receive({ cmd: "publish", topic: "in", payload: "x", qos: 1, messageId: i });
     expect(r.logs).toContain("[mqtt] CONNECTED -> BACKOFF (the broker is not reading: 32 packets unsent)");
     expect(c.written.length).toBeLessThanOrEqual(32 + 2);
   });

@@ -16,15 +16,62 @@ export interface Certificates {
 export function makeCertificates(): Certificates {
   const dir = mkdtempSync(join(tmpdir(), "certs-"));
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test-ca");
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=test-ca",
+  );
   writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   for (const who of ["server", "client"]) {
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=${who === "server" ? "127.0.0.1" : "device"}`);
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${who}.key`,
+      "-out",
+      `${who}.csr`,
+      "-subj",
+      `/CN=${who === "server" ? "127.0.0.1" : "device"}`,
+    );
     const ext = who === "server" ? ["-extfile", "server.ext"] : [];
-    openssl("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.pem`, "-days", "2", ...ext);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${who}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${who}.pem`,
+      "-days",
+      "2",
+      ...ext,
+    );
   }
   const path = (f: string) => join(dir, f);
-  return { dir, ca: path("ca.pem"), serverCert: path("server.pem"), serverKey: path("server.key"), clientCert: path("client.pem"), clientKey: path("client.key") };
+  return {
+    dir,
+    ca: path("ca.pem"),
+    serverCert: path("server.pem"),
+    serverKey: path("server.key"),
+    clientCert: path("client.pem"),
+    clientKey: path("client.key"),
+  };
 }
 
 /** mosquitto.conf lines for a TLS listener on `port`. */

@@ -40,12 +40,14 @@ export class FakeFlash implements FlashStorage {
     }
     if (size || !file) {
       if (!length) throw new Error("Can't create zero length file");
-      if (this.used() - (file ? 32 + file.length : 0) + 32 + length > this.sizeBytes) throw new Error("Unable to find or create file");
+      if (this.used() - (file ? 32 + file.length : 0) + 32 + length > this.sizeBytes)
+        throw new Error("Unable to find or create file");
       file = new Uint8Array(length).fill(0xff);
       this.files.set(key, file);
     }
     if (offset + bytes.length > file.length) throw new Error("Too much data for file size");
-    for (let i = 0; i < bytes.length; i++) if (file[offset + i] !== 0xff) throw new Error("File already written with different data");
+    for (let i = 0; i < bytes.length; i++)
+      if (file[offset + i] !== 0xff) throw new Error("File already written with different data");
     for (let i = 0; i < bytes.length; i++) {
       if (this.cutAfterBytes !== undefined && this.bytesWritten >= this.cutAfterBytes) throw new PowerCut("power cut");
       file[offset + i] = bytes[i];

@@ -24,7 +24,11 @@ export interface Device {
 export function smallFixedPool(): boolean {
   const espruino = process.env.ESPRUINO;
   if (!espruino) return false;
-  const r = spawnSync(espruino, ["-e", 'var a=[];for(var i=0;i<6000;i++)a.push(i);print("<<total>>"+process.memory().total)'], { input: "", timeout: 10000, killSignal: "SIGKILL", encoding: "latin1" });
+  const r = spawnSync(
+    espruino,
+    ["-e", 'var a=[];for(var i=0;i<6000;i++)a.push(i);print("<<total>>"+process.memory().total)'],
+    { input: "", timeout: 10000, killSignal: "SIGKILL", encoding: "latin1" },
+  );
   const total = Number(/<<total>>(\d+)/.exec(r.stdout ?? "")?.[1] ?? 0);
   return total < 6000;
 }
@@ -57,7 +61,10 @@ export function runDevice(file: string, echo = false, cwd?: string): Device {
       for (;;) {
         const found = lines.find((l) => pattern.test(l));
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no console line like ${pattern} after ${timeoutMs} ms; last lines:\n${lines.slice(-15).join("\n")}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no console line like ${pattern} after ${timeoutMs} ms; last lines:\n${lines.slice(-15).join("\n")}`,
+          );
         await new Promise((r) => setTimeout(r, 25));
       }
     },

@@ -75,7 +75,14 @@ export function hostileBytes(kind: Misbehaviour, seed = 1): Buffer {
     case "huge-publish": {
       const topic = Buffer.from("sensors/flood");
       const payload = Buffer.alloc(200 * 1024, 0x41);
-      return mqttPacket.generate({ cmd: "publish", topic: topic.toString(), payload, qos: 0, dup: false, retain: false });
+      return mqttPacket.generate({
+        cmd: "publish",
+        topic: topic.toString(),
+        payload,
+        qos: 0,
+        dup: false,
+        retain: false,
+      });
     }
     case "random-bytes": {
       const random = seededRandom(seed);
@@ -132,7 +139,8 @@ export async function startHostileBroker(): Promise<HostileBroker> {
           send({ cmd: "puback", messageId: packet.messageId! });
         }
       } else if (packet.cmd === "pingreq") send({ cmd: "pingresp" });
-      else if (packet.cmd === "subscribe") send({ cmd: "suback", messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
+      else if (packet.cmd === "subscribe")
+        send({ cmd: "suback", messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
       else if (packet.cmd === "disconnect") socket.end();
     });
     parser.on("error", (e) => {

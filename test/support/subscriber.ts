@@ -33,7 +33,10 @@ export async function subscribe(url: string, filter: string, options: mqtt.IClie
     async waitFor(predicate, timeoutMs = 10000, what = "condition") {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(messages)) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${messages.length} messages: ${JSON.stringify(messages.slice(-5))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; got ${messages.length} messages: ${JSON.stringify(messages.slice(-5))}`,
+          );
         await new Promise((r) => setTimeout(r, 25));
       }
     },

@@ -6,7 +6,13 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commandLine, ESPRUINO_CLI, flashArgs, monitorArgs, portError, shellQuote } from "../../tools/espruino-cli";
-import { FLASH_USAGE, MONITOR_USAGE, npmTookFlags, parseFlashOptions, parseMonitorOptions } from "../../tools/flash/options";
+import {
+  FLASH_USAGE,
+  MONITOR_USAGE,
+  npmTookFlags,
+  parseFlashOptions,
+  parseMonitorOptions,
+} from "../../tools/flash/options";
 import { parseCliPortList, pickPort } from "../../tools/flash/ports";
 
 const ROOT = resolve(__dirname, "../..");
@@ -40,16 +46,40 @@ describe("espruino CLI argument lists", () => {
   it("flash: Storage .bootcde and the console by default; RAM and upload-only on request", () => {
     const file = "/x/dist/esp32.js";
     expect(flashArgs({ port: "/dev/ttyUSB0", baud: 115200, file, mode: "storage", monitor: true })).toEqual([
-      ESPRUINO_CLI, "--no-ble", "-p", "/dev/ttyUSB0", "-b", "115200", "--config", "SAVE_ON_SEND=1", "-w", file,
+      ESPRUINO_CLI,
+      "--no-ble",
+      "-p",
+      "/dev/ttyUSB0",
+      "-b",
+      "115200",
+      "--config",
+      "SAVE_ON_SEND=1",
+      "-w",
+      file,
     ]);
     expect(flashArgs({ port: "COM3", baud: 921600, file, mode: "ram", monitor: false })).toEqual([
-      ESPRUINO_CLI, "--no-ble", "-p", "COM3", "-b", "921600", "--config", "SAVE_ON_SEND=0", file,
+      ESPRUINO_CLI,
+      "--no-ble",
+      "-p",
+      "COM3",
+      "-b",
+      "921600",
+      "--config",
+      "SAVE_ON_SEND=0",
+      file,
     ]);
   });
 
   it("monitor: the terminal, without the process.env query", () => {
     expect(monitorArgs("/dev/cu.usbserial-0001", 115200)).toEqual([
-      ESPRUINO_CLI, "--no-ble", "-p", "/dev/cu.usbserial-0001", "-b", "115200", "--config", "ENV_ON_CONNECT=false",
+      ESPRUINO_CLI,
+      "--no-ble",
+      "-p",
+      "/dev/cu.usbserial-0001",
+      "-b",
+      "115200",
+      "--config",
+      "ENV_ON_CONNECT=false",
     ]);
   });
 
@@ -61,7 +91,15 @@ describe("espruino CLI argument lists", () => {
   });
 
   it("accepts serial devices and telnet consoles as ports, nothing else", () => {
-    for (const ok of ["/dev/ttyUSB0", "/dev/ttyACM1", "/dev/cu.usbserial-0001", "/dev/serial/by-id/usb-Silicon_Labs_CP2102-if00-port0", "COM3", "tcp://127.0.0.1:2323", "tcp://esp.local"]) {
+    for (const ok of [
+      "/dev/ttyUSB0",
+      "/dev/ttyACM1",
+      "/dev/cu.usbserial-0001",
+      "/dev/serial/by-id/usb-Silicon_Labs_CP2102-if00-port0",
+      "COM3",
+      "tcp://127.0.0.1:2323",
+      "tcp://esp.local",
+    ]) {
       expect(portError(ok), ok).toBe("");
     }
     for (const bad of ["", "ttyUSB0", "-p", "/dev/", "/dev/tty USB0", "http://host", "tcp://", "COM", "/dev/x.js"]) {
@@ -73,13 +111,44 @@ describe("espruino CLI argument lists", () => {
 describe("flag parsing", () => {
   it("defaults: esp32, 115200 baud, Storage, stay on the console, the port found by itself", () => {
     expect(parseFlashOptions(["--port", "/dev/ttyUSB0"])).toEqual({
-      port: "/dev/ttyUSB0", baud: 115200, dryRun: false, help: false, list: false, board: "esp32", ram: false, monitor: true, bundle: undefined,
+      port: "/dev/ttyUSB0",
+      baud: 115200,
+      dryRun: false,
+      help: false,
+      list: false,
+      board: "esp32",
+      ram: false,
+      monitor: true,
+      bundle: undefined,
     });
     expect(parseFlashOptions([])).toMatchObject({ port: undefined, list: false });
-    expect(parseFlashOptions(["--port=COM4", "--board=linux", "--baud=921600", "--ram", "--no-monitor", "--dry-run", "--bundle", "b.js"])).toMatchObject({
-      port: "COM4", baud: 921600, board: "linux", ram: true, monitor: false, dryRun: true, bundle: "b.js",
+    expect(
+      parseFlashOptions([
+        "--port=COM4",
+        "--board=linux",
+        "--baud=921600",
+        "--ram",
+        "--no-monitor",
+        "--dry-run",
+        "--bundle",
+        "b.js",
+      ]),
+    ).toMatchObject({
+      port: "COM4",
+      baud: 921600,
+      board: "linux",
+      ram: true,
+      monitor: false,
+      dryRun: true,
+      bundle: "b.js",
     });
-    expect(parseMonitorOptions(["--port", "tcp://127.0.0.1:2323", "--baud", "9600"])).toEqual({ port: "tcp://127.0.0.1:2323", baud: 9600, dryRun: false, help: false, list: false });
+    expect(parseMonitorOptions(["--port", "tcp://127.0.0.1:2323", "--baud", "9600"])).toEqual({
+      port: "tcp://127.0.0.1:2323",
+      baud: 9600,
+      dryRun: false,
+      help: false,
+      list: false,
+    });
   });
 
   it("-p and -b are --port and --baud; -h is --help; --list lists", () => {
@@ -91,7 +160,8 @@ describe("flag parsing", () => {
 
   it("--help is a real help: every flag, what it does, examples", () => {
     for (const usage of [FLASH_USAGE, MONITOR_USAGE]) {
-      for (const flag of ["-p, --port", "-b, --baud", "--list", "--dry-run", "-h, --help"]) expect(usage).toContain(flag);
+      for (const flag of ["-p, --port", "-b, --baud", "--list", "--dry-run", "-h, --help"])
+        expect(usage).toContain(flag);
       expect(usage).toMatch(/examples:/i);
       expect(usage).toMatch(/npm run (flash|monitor) -- -p \/dev\/ttyUSB0/);
       expect(usage).toContain("docs/flashing.md");
@@ -100,7 +170,9 @@ describe("flag parsing", () => {
   });
 
   it("says when npm's -- was forgotten (npm took the flags for itself)", () => {
-    expect(npmTookFlags("flash", { npm_config_port: "true" })).toMatch(/npm took --port for itself: write npm run flash -- --port/);
+    expect(npmTookFlags("flash", { npm_config_port: "true" })).toMatch(
+      /npm took --port for itself: write npm run flash -- --port/,
+    );
     expect(npmTookFlags("flash", { npm_config_dry_run: "true", npm_config_ram: "true" })).toMatch(/--dry-run, --ram/);
     expect(npmTookFlags("monitor", { npm_config_parseable: "true" })).toMatch(/-p/);
     expect(npmTookFlags("flash", { npm_config_cache: "/x" })).toBe("");
@@ -127,13 +199,16 @@ describe("flag parsing", () => {
   });
 
   it("suggests the flag meant", () => {
-    expect(() => parseFlashOptions(["--prot", "/dev/ttyUSB0"])).toThrow(/unknown flag "--prot" \(did you mean --port\?\)/);
+    expect(() => parseFlashOptions(["--prot", "/dev/ttyUSB0"])).toThrow(
+      /unknown flag "--prot" \(did you mean --port\?\)/,
+    );
   });
 });
 
 describe("serial ports", () => {
   it("reads the espruino CLI's --list", () => {
-    const out = "Espruino Command-line Tool 0.1.67\n-----------------------------------\n\nSearching for serial ports...\nPORTS:\n  /dev/ttyUSB0  (Silicon Labs CP2102 USB to UART)\n  /dev/ttyACM0  (undefined)\n";
+    const out =
+      "Espruino Command-line Tool 0.1.67\n-----------------------------------\n\nSearching for serial ports...\nPORTS:\n  /dev/ttyUSB0  (Silicon Labs CP2102 USB to UART)\n  /dev/ttyACM0  (undefined)\n";
     expect(parseCliPortList(out)).toEqual([
       { path: "/dev/ttyUSB0", description: "Silicon Labs CP2102 USB to UART" },
       { path: "/dev/ttyACM0", description: "" },
@@ -144,9 +219,12 @@ describe("serial ports", () => {
   it("picks the only port; refuses none or several, naming them", () => {
     expect(pickPort([{ path: "/dev/ttyUSB0", description: "CP2102" }])).toBe("/dev/ttyUSB0");
     expect(() => pickPort([])).toThrow(/no serial port found.*--port/);
-    expect(() => pickPort([{ path: "/dev/ttyUSB0", description: "" }, { path: "/dev/ttyACM0", description: "" }])).toThrow(
-      /2 serial ports: \/dev\/ttyUSB0, \/dev\/ttyACM0: pick one with --port/,
-    );
+    expect(() =>
+      pickPort([
+        { path: "/dev/ttyUSB0", description: "" },
+        { path: "/dev/ttyACM0", description: "" },
+      ]),
+    ).toThrow(/2 serial ports: \/dev\/ttyUSB0, \/dev\/ttyACM0: pick one with --port/);
   });
 });
 
@@ -154,15 +232,23 @@ describe("serial ports", () => {
 describe.concurrent("npm run flash / monitor --dry-run", () => {
   it("flash prints the one command line it would run, and no secret; stdin not a terminal: no console (-w)", async () => {
     const r = await run("flash", ["--port", "/dev/ttyUSB0", "--dry-run"]);
-    expect(r.stderr).toContain("[flash] board esp32, device desk, broker mqtt://sensor:***@broker.example:1883, Wi-Fi \"home\" (password ***)");
+    expect(r.stderr).toContain(
+      '[flash] board esp32, device desk, broker mqtt://sensor:***@broker.example:1883, Wi-Fi "home" (password ***)',
+    );
     expect(r.stderr).toContain("stdin is not a terminal");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${ESPRUINO_CLI} --no-ble -p /dev/ttyUSB0 -b 115200 --config SAVE_ON_SEND=1 ${ROOT}/dist/esp32.js\n`);
+    expect(r.stdout).toBe(
+      `${ESPRUINO_CLI} --no-ble -p /dev/ttyUSB0 -b 115200 --config SAVE_ON_SEND=1 ${ROOT}/dist/esp32.js\n`,
+    );
     for (const secret of [SECRET, WIFI_SECRET]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
   it("flash --dry-run runs the build's checks: a missing MQTT_CA file, TLS on the esp32", async () => {
-    const r = await run("flash", ["-p", "/dev/ttyUSB0", "--dry-run"], { ...SETTINGS, MQTT_URL: `mqtts://sensor:${SECRET}@broker.example`, MQTT_CA: "/nonexistent/ca.pem" });
+    const r = await run("flash", ["-p", "/dev/ttyUSB0", "--dry-run"], {
+      ...SETTINGS,
+      MQTT_URL: `mqtts://sensor:${SECRET}@broker.example`,
+      MQTT_CA: "/nonexistent/ca.pem",
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/MQTT_CA: cannot read \/nonexistent\/ca.pem/);
     expect(r.stderr).toMatch(/MQTT_URL: mqtts:\/\/ needs/);
@@ -191,9 +277,23 @@ describe.concurrent("npm run flash / monitor --dry-run", () => {
   });
 
   it("flash --ram --no-monitor with a given bundle, quoted for the shell", async () => {
-    const r = await run("flash", ["--port", "tcp://127.0.0.1:2323", "--board", "linux", "--baud", "9600", "--ram", "--no-monitor", "--bundle", "/tmp/my dir/it's.js", "--dry-run"]);
+    const r = await run("flash", [
+      "--port",
+      "tcp://127.0.0.1:2323",
+      "--board",
+      "linux",
+      "--baud",
+      "9600",
+      "--ram",
+      "--no-monitor",
+      "--bundle",
+      "/tmp/my dir/it's.js",
+      "--dry-run",
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${ESPRUINO_CLI} --no-ble -p tcp://127.0.0.1:2323 -b 9600 --config SAVE_ON_SEND=0 '/tmp/my dir/it'\\''s.js'\n`);
+    expect(r.stdout).toBe(
+      `${ESPRUINO_CLI} --no-ble -p tcp://127.0.0.1:2323 -b 9600 --config SAVE_ON_SEND=0 '/tmp/my dir/it'\\''s.js'\n`,
+    );
   });
 
   it("monitor prints its command line", async () => {
@@ -217,7 +317,11 @@ describe.concurrent("npm run flash / monitor --dry-run", () => {
   });
 
   it("bad settings: exit code 2, every bad one named, no secret", async () => {
-    const r = await run("flash", ["--port", "/dev/ttyUSB0", "--dry-run"], { ENV_FILE: "/dev/null", MQTT_URL: `http://u:${SECRET}@h`, WIFI_PASSWORD: "short" });
+    const r = await run("flash", ["--port", "/dev/ttyUSB0", "--dry-run"], {
+      ENV_FILE: "/dev/null",
+      MQTT_URL: `http://u:${SECRET}@h`,
+      WIFI_PASSWORD: "short",
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/MQTT_URL: scheme must be mqtt/);
     expect(r.stderr).toMatch(/DEVICE_ID: missing/);

@@ -140,7 +140,16 @@ describe.runIf(!!ESPRUINO)("npm run flash on Espruino's Linux interpreter", () =
   });
 
   it("--ram: runs at once, gone after a power cycle", async () => {
-    const r = await flash(["--port", `tcp://127.0.0.1:${TELNET}`, "--board", "linux", "--bundle", bundle, "--ram", "--no-monitor"]);
+    const r = await flash([
+      "--port",
+      `tcp://127.0.0.1:${TELNET}`,
+      "--board",
+      "linux",
+      "--bundle",
+      bundle,
+      "--ram",
+      "--no-monitor",
+    ]);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain("Upload Complete");
     await moreReadings(3, "3 readings after the RAM upload");
@@ -155,7 +164,15 @@ describe.runIf(!!ESPRUINO)("npm run flash on Espruino's Linux interpreter", () =
   }, 90000);
 
   it("default: .bootcde runs from flash, uses fewer JsVars, survives a power cycle", async () => {
-    const r = await flash(["--port", `tcp://127.0.0.1:${TELNET}`, "--board", "linux", "--bundle", bundle, "--no-monitor"]);
+    const r = await flash([
+      "--port",
+      `tcp://127.0.0.1:${TELNET}`,
+      "--board",
+      "linux",
+      "--bundle",
+      bundle,
+      "--no-monitor",
+    ]);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain("Upload Complete");
     // load() restarted the interpreter: the firmware's first line, from .bootcde.

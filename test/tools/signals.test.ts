@@ -23,13 +23,21 @@ function npm(args: string[], env: Record<string, string> = {}): Run {
   const child = spawn("npm", args, {
     cwd: ROOT,
     detached: true,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ESPRUINO: process.env.ESPRUINO ?? "", WATCH_PORT: "0", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ESPRUINO: process.env.ESPRUINO ?? "",
+      WATCH_PORT: "0",
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on("exit", (code, signal) => r({ code, signal })),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -52,7 +60,11 @@ function remaining(pgid: number): string[] {
 
 function zombie(pid: number): boolean {
   try {
-    return /^Z/.test(execFileSync("ps", ["-o", "stat=", "-p", String(pid)]).toString().trim());
+    return /^Z/.test(
+      execFileSync("ps", ["-o", "stat=", "-p", String(pid)])
+        .toString()
+        .trim(),
+    );
   } catch {
     return false;
   }
@@ -60,10 +72,14 @@ function zombie(pid: number): boolean {
 
 /** Every descendant of `pid` (ps's whole table, walked by parent). */
 function descendants(pid: number): string[] {
-  const table = execFileSync("ps", ["-e", "-o", "pid=,ppid=,args="]).toString().trim().split("\n").map((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
-    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
-  });
+  const table = execFileSync("ps", ["-e", "-o", "pid=,ppid=,args="])
+    .toString()
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
+      return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
+    });
   const found: string[] = [];
   const walk = (p: number) => {
     for (const row of table.filter((r) => r.ppid === p)) {
@@ -82,7 +98,10 @@ async function waitFor(what: string, check: () => boolean, ms: number, run: Run)
 }
 
 /** Sends `signal` to npm's own pid, as `kill -INT <pid>` does, and checks the whole tree ends. */
-async function stopWith(run: Run, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+async function stopWith(
+  run: Run,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const pid = run.child.pid!;
   const tree = descendants(pid);
   expect(tree.length).toBeGreaterThan(0);
@@ -113,14 +132,23 @@ async function stopWith(run: Run, signal: NodeJS.Signals): Promise<{ code: numbe
 }
 
 describe.concurrent("npm start", () => {
-  it.each(["SIGINT", "SIGTERM"] as const)("%s to npm's process: offline published, everything ends", async (signal) => {
-    const run = npm(["start"], { BROKER_PORT: "0" });
-    await waitFor("the first reading at the subscriber", () => /\[subscriber\] \S+\/temperature /.test(run.output()), 60000, run);
-    const result = await stopWith(run, signal);
-    expect(run.output()).toContain("[start] stopping");
-    expect(run.output()).toMatch(/\[subscriber\] sensors\/linux-sim\/status offline/);
-    expect(result.code === 0 || result.signal === signal, JSON.stringify(result)).toBe(true);
-  }, 90000);
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s to npm's process: offline published, everything ends",
+    async (signal) => {
+      const run = npm(["start"], { BROKER_PORT: "0" });
+      await waitFor(
+        "the first reading at the subscriber",
+        () => /\[subscriber\] \S+\/temperature /.test(run.output()),
+        60000,
+        run,
+      );
+      const result = await stopWith(run, signal);
+      expect(run.output()).toContain("[start] stopping");
+      expect(run.output()).toMatch(/\[subscriber\] sensors\/linux-sim\/status offline/);
+      expect(result.code === 0 || result.signal === signal, JSON.stringify(result)).toBe(true);
+    },
+    90000,
+  );
 
   it("a wrong ESPRUINO= is said plainly: no spawn ENOENT, no stack trace, exit 2", async () => {
     const run = npm(["start"], { ESPRUINO: "/nonexistent/espruino" });
@@ -153,10 +181,14 @@ describe.concurrent("npm run monitor", () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it.each(["SIGINT", "SIGTERM"] as const)("%s to npm's process ends the monitor and the espruino CLI", async (signal) => {
-    const run = npm(["run", "monitor", "--", "-p", `tcp://127.0.0.1:${port}`]);
-    await waitFor("the console's lines", () => run.output().includes("[app] reading #1"), 30000, run);
-    expect(run.output()).toContain("stdin is not a terminal");
-    await stopWith(run, signal);
-  }, 60000);
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s to npm's process ends the monitor and the espruino CLI",
+    async (signal) => {
+      const run = npm(["run", "monitor", "--", "-p", `tcp://127.0.0.1:${port}`]);
+      await waitFor("the console's lines", () => run.output().includes("[app] reading #1"), 30000, run);
+      expect(run.output()).toContain("stdin is not a terminal");
+      await stopWith(run, signal);
+    },
+    60000,
+  );
 });

@@ -25,9 +25,22 @@ describe("npm run watch flags", () => {
     const dir = mkdtempSync(join(tmpdir(), "watch-args-"));
     const file = join(dir, ".env");
     writeFileSync(file, "MQTT_URL=mqtts://bob:pw@broker.lan\nTOPIC_PREFIX=home/sensors\nMQTT_CA=ca.pem\n");
-    expect(parseWatchArgs([], {}, file)).toMatchObject({ url: "mqtts://bob:pw@broker.lan", prefix: "home/sensors", ca: "ca.pem" });
-    expect(parseWatchArgs([], { MQTT_URL: "mqtt://env:1883" }, file)).toMatchObject({ url: "mqtt://env:1883", ca: undefined });
-    expect(parseWatchArgs(["--url", "mqtt://flag", "--prefix", "p", "--port", "0", "--history", "100", "--late", "5"], { MQTT_URL: "mqtt://env" }, file)).toMatchObject({
+    expect(parseWatchArgs([], {}, file)).toMatchObject({
+      url: "mqtts://bob:pw@broker.lan",
+      prefix: "home/sensors",
+      ca: "ca.pem",
+    });
+    expect(parseWatchArgs([], { MQTT_URL: "mqtt://env:1883" }, file)).toMatchObject({
+      url: "mqtt://env:1883",
+      ca: undefined,
+    });
+    expect(
+      parseWatchArgs(
+        ["--url", "mqtt://flag", "--prefix", "p", "--port", "0", "--history", "100", "--late", "5"],
+        { MQTT_URL: "mqtt://env" },
+        file,
+      ),
+    ).toMatchObject({
       url: "mqtt://flag",
       prefix: "p",
       port: 0,
@@ -37,7 +50,9 @@ describe("npm run watch flags", () => {
   });
 
   it("refuses bad flags with a message", () => {
-    expect(() => parseWatchArgs(["--port", "http"], {}, noFile)).toThrow(new UsageError('--port must be a whole number from 0 to 65535, not "http"'));
+    expect(() => parseWatchArgs(["--port", "http"], {}, noFile)).toThrow(
+      new UsageError('--port must be a whole number from 0 to 65535, not "http"'),
+    );
     expect(() => parseWatchArgs(["--history", "-1"], {}, noFile)).toThrow(UsageError);
     expect(() => parseWatchArgs(["--prefix", "sensors/#"], {}, noFile)).toThrow(/wildcards/);
     expect(() => parseWatchArgs(["--colour"], {}, noFile)).toThrow(/Unknown option '--colour'/);
@@ -45,7 +60,9 @@ describe("npm run watch flags", () => {
   });
 
   it("prints its help", () => {
-    const out = execFileSync(process.execPath, ["--import", "tsx", "tools/watch/main.ts", "--help"], { encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "tools/watch/main.ts", "--help"], {
+      encoding: "utf8",
+    });
     expect(out).toContain("--port N");
     expect(out).toContain("--late S");
   });

@@ -19,7 +19,16 @@ const ranges = (a: DeliveryAudit) => a.summary().gaps.map((g) => [g.from, g.to])
 describe("delivery audit", () => {
   it("counts an unbroken run as received with nothing missing", () => {
     const s = audit(readings(1, [1, 2, 3, 4, 5])).summary();
-    expect(s).toMatchObject({ received: 5, missing: 0, duplicates: 0, outOfOrder: 0, late: 0, undated: 0, runs: 1, gapCount: 0 });
+    expect(s).toMatchObject({
+      received: 5,
+      missing: 0,
+      duplicates: 0,
+      outOfOrder: 0,
+      late: 0,
+      undated: 0,
+      runs: 1,
+      gapCount: 0,
+    });
     expect(s.boots).toMatchObject([{ boot: 1, firstSeq: 1, lastSeq: 5, received: 5, missing: 0 }]);
   });
 
@@ -98,7 +107,11 @@ describe("delivery audit", () => {
   });
 
   it("files a late reading of an older boot with its own run", () => {
-    const a = audit([...readings(1, [1, 2, 3]), ...readings(2, [1, 2], T0 + 100), { seq: 4, boot: 1, arrival: T0 + 200 }]);
+    const a = audit([
+      ...readings(1, [1, 2, 3]),
+      ...readings(2, [1, 2], T0 + 100),
+      { seq: 4, boot: 1, arrival: T0 + 200 },
+    ]);
     const s = a.summary();
     expect(s).toMatchObject({ runs: 2, received: 6, missing: 0, duplicates: 0 });
     expect(s.boots.find((b) => b.boot === 1)).toMatchObject({ run: 0, lastSeq: 4, received: 4 });

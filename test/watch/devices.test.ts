@@ -3,7 +3,8 @@ import { DeviceStore } from "../../tools/watch/devices";
 
 const T = 1_760_000_000_000;
 const store = () => new DeviceStore({ prefix: "home/sensors", history: 100, lateAfterS: 30 });
-const reading = (seq: number, extra = "") => `{"device":"d","seq":${seq},"temperature":20.5,"uptime":${seq * 10}${extra}}`;
+const reading = (seq: number, extra = "") =>
+  `{"device":"d","seq":${seq},"temperature":20.5,"uptime":${seq * 10}${extra}}`;
 
 describe("device store", () => {
   it("files messages by device under a multi-level prefix", () => {
@@ -50,7 +51,9 @@ describe("device store", () => {
     s.message("home/sensors/d/temperature", reading(1), false, T);
     expect(s.message("home/sensors/d/temperature", reading(1), false, T).note).toBe("d: duplicate seq 1 (boot 0)");
     s.message("home/sensors/d/temperature", reading(2), false, T);
-    expect(s.message("home/sensors/d/temperature", reading(1), false, T).note).toBe("d: seq numbering started again at seq 1 (boot 0)");
+    expect(s.message("home/sensors/d/temperature", reading(1), false, T).note).toBe(
+      "d: seq numbering started again at seq 1 (boot 0)",
+    );
     const late = s.message("home/sensors/d/temperature", reading(2, ',"boot":4,"time":1759999000'), false, T);
     expect(late.note).toBe("d: late by 1000 s seq 2 (boot 4)");
   });

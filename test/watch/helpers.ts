@@ -15,7 +15,15 @@ export interface TestWatch extends Watch {
 export async function watchBroker(port: number, options: Partial<WatchOptions> = {}): Promise<TestWatch> {
   const lines: string[] = [];
   const watch = await startWatch(
-    { url: `mqtt://127.0.0.1:${port}`, prefix: "sensors", port: 0, history: 1000, lateAfterS: 30, reconnectMs: 200, ...options },
+    {
+      url: `mqtt://127.0.0.1:${port}`,
+      prefix: "sensors",
+      port: 0,
+      history: 1000,
+      lateAfterS: 30,
+      reconnectMs: 200,
+      ...options,
+    },
     (line) => lines.push(line),
   );
   return {
@@ -30,14 +38,23 @@ export async function publisher(port: number): Promise<MqttClient> {
 }
 
 /** The payload the firmware sends; `boot` and `time` only when given, as older firmware omits them. */
-export function reading(device: string, seq: number, temperature: number, extra: { boot?: number; time?: number; uptime?: number } = {}): string {
+export function reading(
+  device: string,
+  seq: number,
+  temperature: number,
+  extra: { boot?: number; time?: number; uptime?: number } = {},
+): string {
   const o: Record<string, unknown> = { device, seq, temperature, uptime: extra.uptime ?? seq * 10 };
   if (extra.boot !== undefined) o.boot = extra.boot;
   if (extra.time !== undefined) o.time = extra.time;
   return JSON.stringify(o);
 }
 
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -10,7 +10,15 @@ import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publisher, reading, startEmbeddedBroker, waitFor, watchBroker, type EmbeddedBroker, type TestWatch } from "./helpers";
+import {
+  publisher,
+  reading,
+  startEmbeddedBroker,
+  waitFor,
+  watchBroker,
+  type EmbeddedBroker,
+  type TestWatch,
+} from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const dir = mkdtempSync(join(tmpdir(), "watch-page-"));
@@ -33,18 +41,37 @@ beforeAll(async () => {
 
   // Before the page opens: bench-1 (current firmware, boot and time) and bench-2 (older firmware).
   await pub.publishAsync("sensors/bench-1/status", "online", { qos: 1, retain: true });
-  await pub.publishAsync("sensors/bench-1/diagnostics", JSON.stringify({ firmware: "0.3.0", boot: 2, freeJsVars: 1180, resetReason: "power on" }), { qos: 1, retain: true });
+  await pub.publishAsync(
+    "sensors/bench-1/diagnostics",
+    JSON.stringify({ firmware: "0.3.0", boot: 2, freeJsVars: 1180, resetReason: "power on" }),
+    { qos: 1, retain: true },
+  );
   // Readings taken a second apart, so all but seq 7 arrive well within --late (30 s).
   const t0 = now() - 8;
-  for (const seq of [1, 2, 3]) await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", seq, 21 + seq / 10, { boot: 2, time: t0 + seq }), { qos: 1 });
+  for (const seq of [1, 2, 3])
+    await pub.publishAsync(
+      "sensors/bench-1/temperature",
+      reading("bench-1", seq, 21 + seq / 10, { boot: 2, time: t0 + seq }),
+      { qos: 1 },
+    );
   await pub.publishAsync("sensors/bench-2/status", "online", { qos: 1, retain: true });
-  for (const seq of [1, 2]) await pub.publishAsync("sensors/bench-2/temperature", reading("bench-2", seq, 19.5), { qos: 1 });
+  for (const seq of [1, 2])
+    await pub.publishAsync("sensors/bench-2/temperature", reading("bench-2", seq, 19.5), { qos: 1 });
   await waitFor("the watcher to have both devices", async () => (await watch.state()).devices.length === 2);
 
   context = await chromium.launchPersistentContext(join(dir, "profile"), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
     viewport: { width: 1280, height: 1000 },
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -56,10 +83,18 @@ beforeAll(async () => {
 
   // While the page is open: seq 4 never sent (a gap), 5 twice (a duplicate), 6 on time, 7 ten
   // minutes late, a payload that is not JSON, and bench-2 going offline.
-  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 5, 21.5, { boot: 2, time: t0 + 5 }), { qos: 1 });
-  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 5, 21.5, { boot: 2, time: t0 + 5 }), { qos: 1 });
-  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 6, 21.4, { boot: 2, time: t0 + 6 }), { qos: 1 });
-  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 7, 21.3, { boot: 2, time: now() - 600 }), { qos: 1 });
+  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 5, 21.5, { boot: 2, time: t0 + 5 }), {
+    qos: 1,
+  });
+  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 5, 21.5, { boot: 2, time: t0 + 5 }), {
+    qos: 1,
+  });
+  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 6, 21.4, { boot: 2, time: t0 + 6 }), {
+    qos: 1,
+  });
+  await pub.publishAsync("sensors/bench-1/temperature", reading("bench-1", 7, 21.3, { boot: 2, time: now() - 600 }), {
+    qos: 1,
+  });
   await pub.publishAsync("sensors/bench-1/temperature", "21.7 degrees", { qos: 1 });
   await pub.publishAsync("sensors/bench-2/temperature", reading("bench-2", 3, 19.6), { qos: 1 });
   await pub.publishAsync("sensors/bench-2/status", "offline", { qos: 1, retain: true });
@@ -82,7 +117,9 @@ describe("watch page in Chromium", () => {
     expect(await stat("bench-1", "outOfOrder").textContent()).toBe("0");
     await poll(() => stat("bench-2", "received").textContent()).toBe("3");
     expect(await stat("bench-2", "missing").textContent()).toBe("0");
-    expect(await page.locator("[data-device]").evaluateAll((els) => els.map((e) => e.getAttribute("data-device")))).toEqual(["bench-1", "bench-2"]);
+    expect(
+      await page.locator("[data-device]").evaluateAll((els) => els.map((e) => e.getAttribute("data-device"))),
+    ).toEqual(["bench-1", "bench-2"]);
   });
 
   it("shows the gap as a range, the duplicate and the late reading", async () => {
@@ -91,8 +128,12 @@ describe("watch page in Chromium", () => {
     expect(await gap.getAttribute("data-from")).toBe("4");
     expect(await gap.getAttribute("data-to")).toBe("4");
     expect(await gap.textContent()).toContain("boot 2");
-    expect(await page.locator('[data-device="bench-1"] [data-finding="duplicates"] li').textContent()).toContain("seq 5");
-    expect(await page.locator('[data-device="bench-1"] [data-finding="late"] li').textContent()).toMatch(/seq 7 .*10 min late/);
+    expect(await page.locator('[data-device="bench-1"] [data-finding="duplicates"] li').textContent()).toContain(
+      "seq 5",
+    );
+    expect(await page.locator('[data-device="bench-1"] [data-finding="late"] li').textContent()).toMatch(
+      /seq 7 .*10 min late/,
+    );
   });
 
   it("shows status, its history and diagnostics", async () => {
@@ -105,7 +146,9 @@ describe("watch page in Chromium", () => {
   });
 
   it("says what was wrong with a bad payload, on the card and in the activity log", async () => {
-    await poll(() => page.locator('[data-device="bench-1"] .problems').textContent()).toContain('not JSON: "21.7 degrees"');
+    await poll(() => page.locator('[data-device="bench-1"] .problems').textContent()).toContain(
+      'not JSON: "21.7 degrees"',
+    );
     expect(await page.locator("#log").textContent()).toContain("sensors/bench-1/temperature: not JSON");
     expect(watch.lines.some((l) => l.includes("not JSON"))).toBe(true);
   });

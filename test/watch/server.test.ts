@@ -8,7 +8,15 @@ import { createServer as createTlsServer } from "node:tls";
 import { Aedes } from "aedes";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCertificates } from "../support/certificates";
-import { publisher, reading, startEmbeddedBroker, waitFor, watchBroker, type EmbeddedBroker, type TestWatch } from "./helpers";
+import {
+  publisher,
+  reading,
+  startEmbeddedBroker,
+  waitFor,
+  watchBroker,
+  type EmbeddedBroker,
+  type TestWatch,
+} from "./helpers";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -27,7 +35,8 @@ async function watch(port: number, url?: string): Promise<TestWatch> {
   return w;
 }
 
-const connected = (w: TestWatch) => waitFor("the watcher to connect", async () => (await w.state()).connection.state === "connected");
+const connected = (w: TestWatch) =>
+  waitFor("the watcher to connect", async () => (await w.state()).connection.state === "connected");
 
 describe("watch server", () => {
   it("keeps serving while the broker refuses its login, and connects once it accepts", async () => {
@@ -62,7 +71,10 @@ describe("watch server", () => {
     await waitFor("seq 1", async () => (await w.state()).devices[0]?.view.audit.received === 1);
     await pub.endAsync(true);
     await first.close();
-    await waitFor("the watcher to see the broker gone", async () => (await w.state()).connection.state === "disconnected");
+    await waitFor(
+      "the watcher to see the broker gone",
+      async () => (await w.state()).connection.state === "disconnected",
+    );
 
     await broker(port);
     await connected(w);
@@ -133,7 +145,9 @@ describe("watch server", () => {
         return undefined;
       });
     expect((await next("hello")).devices).toEqual([]);
-    await pub.publishAsync("sensors/d3/temperature", reading("d3", 1, 22.25, { boot: 1, time: 1_760_000_000 }), { qos: 1 });
+    await pub.publishAsync("sensors/d3/temperature", reading("d3", 1, 22.25, { boot: 1, time: 1_760_000_000 }), {
+      qos: 1,
+    });
     const event = await next("device");
     expect(event.view).toMatchObject({ id: "d3", last: { seq: 1, temperature: 22.25, boot: 1 } });
     expect(event.points).toEqual([[1_760_000_000, 22.25]]);
@@ -143,7 +157,13 @@ describe("watch server", () => {
     const pki = makeCertificates();
     const aedes = await Aedes.createBroker();
     const server = createTlsServer(
-      { key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert), ca: readFileSync(pki.ca), requestCert: true, rejectUnauthorized: true },
+      {
+        key: readFileSync(pki.serverKey),
+        cert: readFileSync(pki.serverCert),
+        ca: readFileSync(pki.ca),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
       aedes.handle,
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

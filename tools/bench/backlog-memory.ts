@@ -63,13 +63,19 @@ async function sample(device: EspruinoDevice): Promise<Sampled> {
     if (i) await sleep(SAMPLE_GAP_MS);
     const m = await device.memory();
     got.push({ used: m.usage - m.history, free: m.free });
-    if (process.env.BENCH_VERBOSE) console.error(`[backlog] ${device.runtime}: usage ${m.usage} history ${m.history} free ${m.free}`);
+    if (process.env.BENCH_VERBOSE)
+      console.error(`[backlog] ${device.runtime}: usage ${m.usage} history ${m.history} free ${m.free}`);
   }
-  return { max: Math.max(...got.map((g) => g.used)), min: Math.min(...got.map((g) => g.used)), free: Math.min(...got.map((g) => g.free)) };
+  return {
+    max: Math.max(...got.map((g) => g.used)),
+    min: Math.min(...got.map((g) => g.used)),
+    free: Math.min(...got.map((g) => g.free)),
+  };
 }
 
 /** Seq of the newest reading on the console (a fresh flash: seq 1 is this boot's first). */
-const newestSeq = (device: EspruinoDevice) => Math.max(0, ...device.lines.map((l) => Number(/\[app\] reading #(\d+) /.exec(l.text)?.[1] ?? 0)));
+const newestSeq = (device: EspruinoDevice) =>
+  Math.max(0, ...device.lines.map((l) => Number(/\[app\] reading #(\d+) /.exec(l.text)?.[1] ?? 0)));
 
 const acked = (proxy: TcpProxy) => proxy.stats.acks.filter((a) => TEMPERATURE.test(a.topic)).length;
 
@@ -78,7 +84,13 @@ async function until(test: () => boolean, timeoutMs: number, what: string, devic
   while (!test()) {
     const bad = device.lines.find((l) => /OUT OF MEMORY|Execution Interrupted|Uncaught/.test(l.text));
     if (bad) throw new Error(`${device.runtime}: ${bad.text}`);
-    if (Date.now() > deadline) throw new Error(`${device.runtime}: no ${what} after ${timeoutMs} ms; last lines:\n${device.lines.slice(-8).map((l) => l.text).join("\n")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${device.runtime}: no ${what} after ${timeoutMs} ms; last lines:\n${device.lines
+          .slice(-8)
+          .map((l) => l.text)
+          .join("\n")}`,
+      );
     await sleep(20);
   }
 }
@@ -107,7 +119,13 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
     const build = mkdtempSync(join(tmpdir(), "bench-backlog-build-"));
     const code = await buildBundle(
       "linux",
-      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: `bench-backlog-${label === "ESPRUINO_SMALL" ? "small" : "linux"}`, PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "1000", LOG_LEVEL: "info" },
+      {
+        MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
+        DEVICE_ID: `bench-backlog-${label === "ESPRUINO_SMALL" ? "small" : "linux"}`,
+        PUBLISH_INTERVAL_MS: "100",
+        RECONNECT_MAX_MS: "1000",
+        LOG_LEVEL: "info",
+      },
       join(build, "linux.js"),
     );
     const emptyDir = await bootDirectory(espruino, code);
@@ -131,7 +149,12 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
       const device = startEspruino(espruino, [], dir, runtime);
       devices.push(device);
       const full = new RegExp(`stored \\(${n} waiting\\)`);
-      await until(() => device.lines.some((l) => full.test(l.text)), 60000 + n * 200, `"stored (${n} waiting)"`, device);
+      await until(
+        () => device.lines.some((l) => full.test(l.text)),
+        60000 + n * 200,
+        `"stored (${n} waiting)"`,
+        device,
+      );
       const offline = during ? await sample(device) : undefined;
       const waitingLine = [...device.lines].reverse().find((l) => /stored \((\d+) waiting\)/.test(l.text));
       const waiting = Number(/stored \((\d+) waiting\)/.exec(waitingLine?.text ?? "")?.[1] ?? n);
@@ -149,7 +172,18 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
     const long = await outage(backlogDir, backlog, true);
     const short = await outage(shortDir, SHORT_BACKLOG, true);
     const outOfMemory = devices.some((d) => d.lines.some((l) => /OUT OF MEMORY|Execution Interrupted/.test(l.text)));
-    return { runtime, empty, offline: long.offline!, draining: long.draining!, drained: long.drained, shortDraining: short.draining!, shortDrained: short.drained, shortWaiting: short.waiting, waiting: long.waiting, outOfMemory };
+    return {
+      runtime,
+      empty,
+      offline: long.offline!,
+      draining: long.draining!,
+      drained: long.drained,
+      shortDraining: short.draining!,
+      shortDrained: short.drained,
+      shortWaiting: short.waiting,
+      waiting: long.waiting,
+      outOfMemory,
+    };
   } finally {
     for (const d of devices) await d.kill();
     await proxy.close();
@@ -173,23 +207,80 @@ export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<Bench
     ["ESPRUINO", o.espruino, "Linux build"],
   ];
   // Both fill their stores at the same time (a reading every 100 ms each is little work).
-  const measured = await Promise.all(interpreters.map(([label, path]) => (path ? measure(path, label, o.broker, backlog) : Promise.resolve(undefined))));
+  const measured = await Promise.all(
+    interpreters.map(([label, path]) => (path ? measure(path, label, o.broker, backlog) : Promise.resolve(undefined))),
+  );
   interpreters.forEach(([label, path, what], i) => {
     const name = (state: string) => `${what}: ${state}`;
     const m = measured[i];
     if (!path || !m) {
-      for (const state of ["connected, store empty", `disconnected, ${backlog} stored`, `connected, draining ${backlog} stored`, `connected, ${backlog} drained`, `connected, draining ${SHORT_BACKLOG} stored (control: a short outage)`, `connected, ${SHORT_BACKLOG} drained (control)`]) {
+      for (const state of [
+        "connected, store empty",
+        `disconnected, ${backlog} stored`,
+        `connected, draining ${backlog} stored`,
+        `connected, ${backlog} drained`,
+        `connected, draining ${SHORT_BACKLOG} stored (control: a short outage)`,
+        `connected, ${SHORT_BACKLOG} drained (control)`,
+      ]) {
         rows.push(missingRow(name(state), "JsVars", "", `needs ${label}`, group));
       }
-      rows.push(missingRow(name(`draining ${backlog} stored - store empty`), "JsVars", `within ${SAME_WITHIN}`, `needs ${label}`, group));
-      rows.push(missingRow(name(`disconnected ${backlog} stored - store empty`), "JsVars", `<= +${SAME_WITHIN}`, `needs ${label}`, group));
-      rows.push(missingRow(name(`draining ${backlog} stored - draining ${SHORT_BACKLOG} stored`), "JsVars", `within ${SAME_WITHIN}`, `needs ${label}`, group));
-      rows.push(missingRow(name(`${backlog} drained - store empty`), "JsVars", `within ${SAME_WITHIN}`, `needs ${label}`, group));
+      rows.push(
+        missingRow(
+          name(`draining ${backlog} stored - store empty`),
+          "JsVars",
+          `within ${SAME_WITHIN}`,
+          `needs ${label}`,
+          group,
+        ),
+      );
+      rows.push(
+        missingRow(
+          name(`disconnected ${backlog} stored - store empty`),
+          "JsVars",
+          `<= +${SAME_WITHIN}`,
+          `needs ${label}`,
+          group,
+        ),
+      );
+      rows.push(
+        missingRow(
+          name(`draining ${backlog} stored - draining ${SHORT_BACKLOG} stored`),
+          "JsVars",
+          `within ${SAME_WITHIN}`,
+          `needs ${label}`,
+          group,
+        ),
+      );
+      rows.push(
+        missingRow(
+          name(`${backlog} drained - store empty`),
+          "JsVars",
+          `within ${SAME_WITHIN}`,
+          `needs ${label}`,
+          group,
+        ),
+      );
       return;
     }
     const range = (s: Sampled) => `${SAMPLES} samples ${s.min}..${s.max}, least free ${s.free}`;
-    rows.push({ group, name: name("connected, store empty"), value: m.empty.max, unit: "JsVars", target: "", runtime: m.runtime, note: range(m.empty) });
-    rows.push({ group, name: name(`disconnected, ${backlog} stored`), value: m.offline.max, unit: "JsVars", target: "", runtime: m.runtime, note: range(m.offline) });
+    rows.push({
+      group,
+      name: name("connected, store empty"),
+      value: m.empty.max,
+      unit: "JsVars",
+      target: "",
+      runtime: m.runtime,
+      note: range(m.empty),
+    });
+    rows.push({
+      group,
+      name: name(`disconnected, ${backlog} stored`),
+      value: m.offline.max,
+      unit: "JsVars",
+      target: "",
+      runtime: m.runtime,
+      note: range(m.offline),
+    });
     rows.push({
       group,
       name: name(`connected, draining ${backlog} stored`),
@@ -199,7 +290,15 @@ export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<Bench
       runtime: m.runtime,
       note: `${range(m.draining)}; ${m.draining.ackedAtEnd} of ${m.waiting} acknowledged at the last sample`,
     });
-    rows.push({ group, name: name(`connected, ${backlog} drained`), value: m.drained.max, unit: "JsVars", target: "", runtime: m.runtime, note: range(m.drained) });
+    rows.push({
+      group,
+      name: name(`connected, ${backlog} drained`),
+      value: m.drained.max,
+      unit: "JsVars",
+      target: "",
+      runtime: m.runtime,
+      note: range(m.drained),
+    });
     rows.push({
       group,
       name: name(`connected, draining ${SHORT_BACKLOG} stored (control: a short outage)`),
@@ -209,10 +308,26 @@ export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<Bench
       runtime: m.runtime,
       note: `${range(m.shortDraining)}; ${m.shortDraining.ackedAtEnd} of ${m.shortWaiting} acknowledged at the last sample`,
     });
-    rows.push({ group, name: name(`connected, ${SHORT_BACKLOG} drained (control)`), value: m.shortDrained.max, unit: "JsVars", target: "", runtime: m.runtime, note: range(m.shortDrained) });
+    rows.push({
+      group,
+      name: name(`connected, ${SHORT_BACKLOG} drained (control)`),
+      value: m.shortDrained.max,
+      unit: "JsVars",
+      target: "",
+      runtime: m.runtime,
+      note: range(m.shortDrained),
+    });
     const diff = (s: Sampled, from = m.empty) => s.max - from.max;
     const within = (d: number) => Math.abs(d) <= SAME_WITHIN;
-    rows.push({ group, name: name(`draining ${backlog} stored - store empty`), value: diff(m.draining), unit: "JsVars", target: `within ${SAME_WITHIN}`, ok: within(diff(m.draining)), runtime: m.runtime });
+    rows.push({
+      group,
+      name: name(`draining ${backlog} stored - store empty`),
+      value: diff(m.draining),
+      unit: "JsVars",
+      target: `within ${SAME_WITHIN}`,
+      ok: within(diff(m.draining)),
+      runtime: m.runtime,
+    });
     rows.push({
       group,
       name: name(`disconnected ${backlog} stored - store empty`),
@@ -233,7 +348,15 @@ export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<Bench
       runtime: m.runtime,
       note: "the backlog's own effect: the same history of refused connects, a reconnect and a drain",
     });
-    rows.push({ group, name: name(`${backlog} drained - store empty`), value: diff(m.drained), unit: "JsVars", target: `within ${SAME_WITHIN}`, ok: within(diff(m.drained)), runtime: m.runtime });
+    rows.push({
+      group,
+      name: name(`${backlog} drained - store empty`),
+      value: diff(m.drained),
+      unit: "JsVars",
+      target: `within ${SAME_WITHIN}`,
+      ok: within(diff(m.drained)),
+      runtime: m.runtime,
+    });
     rows.push({
       group,
       name: name("OUT OF MEMORY or Execution Interrupted on the console"),
@@ -250,7 +373,11 @@ export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<Bench
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const broker = await startBroker();
   try {
-    console.log(formatRows(await benchBacklogMemory({ espruino: process.env.ESPRUINO, small: process.env.ESPRUINO_SMALL, broker })));
+    console.log(
+      formatRows(
+        await benchBacklogMemory({ espruino: process.env.ESPRUINO, small: process.env.ESPRUINO_SMALL, broker }),
+      ),
+    );
   } finally {
     await broker.stop();
   }

@@ -42,7 +42,14 @@ export async function benchBundleSize(group?: string): Promise<BenchRow[]> {
       ok: targeted ? bytes <= ESP32_TARGET_BYTES : undefined,
       runtime: "build: rollup + terser",
     });
-    rows.push({ group, name: `${board} bundle, minified + gzip -9`, value: gzip, unit: "B", target: "", runtime: "build: rollup + terser" });
+    rows.push({
+      group,
+      name: `${board} bundle, minified + gzip -9`,
+      value: gzip,
+      unit: "B",
+      target: "",
+      runtime: "build: rollup + terser",
+    });
   }
   return rows;
 }

@@ -50,7 +50,12 @@ function waiter(lines: Line[], describe: () => string, exited: () => boolean) {
     for (;;) {
       for (let i = from; i < lines.length; i++) if (pattern.test(lines[i].text)) return { ...lines[i], index: i };
       if (performance.now() > deadline || exited()) {
-        throw new Error(`no console line like ${pattern} after ${timeoutMs} ms${exited() ? " (the firmware exited)" : ""} on ${describe()}; last lines:\n${lines.slice(-12).map((l) => l.text).join("\n")}`);
+        throw new Error(
+          `no console line like ${pattern} after ${timeoutMs} ms${exited() ? " (the firmware exited)" : ""} on ${describe()}; last lines:\n${lines
+            .slice(-12)
+            .map((l) => l.text)
+            .join("\n")}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -59,7 +64,12 @@ function waiter(lines: Line[], describe: () => string, exited: () => boolean) {
 
 /** "Espruino 2v29.277 (Linux)", from the interpreter itself. */
 export function espruinoVersion(espruino: string): string {
-  const r = spawnSync(espruino, ["-e", 'print("<<v>>"+process.version)'], { input: "", timeout: 5000, killSignal: "SIGKILL", encoding: "latin1" });
+  const r = spawnSync(espruino, ["-e", 'print("<<v>>"+process.version)'], {
+    input: "",
+    timeout: 5000,
+    killSignal: "SIGKILL",
+    encoding: "latin1",
+  });
   const m = /<<v>>(\S+)/.exec(r.stdout ?? "");
   return `Espruino ${m ? m[1] : "?"} (Linux)`;
 }
@@ -91,7 +101,11 @@ export function startEspruino(espruino: string, args: string[], cwd: string, run
   child.stdout.on("data", onOutput);
   child.stderr.on("data", onOutput);
   child.stdin.on("error", () => {});
-  const waitFor = waiter(lines, () => runtime, () => exited);
+  const waitFor = waiter(
+    lines,
+    () => runtime,
+    () => exited,
+  );
   return {
     runtime,
     startedAt,
@@ -120,7 +134,10 @@ export function startEspruino(espruino: string, args: string[], cwd: string, run
 export async function flashDirectory(espruino: string, code: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "bench-flash-"));
   const loader = join(dir, "loader.js");
-  writeFileSync(loader, `require("Storage").write(".bootcde",${JSON.stringify(code)});print("<<written>>"+require("Storage").read(".bootcde").length);\n`);
+  writeFileSync(
+    loader,
+    `require("Storage").write(".bootcde",${JSON.stringify(code)});print("<<written>>"+require("Storage").read(".bootcde").length);\n`,
+  );
   const device = startEspruino(espruino, [loader], dir, "loader");
   try {
     const line = await device.waitFor(/<<written>>\d+/, 10000);
@@ -156,7 +173,11 @@ export function startHost(file: string, runtime: string, storageLayout: "linux" 
     runtime,
     startedAt,
     lines,
-    waitFor: waiter(lines, () => runtime, () => exited),
+    waitFor: waiter(
+      lines,
+      () => runtime,
+      () => exited,
+    ),
     async kill() {
       host.kill();
       await host.exited;

@@ -177,7 +177,8 @@ export async function measureDrainCost(espruino: string, backlog = 400, repeats 
           const line = await device.waitFor(new RegExp(MARK), 120000);
           const got: Record<string, number> = JSON.parse(line.text.slice(line.text.indexOf(MARK) + MARK.length));
           const best = (results[label] ??= got);
-          for (const [key, value] of Object.entries(got)) if (typeof value === "number" && value < best[key]) best[key] = value;
+          for (const [key, value] of Object.entries(got))
+            if (typeof value === "number" && value < best[key]) best[key] = value;
         } finally {
           await device.kill();
         }
@@ -188,7 +189,8 @@ export async function measureDrainCost(espruino: string, backlog = 400, repeats 
       }
     }
   }
-  if (results.pipeline.delivered < backlog) throw new Error(`drain cost: the pipeline delivered ${results.pipeline.delivered} of ${backlog}`);
+  if (results.pipeline.delivered < backlog)
+    throw new Error(`drain cost: the pipeline delivered ${results.pipeline.delivered} of ${backlog}`);
   return {
     pipelineMs: results.pipeline.ms,
     storeDrainMs: results.store.drain,

@@ -89,7 +89,8 @@ async function untilAcked(proxy: TcpProxy, n: number, label: string, alive: () =
     const acks = s.acks.filter((a) => TEMPERATURE.test(a.topic));
     if (s.connacks.length && acks.length >= n) return { ms: acks[n - 1].at - s.connacks[0] };
     alive();
-    if (performance.now() > deadline) throw new Error(`${label}: ${acks.length} of ${n} acknowledged in time (${s.connacks.length} CONNACKs)`);
+    if (performance.now() > deadline)
+      throw new Error(`${label}: ${acks.length} of ${n} acknowledged in time (${s.connacks.length} CONNACKs)`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -100,23 +101,39 @@ async function drainOurs(label: string, device: Device, proxy: TcpProxy, n: numb
   const from = device.lines.length;
   await proxy.open();
   const { ms } = await untilAcked(proxy, n, label, () => {
-    if (proxy.stats.connacks.length > 1 || device.lines.slice(from).some((l) => /\sCONNECTED -> /.test(l.text))) throw new Error(`${label}: connection lost during the drain`);
+    if (proxy.stats.connacks.length > 1 || device.lines.slice(from).some((l) => /\sCONNECTED -> /.test(l.text)))
+      throw new Error(`${label}: connection lost during the drain`);
   });
   const stats = { ...proxy.stats };
   const t0 = stats.connacks[0];
   const t1 = t0 + ms;
-  const consoleBytes = device.lines.filter((l) => l.at >= t0 && l.at <= t1).reduce((sum, l) => sum + l.text.length + 2, 0) / n;
+  const consoleBytes =
+    device.lines.filter((l) => l.at >= t0 && l.at <= t1).reduce((sum, l) => sum + l.text.length + 2, 0) / n;
   let wear: Drained["wear"];
   if (device.flashStats) {
     const w = device.flashStats();
     const readings = Math.max(0, ...device.lines.map((l) => Number(/\[app\] reading #(\d+) /.exec(l.text)?.[1] ?? 0)));
     wear = { bytesWritten: w.bytesWritten, pagesErased: w.pagesErased, readings };
   }
-  return { label, runtime: device.runtime, rate: (n / ms) * 1000, ms, proxy: stats, ...legs(stats, n + 1), consoleBytes, wear };
+  return {
+    label,
+    runtime: device.runtime,
+    rate: (n / ms) * 1000,
+    ms,
+    proxy: stats,
+    ...legs(stats, n + 1),
+    consoleBytes,
+    wear,
+  };
 }
 
 /** The MQTT module: connect, then `n` QoS 1 PUBLISHes, each sent when the previous one's PUBACK came. */
-export async function peerDrainProgram(modulePath: string, port: number, n: number, payloadLength: number): Promise<string> {
+export async function peerDrainProgram(
+  modulePath: string,
+  port: number,
+  n: number,
+  payloadLength: number,
+): Promise<string> {
   const { readFileSync } = await import("node:fs");
   const source = readFileSync(modulePath, "utf8");
   // The payload of a stored reading, padded to the firmware's length (same bytes on the wire).
@@ -135,7 +152,15 @@ export async function peerDrainProgram(modulePath: string, port: number, n: numb
   );
 }
 
-async function drainPeer(espruino: string, version: string, modulePath: string, broker: Broker, n: number, payloadLength: number, roundTripMs = 0): Promise<Drained> {
+async function drainPeer(
+  espruino: string,
+  version: string,
+  modulePath: string,
+  broker: Broker,
+  n: number,
+  payloadLength: number,
+  roundTripMs = 0,
+): Promise<Drained> {
   const proxy = await startTcpProxy(broker.port, { roundTripMs, listening: false, timeline: true });
   await proxy.open();
   const dir = mkdtempSync(join(tmpdir(), "bench-drain-peer-"));
@@ -144,9 +169,24 @@ async function drainPeer(espruino: string, version: string, modulePath: string, 
   const device = startEspruino(espruino, [file], dir, `${version}, RAM`);
   try {
     const { ms } = await untilAcked(proxy, n, "MQTT module", () => {
-      if (device.lines.some((l) => /\[peer\] disconnected|Uncaught/.test(l.text))) throw new Error("MQTT module: " + device.lines.slice(-5).map((l) => l.text).join(" / "));
+      if (device.lines.some((l) => /\[peer\] disconnected|Uncaught/.test(l.text)))
+        throw new Error(
+          "MQTT module: " +
+            device.lines
+              .slice(-5)
+              .map((l) => l.text)
+              .join(" / "),
+        );
     });
-    return { label: "Espruino MQTT module, stop-and-wait", runtime: device.runtime, rate: (n / ms) * 1000, ms, proxy: { ...proxy.stats }, ...legs(proxy.stats, n), consoleBytes: 0 };
+    return {
+      label: "Espruino MQTT module, stop-and-wait",
+      runtime: device.runtime,
+      rate: (n / ms) * 1000,
+      ms,
+      proxy: { ...proxy.stats },
+      ...legs(proxy.stats, n),
+      consoleBytes: 0,
+    };
   } finally {
     await device.kill();
     await proxy.close();
@@ -184,25 +224,45 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
     host: `drain ${n} stored readings, LOG_LEVEL=info, host runtime`,
   };
   try {
-    interface Contender { key: "ours" | "debug" | "host" | "wifi"; logLevel: string; start: (file: string) => Device; roundTripMs?: number }
+    interface Contender {
+      key: "ours" | "debug" | "host" | "wifi";
+      logLevel: string;
+      start: (file: string) => Device;
+      roundTripMs?: number;
+    }
     const contenders: Contender[] = [];
     if (o.espruino) {
       const espruino = o.espruino;
-      const onEspruino = (file: string) => startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-drain-")), `${version}, RAM`);
+      const onEspruino = (file: string) =>
+        startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-drain-")), `${version}, RAM`);
       contenders.push({ key: "ours", logLevel: "info", start: onEspruino });
       contenders.push({ key: "debug", logLevel: "debug", start: onEspruino });
       contenders.push({ key: "wifi", logLevel: "info", start: onEspruino, roundTripMs: WIFI_ROUND_TRIP_MS });
     }
-    contenders.push({ key: "host", logLevel: "info", start: (file) => startHost(file, `host runtime (Node ${process.versions.node}), linux Storage layout`) });
+    contenders.push({
+      key: "host",
+      logLevel: "info",
+      start: (file) => startHost(file, `host runtime (Node ${process.versions.node}), linux Storage layout`),
+    });
     // One bundle per contender: each behind its own proxy port, with its own client id.
     const running = [];
     for (const [k, c] of contenders.entries()) {
-      const proxy = await startTcpProxy(o.broker.port, { roundTripMs: c.roundTripMs, listening: false, timeline: true });
+      const proxy = await startTcpProxy(o.broker.port, {
+        roundTripMs: c.roundTripMs,
+        listening: false,
+        timeline: true,
+      });
       proxies.push(proxy);
       const file = join(mkdtempSync(join(tmpdir(), "bench-drain-build-")), "linux.js");
       await buildBundle(
         "linux",
-        { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: `bench-drain-${k}`, PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "1000", LOG_LEVEL: c.logLevel },
+        {
+          MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
+          DEVICE_ID: `bench-drain-${k}`,
+          PUBLISH_INTERVAL_MS: "100",
+          RECONNECT_MAX_MS: "1000",
+          LOG_LEVEL: c.logLevel,
+        },
         file,
       );
       const device = c.start(file);
@@ -218,22 +278,65 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
       await c.proxy.close();
     }
     if (o.espruino && o.mqttModule) {
-      results.peer = await drainPeer(o.espruino, version, o.mqttModule, o.broker, n, payloadLengthOf("bench-drain-ours", n));
-      results.peerWifi = await drainPeer(o.espruino, version, o.mqttModule, o.broker, n, payloadLengthOf("bench-drain-ours", n), WIFI_ROUND_TRIP_MS);
+      results.peer = await drainPeer(
+        o.espruino,
+        version,
+        o.mqttModule,
+        o.broker,
+        n,
+        payloadLengthOf("bench-drain-ours", n),
+      );
+      results.peerWifi = await drainPeer(
+        o.espruino,
+        version,
+        o.mqttModule,
+        o.broker,
+        n,
+        payloadLengthOf("bench-drain-ours", n),
+        WIFI_ROUND_TRIP_MS,
+      );
     }
 
     const via = `${o.broker.name} via proxy`;
     const rateRow = (key: "ours" | "debug" | "host" | "peer" | "wifi" | "peerWifi", name: string) => {
       const r = results[key];
-      if (!r) return rows.push(missingRow(name, "msg/s", "", key.startsWith("peer") && o.espruino ? "needs ESPRUINO_MQTT_MODULE" : "needs ESPRUINO", group));
-      return rows.push({ group, name, value: r.rate, unit: "msg/s", target: "", runtime: `${r.runtime}, ${via}`, note: `${Math.round(r.ms)} ms from CONNACK to the ${n}th PUBACK` });
+      if (!r)
+        return rows.push(
+          missingRow(
+            name,
+            "msg/s",
+            "",
+            key.startsWith("peer") && o.espruino ? "needs ESPRUINO_MQTT_MODULE" : "needs ESPRUINO",
+            group,
+          ),
+        );
+      return rows.push({
+        group,
+        name,
+        value: r.rate,
+        unit: "msg/s",
+        target: "",
+        runtime: `${r.runtime}, ${via}`,
+        note: `${Math.round(r.ms)} ms from CONNACK to the ${n}th PUBACK`,
+      });
     };
     const ratioRow = (ours: "ours" | "wifi", peer: "peer" | "peerWifi", name: string) => {
       const a = results[ours];
       const b = results[peer];
-      if (!a || !b) return rows.push(missingRow(name, "x", ">= 1.0", o.espruino ? "needs ESPRUINO_MQTT_MODULE" : "needs ESPRUINO", group));
+      if (!a || !b)
+        return rows.push(
+          missingRow(name, "x", ">= 1.0", o.espruino ? "needs ESPRUINO_MQTT_MODULE" : "needs ESPRUINO", group),
+        );
       const ratio = a.rate / b.rate;
-      return rows.push({ group, name, value: ratio, unit: "x", target: ">= 1.0", ok: ratio >= 1, runtime: `${a.runtime}, same run, same broker` });
+      return rows.push({
+        group,
+        name,
+        value: ratio,
+        unit: "x",
+        target: ">= 1.0",
+        ok: ratio >= 1,
+        runtime: `${a.runtime}, same run, same broker`,
+      });
     };
     rateRow("ours", names.ours);
     rateRow("peer", names.peer);
@@ -243,22 +346,51 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
     ratioRow("wifi", "peerWifi", names.ratioWifi);
     rateRow("debug", names.debug);
     rateRow("host", names.host);
-    const legLabel = { ours: "drain, LOG_LEVEL=info, Espruino", peer: "MQTT module, Espruino", debug: "drain, LOG_LEVEL=debug, Espruino", host: "drain, host runtime" } as const;
+    const legLabel = {
+      ours: "drain, LOG_LEVEL=info, Espruino",
+      peer: "MQTT module, Espruino",
+      debug: "drain, LOG_LEVEL=debug, Espruino",
+      host: "drain, host runtime",
+    } as const;
     for (const key of ["ours", "peer", "debug", "host"] as const) {
       const r = results[key];
       if (!r) continue;
-      rows.push({ group, name: `client's time per message (PUBACK in -> next PUBLISH out), ${legLabel[key]}`, value: r.turnaroundMs, unit: "ms", target: "", runtime: `${r.runtime}, at the proxy, mean` });
-      rows.push({ group, name: `broker's time per message (PUBLISH -> PUBACK), ${legLabel[key]}`, value: r.brokerMs, unit: "ms", target: "", runtime: `${via}, mean` });
+      rows.push({
+        group,
+        name: `client's time per message (PUBACK in -> next PUBLISH out), ${legLabel[key]}`,
+        value: r.turnaroundMs,
+        unit: "ms",
+        target: "",
+        runtime: `${r.runtime}, at the proxy, mean`,
+      });
+      rows.push({
+        group,
+        name: `broker's time per message (PUBLISH -> PUBACK), ${legLabel[key]}`,
+        value: r.brokerMs,
+        unit: "ms",
+        target: "",
+        runtime: `${via}, mean`,
+      });
     }
     for (const key of ["ours", "host"] as const) {
       const r = results[key];
       const where = key === "ours" ? "Espruino" : "host runtime";
       if (!r) {
-        rows.push(missingRow(`PUBLISHes in flight at once (proxy), ${where}`, "", `<= ${WINDOW}`, "needs ESPRUINO", group));
+        rows.push(
+          missingRow(`PUBLISHes in flight at once (proxy), ${where}`, "", `<= ${WINDOW}`, "needs ESPRUINO", group),
+        );
         continue;
       }
       const runtime = `${r.runtime}, ${via}`;
-      rows.push({ group, name: `PUBLISHes in flight at once (proxy), ${where}`, value: r.proxy.maxInFlight, unit: "", target: `<= ${WINDOW}`, ok: r.proxy.maxInFlight <= WINDOW, runtime });
+      rows.push({
+        group,
+        name: `PUBLISHes in flight at once (proxy), ${where}`,
+        value: r.proxy.maxInFlight,
+        unit: "",
+        target: `<= ${WINDOW}`,
+        ok: r.proxy.maxInFlight <= WINDOW,
+        runtime,
+      });
       rows.push({
         group,
         name: `PUBLISH bytes sent between PUBACKs (proxy), ${where}`,
@@ -273,8 +405,24 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
     const w = results.host?.wear;
     if (w && w.readings) {
       const note = `whole run: boot, ${w.readings} readings stored through the outage, ${n} drained`;
-      rows.push({ group, name: "firmware's flash writes per 1,000 readings, outage + drain, host runtime", value: Math.round((w.bytesWritten / w.readings) * 1000), unit: "B", target: "", runtime: results.host!.runtime, note });
-      rows.push({ group, name: "firmware's pages erased per 1,000 readings, outage + drain, host runtime", value: Math.round((w.pagesErased / w.readings) * 100000) / 100, unit: "pages", target: "", runtime: results.host!.runtime, note: "no compaction in so short a run: see the flash wear figures" });
+      rows.push({
+        group,
+        name: "firmware's flash writes per 1,000 readings, outage + drain, host runtime",
+        value: Math.round((w.bytesWritten / w.readings) * 1000),
+        unit: "B",
+        target: "",
+        runtime: results.host!.runtime,
+        note,
+      });
+      rows.push({
+        group,
+        name: "firmware's pages erased per 1,000 readings, outage + drain, host runtime",
+        value: Math.round((w.pagesErased / w.readings) * 100000) / 100,
+        unit: "pages",
+        target: "",
+        runtime: results.host!.runtime,
+        note: "no compaction in so short a run: see the flash wear figures",
+      });
     }
     for (const key of ["ours", "debug"] as const) {
       const r = results[key];
@@ -297,17 +445,41 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
         c = await measureDrainCost(o.espruino);
       } catch (e) {
         // The drain's figures stand without the breakdown.
-        rows.push(missingRow("where a drained reading's time goes (drain-cost.ts)", "ms", "", `FAILED: ${String((e as Error).message ?? e).split("\n")[0]}`, group));
+        rows.push(
+          missingRow(
+            "where a drained reading's time goes (drain-cost.ts)",
+            "ms",
+            "",
+            `FAILED: ${String((e as Error).message ?? e).split("\n")[0]}`,
+            group,
+          ),
+        );
       }
       if (c) {
         const runtime = `${version}, RAM, fastest of 3 runs`;
-        const row = (name: string, value: number, note?: string) => rows.push({ group, name, value, unit: "ms", target: "", runtime, note });
-        row("per reading: session + delivery + store, no socket (src/ as built, Storage)", c.pipelineMs, `measured turnaround at the proxy: ${results.ours.turnaroundMs.toFixed(1)} ms`);
-        row("per reading: the store alone, next + sent + delivered, on Storage", c.storeDrainMs, `${c.storageCallsPerReading.read.toFixed(1)} Storage.read + ${c.storageCallsPerReading.write.toFixed(1)} Storage.write a reading`);
+        const row = (name: string, value: number, note?: string) =>
+          rows.push({ group, name, value, unit: "ms", target: "", runtime, note });
+        row(
+          "per reading: session + delivery + store, no socket (src/ as built, Storage)",
+          c.pipelineMs,
+          `measured turnaround at the proxy: ${results.ours.turnaroundMs.toFixed(1)} ms`,
+        );
+        row(
+          "per reading: the store alone, next + sent + delivered, on Storage",
+          c.storeDrainMs,
+          `${c.storageCallsPerReading.read.toFixed(1)} Storage.read + ${c.storageCallsPerReading.write.toFixed(1)} Storage.write a reading`,
+        );
         row("per reading: the store alone, on a flash kept in RAM (JavaScript)", c.storeDrainRamMs);
         row("per reading: storing it while offline (append), on Storage", c.storeAppendMs);
-        row("publish()'s topic checks (topicNameError + isUtf8), now once per topic", c.topicCheckMs, "once per topic, not per message: the topic is fixed at build time");
-        row("a PUBLISH by serializePublish + E.toString (a loop per byte: the codec's, not the session's)", c.serializeMs);
+        row(
+          "publish()'s topic checks (topicNameError + isUtf8), now once per topic",
+          c.topicCheckMs,
+          "once per topic, not per message: the topic is fixed at build time",
+        );
+        row(
+          "a PUBLISH by serializePublish + E.toString (a loop per byte: the codec's, not the session's)",
+          c.serializeMs,
+        );
         row("per message: the PUBLISH by publishText (native concatenation: the session's)", c.concatPublishMs);
         row("per message: PUBACK through the stream decoder", c.decodeAckMs);
         row("per message: the payload text (readingPayload)", c.payloadMs);
@@ -325,7 +497,11 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const broker = await startBroker();
   try {
-    console.log(formatRows(await benchDrain({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker })));
+    console.log(
+      formatRows(
+        await benchDrain({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker }),
+      ),
+    );
   } finally {
     await broker.stop();
   }

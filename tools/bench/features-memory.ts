@@ -27,11 +27,21 @@ const VARIANTS: Array<{ name: string; settings: Record<string, string> }> = [
   { name: "HA_DISCOVERY=off, DIAGNOSTICS_MS=0", settings: { HA_DISCOVERY: "off", DIAGNOSTICS_MS: "0" } },
 ];
 
-async function measure(espruino: string, broker: Broker, settings: Record<string, string>): Promise<{ used: number; free: number; lines: string[] }> {
+async function measure(
+  espruino: string,
+  broker: Broker,
+  settings: Record<string, string>,
+): Promise<{ used: number; free: number; lines: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "bench-features-"));
   const code = await buildBundle(
     "linux",
-    { MQTT_URL: `mqtt://127.0.0.1:${broker.port}`, DEVICE_ID: "bench-features", PUBLISH_INTERVAL_MS: "3600000", LOG_LEVEL: "info", ...settings },
+    {
+      MQTT_URL: `mqtt://127.0.0.1:${broker.port}`,
+      DEVICE_ID: "bench-features",
+      PUBLISH_INTERVAL_MS: "3600000",
+      LOG_LEVEL: "info",
+      ...settings,
+    },
     join(dir, "linux.js"),
   );
   const device = startEspruino(espruino, [], await bootDirectory(espruino, code), "features");
@@ -40,7 +50,8 @@ async function measure(espruino: string, broker: Broker, settings: Record<string
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const m = await device.memory();
     const lines = device.lines.map((l) => l.text);
-    if (lines.some((t) => /OUT OF MEMORY|Execution Interrupted|-> BACKOFF/.test(t))) throw new Error("the firmware ran short or lost its connection:\n" + lines.join("\n"));
+    if (lines.some((t) => /OUT OF MEMORY|Execution Interrupted|-> BACKOFF/.test(t)))
+      throw new Error("the firmware ran short or lost its connection:\n" + lines.join("\n"));
     return { used: m.usage - m.history, free: m.free, lines };
   } finally {
     await device.kill();
@@ -57,10 +68,29 @@ export async function benchFeaturesMemory(o: { small?: string; broker: Broker })
     const r = await measure(o.small, o.broker, VARIANTS[i].settings);
     got.push(r.used);
     const ok = i === 0 ? r.used <= FEATURES_TARGET_JSVARS : undefined;
-    rows.push({ name: names[i], value: r.used, unit: "JsVars", target: i === 0 ? `<= ${FEATURES_TARGET_JSVARS}` : "", ok, runtime: runtime + ` (${r.free} free)` });
+    rows.push({
+      name: names[i],
+      value: r.used,
+      unit: "JsVars",
+      target: i === 0 ? `<= ${FEATURES_TARGET_JSVARS}` : "",
+      ok,
+      runtime: runtime + ` (${r.free} free)`,
+    });
   }
-  rows.push({ name: "discovery's share (everything on - HA_DISCOVERY=off)", value: got[0] - got[1], unit: "JsVars", target: "", runtime });
-  rows.push({ name: "periodic diagnostics' share (HA off - HA off and DIAGNOSTICS_MS=0)", value: got[1] - got[2], unit: "JsVars", target: "", runtime });
+  rows.push({
+    name: "discovery's share (everything on - HA_DISCOVERY=off)",
+    value: got[0] - got[1],
+    unit: "JsVars",
+    target: "",
+    runtime,
+  });
+  rows.push({
+    name: "periodic diagnostics' share (HA off - HA off and DIAGNOSTICS_MS=0)",
+    value: got[1] - got[2],
+    unit: "JsVars",
+    target: "",
+    runtime,
+  });
   return rows;
 }
 

@@ -52,9 +52,15 @@ const FLASH_FILE = "espruino.flash";
  */
 export class StraceWear {
   readonly wear: Wear = { bytesWritten: 0, writes: 0, pagesErased: 0 };
-  private sessions = new Map<string, { pos: number; reads: Array<[number, number]>; create: boolean; wrote: boolean }>();
+  private sessions = new Map<
+    string,
+    { pos: number; reads: Array<[number, number]>; create: boolean; wrote: boolean }
+  >();
 
-  constructor(private pageBytes = 1024, private onStdout?: (text: string) => void) {}
+  constructor(
+    private pageBytes = 1024,
+    private onStdout?: (text: string) => void,
+  ) {}
 
   line(line: string): void {
     const m = /^(?:\d+\s+)?(openat|read|write|lseek|close)\((.*)\)\s+=\s+(-?\d+)/.exec(line);
@@ -134,13 +140,19 @@ export interface InterpreterOptions {
 }
 
 /** Runs `script` on the Linux interpreter (`espruino workload.js`, stdin an open pipe). */
-export async function runInterpreter(espruino: string, script: string, o: InterpreterOptions = {}): Promise<InterpreterRun> {
+export async function runInterpreter(
+  espruino: string,
+  script: string,
+  o: InterpreterOptions = {},
+): Promise<InterpreterRun> {
   const dir = o.cwd ?? mkdtempSync(join(tmpdir(), "flash-wear-"));
   const log = join(dir, `strace-${process.pid}.log`);
   const traced = o.strace ?? true;
   try {
     writeFileSync(join(dir, "workload.js"), o.cutAfter === undefined ? script + "\nE.reboot();\n" : script);
-    const argv = traced ? ["-f", "-e", "trace=openat,read,write,lseek,close", "-xx", "-o", log, espruino, "workload.js"] : ["workload.js"];
+    const argv = traced
+      ? ["-f", "-e", "trace=openat,read,write,lseek,close", "-xx", "-o", log, espruino, "workload.js"]
+      : ["workload.js"];
     const child = spawn(traced ? "strace" : espruino, argv, {
       cwd: dir,
       stdio: ["pipe", "pipe", "pipe"], // an open stdin: on EOF the interpreter would stop reading its console
@@ -152,7 +164,9 @@ export async function runInterpreter(espruino: string, script: string, o: Interp
       if (cut) return;
       cut = true;
       // the interpreter only: strace then ends by itself and writes its whole log
-      const pid = traced ? Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(" ")[0]) : child.pid!;
+      const pid = traced
+        ? Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(" ")[0])
+        : child.pid!;
       process.kill(pid, "SIGKILL");
     };
     const onData = (d: Buffer): void => {
@@ -165,7 +179,8 @@ export async function runInterpreter(espruino: string, script: string, o: Interp
     await new Promise((resolve) => child.once("exit", resolve));
     clearTimeout(timer);
     const ended = o.cutAfter === undefined ? output.includes("Not implemented") : cut;
-    if (!ended) throw new Error(`the workload did not reach ${o.cutAfter ?? "E.reboot()"}; output:\n${output.slice(-2000)}`);
+    if (!ended)
+      throw new Error(`the workload did not reach ${o.cutAfter ?? "E.reboot()"}; output:\n${output.slice(-2000)}`);
     return { wear: traced ? wearFromStrace(readFileSync(log, "latin1")) : undefined, output };
   } finally {
     if (o.cwd === undefined) rmSync(dir, { recursive: true, force: true });
@@ -186,7 +201,10 @@ export async function hostWear(script: string, cwd?: string): Promise<Run> {
   const wear = rt.flashStats();
   rt.kill();
   await rt.exited;
-  return { wear: { bytesWritten: wear.bytesWritten, writes: wear.writes, pagesErased: wear.pagesErased }, output: lines.join("\n") };
+  return {
+    wear: { bytesWritten: wear.bytesWritten, writes: wear.writes, pagesErased: wear.pagesErased },
+    output: lines.join("\n"),
+  };
 }
 
 // ---- Figure 7: wear of the durable store over many readings (store-workload.ts) ----
@@ -216,12 +234,19 @@ function markReader(onMark: (readings: number) => void): (text: string) => void 
 }
 
 /** Runs a workload script in the host runtime: the wear counters at each mark, until `<<wear done>>`. */
-export async function hostWearTimeline(script: string, storageLayout: "linux" | "esp32", timeoutMs = 900000): Promise<WearMark[]> {
+export async function hostWearTimeline(
+  script: string,
+  storageLayout: "linux" | "esp32",
+  timeoutMs = 900000,
+): Promise<WearMark[]> {
   const marks: WearMark[] = [];
   let rt: ReturnType<typeof startBundle> | undefined;
   let output = "";
   const done = new Promise<void>((resolveDone, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host workload: no end after ${timeoutMs} ms; output:\n${output.slice(-1000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`host workload: no end after ${timeoutMs} ms; output:\n${output.slice(-1000)}`)),
+      timeoutMs,
+    );
     const read = markReader((readings) => marks.push({ readings, wear: copyWear(rt!.flashStats()) }));
     rt = startBundle({
       code: script,
@@ -251,20 +276,31 @@ export async function hostWearTimeline(script: string, storageLayout: "linux" | 
  * Runs a workload script on the Linux interpreter under strace, the log parsed as it comes (through
  * a pipe, never on disk: a long run logs gigabytes): the wear at each mark, until `<<wear done>>`.
  */
-export async function interpreterWearTimeline(espruino: string, script: string, timeoutMs = 1800000): Promise<WearMark[]> {
+export async function interpreterWearTimeline(
+  espruino: string,
+  script: string,
+  timeoutMs = 1800000,
+): Promise<WearMark[]> {
   const dir = mkdtempSync(join(tmpdir(), "flash-wear-timeline-"));
   const marks: WearMark[] = [];
   try {
     writeFileSync(join(dir, "workload.js"), script);
-    const parser: StraceWear = new StraceWear(1024, markReader((readings) => marks.push({ readings, wear: copyWear(parser.wear) })));
+    const parser: StraceWear = new StraceWear(
+      1024,
+      markReader((readings) => marks.push({ readings, wear: copyWear(parser.wear) })),
+    );
     // strace writes its log into a FIFO that this process reads as it fills.
     const fifo = join(dir, "strace.fifo");
     execFileSync("mkfifo", [fifo]);
-    const child = spawn("strace", ["-f", "-s", "128", "-e", "trace=openat,read,write,lseek,close", "-xx", "-o", fifo, espruino, "workload.js"], {
-      cwd: dir,
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = spawn(
+      "strace",
+      ["-f", "-s", "128", "-e", "trace=openat,read,write,lseek,close", "-xx", "-o", fifo, espruino, "workload.js"],
+      {
+        cwd: dir,
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     let output = "";
     let ended = false;
     const end = (): void => {
@@ -327,7 +363,11 @@ export function steadyWear(marks: WearMark[]): SteadyWear {
   }
   const per = (a: WearMark, b: WearMark) => {
     const readings = b.readings - a.readings;
-    return { bytesPer1000: ((b.wear.bytesWritten - a.wear.bytesWritten) / readings) * 1000, pagesPer1000: ((b.wear.pagesErased - a.wear.pagesErased) / readings) * 1000, readings };
+    return {
+      bytesPer1000: ((b.wear.bytesWritten - a.wear.bytesWritten) / readings) * 1000,
+      pagesPer1000: ((b.wear.pagesErased - a.wear.pagesErased) / readings) * 1000,
+      readings,
+    };
   };
   const first = marks[0];
   const last = marks[marks.length - 1];
@@ -335,14 +375,31 @@ export function steadyWear(marks: WearMark[]): SteadyWear {
     const a = marks[jumps[0]];
     const b = marks[jumps[jumps.length - 1]];
     const cycles = jumps.length - 1;
-    return { ...per(a, b), compactions: jumps.length, readingsPerCycle: (b.readings - a.readings) / cycles, pagesPerCompaction: mostPerCompaction, window: `${cycles} whole cycle${cycles > 1 ? "s" : ""}, readings ${a.readings}..${b.readings}` };
+    return {
+      ...per(a, b),
+      compactions: jumps.length,
+      readingsPerCycle: (b.readings - a.readings) / cycles,
+      pagesPerCompaction: mostPerCompaction,
+      window: `${cycles} whole cycle${cycles > 1 ? "s" : ""}, readings ${a.readings}..${b.readings}`,
+    };
   }
   if (jumps.length === 1) {
     // From a compact flash (the setup) to just after the first compaction: about one cycle.
     const b = marks[jumps[0]];
-    return { ...per(first, b), compactions: 1, readingsPerCycle: b.readings - first.readings, pagesPerCompaction: mostPerCompaction, window: `readings ${first.readings}..${b.readings}, from a compact flash to the first compaction` };
+    return {
+      ...per(first, b),
+      compactions: 1,
+      readingsPerCycle: b.readings - first.readings,
+      pagesPerCompaction: mostPerCompaction,
+      window: `readings ${first.readings}..${b.readings}, from a compact flash to the first compaction`,
+    };
   }
-  return { ...per(first, last), compactions: 0, pagesPerCompaction: 0, window: `readings ${first.readings}..${last.readings}, no compaction` };
+  return {
+    ...per(first, last),
+    compactions: 0,
+    pagesPerCompaction: 0,
+    window: `readings ${first.readings}..${last.readings}, no compaction`,
+  };
 }
 
 /** Erase cycles a page of the ESP32's SPI flash is rated for (issue 12's assumption). */
@@ -357,7 +414,10 @@ interface BoardFacts {
 
 function boardFacts(name: string): BoardFacts {
   const board = JSON.parse(readFileSync(new URL(`../../boards/${name}.json`, import.meta.url), "utf8"));
-  return { intervalMs: Number(board.defaults.PUBLISH_INTERVAL_MS), storeReadings: Number(board.defaults.STORE_READINGS) };
+  return {
+    intervalMs: Number(board.defaults.PUBLISH_INTERVAL_MS),
+    storeReadings: Number(board.defaults.STORE_READINGS),
+  };
 }
 
 export interface FlashWearOptions {
@@ -395,35 +455,71 @@ export async function benchFlashWear(o: FlashWearOptions): Promise<BenchRow[]> {
     { layout: "linux", mode: "normal", readings: interpreterReadings, on: "interpreter" },
     { layout: "linux", mode: "outage", outage: 1500, readings: interpreterReadings, on: "interpreter" },
   ];
-  const describe = (c: Case) => (c.mode === "normal" ? "delivered normally" : `through outages of ${c.outage!.toLocaleString("en-US")} readings`);
+  const describe = (c: Case) =>
+    c.mode === "normal" ? "delivered normally" : `through outages of ${c.outage!.toLocaleString("en-US")} readings`;
   const results = new Map<Case, SteadyWear>();
   const runtimeOf = (c: Case) =>
     c.on === "host"
       ? `host runtime, ${c.layout} Storage (${c.layout === "esp32" ? "896 KB, 4 KB pages" : "256 KB, 1 KB pages"})`
       : `${o.espruino ? espruinoVersion(o.espruino) : "Espruino"}, strace of ./espruino.flash (256 KB, 1 KB pages)`;
   for (const c of cases) {
-    const name = (what: string) => `${what} per 1,000 readings, ${describe(c)}, ${c.on === "host" ? `host ${c.layout}` : "Espruino (Linux)"}`;
+    const name = (what: string) =>
+      `${what} per 1,000 readings, ${describe(c)}, ${c.on === "host" ? `host ${c.layout}` : "Espruino (Linux)"}`;
     if (c.on === "interpreter" && (!o.espruino || o.quick)) {
       const why = o.espruino ? "skipped (--quick)" : "needs ESPRUINO";
-      rows.push(missingRow(name("bytes written"), "B", "", why, group), missingRow(name("pages erased"), "pages", "", why, group));
+      rows.push(
+        missingRow(name("bytes written"), "B", "", why, group),
+        missingRow(name("pages erased"), "pages", "", why, group),
+      );
       continue;
     }
     const segments = storeSegments(boards[c.layout].storeReadings);
-    const script = await storeWorkloadScript({ segments, readings: c.readings, mode: c.mode, outage: c.outage, chunk: 250, files: await files(c.layout) });
-    const marks = c.on === "host" ? await hostWearTimeline(script, c.layout) : await interpreterWearTimeline(o.espruino!, script);
+    const script = await storeWorkloadScript({
+      segments,
+      readings: c.readings,
+      mode: c.mode,
+      outage: c.outage,
+      chunk: 250,
+      files: await files(c.layout),
+    });
+    const marks =
+      c.on === "host" ? await hostWearTimeline(script, c.layout) : await interpreterWearTimeline(o.espruino!, script);
     const w = steadyWear(marks);
     results.set(c, w);
     const note = `${w.window}; ${segments} segments of 4 KB; ${w.compactions} compaction${w.compactions === 1 ? "" : "s"}${w.readingsPerCycle ? `, one every ${Math.round(w.readingsPerCycle).toLocaleString("en-US")} readings, erasing up to ${w.pagesPerCompaction} pages` : ""}`;
-    rows.push({ group, name: name("bytes written"), value: Math.round(w.bytesPer1000), unit: "B", target: "", runtime: runtimeOf(c), note });
-    rows.push({ group, name: name("pages erased"), value: Math.round(w.pagesPer1000 * 100) / 100, unit: "pages", target: "", runtime: runtimeOf(c), note: `${c.layout === "esp32" ? "4 KB" : "1 KB"} pages` });
+    rows.push({
+      group,
+      name: name("bytes written"),
+      value: Math.round(w.bytesPer1000),
+      unit: "B",
+      target: "",
+      runtime: runtimeOf(c),
+      note,
+    });
+    rows.push({
+      group,
+      name: name("pages erased"),
+      value: Math.round(w.pagesPer1000 * 100) / 100,
+      unit: "pages",
+      target: "",
+      runtime: runtimeOf(c),
+      note: `${c.layout === "esp32" ? "4 KB" : "1 KB"} pages`,
+    });
     if (c.on === "interpreter") {
       // The same workload in the host runtime: the wear must agree at every mark.
       const host = await hostWearTimeline(script, "linux");
       const base = (m: WearMark[]) => m[0].wear;
-      const delta = (m: WearMark, b: Wear) => `${m.wear.bytesWritten - b.bytesWritten}/${m.wear.writes - b.writes}/${m.wear.pagesErased - b.pagesErased}`;
+      const delta = (m: WearMark, b: Wear) =>
+        `${m.wear.bytesWritten - b.bytesWritten}/${m.wear.writes - b.writes}/${m.wear.pagesErased - b.pagesErased}`;
       let differ = 0;
       for (let i = 0; i < Math.max(marks.length, host.length); i++) {
-        if (!marks[i] || !host[i] || marks[i].readings !== host[i].readings || delta(marks[i], base(marks)) !== delta(host[i], base(host))) differ++;
+        if (
+          !marks[i] ||
+          !host[i] ||
+          marks[i].readings !== host[i].readings ||
+          delta(marks[i], base(marks)) !== delta(host[i], base(host))
+        )
+          differ++;
       }
       rows.push({
         group,
@@ -471,13 +567,16 @@ async function main(): Promise<void> {
     return;
   }
   const at = args.indexOf("--espruino");
-  const espruino = at >= 0 ? args.splice(at, 2)[1]! : process.env.ESPRUINO ?? "espruino";
+  const espruino = at >= 0 ? args.splice(at, 2)[1]! : (process.env.ESPRUINO ?? "espruino");
   if (args.length !== 1) throw new Error("usage: tsx tools/bench/flash-wear.ts workload.js [--espruino path]");
   const script = readFileSync(args[0]!, "utf8");
   const host = await hostWear(script);
   const real = await interpreterWear(espruino, script);
-  const row = (name: string, w: Wear) => `${name.padEnd(12)} ${String(w.bytesWritten).padStart(12)} ${String(w.writes).padStart(8)} ${String(w.pagesErased).padStart(13)}`;
-  console.log(`${"".padEnd(12)} ${"bytes written".padStart(12)} ${"writes".padStart(8)} ${"pages erased".padStart(13)}`);
+  const row = (name: string, w: Wear) =>
+    `${name.padEnd(12)} ${String(w.bytesWritten).padStart(12)} ${String(w.writes).padStart(8)} ${String(w.pagesErased).padStart(13)}`;
+  console.log(
+    `${"".padEnd(12)} ${"bytes written".padStart(12)} ${"writes".padStart(8)} ${"pages erased".padStart(13)}`,
+  );
   console.log(row("host", host.wear));
   console.log(row("interpreter", real.wear));
   const same = JSON.stringify(host.wear) === JSON.stringify(real.wear);

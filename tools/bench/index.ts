@@ -52,7 +52,9 @@ const GROUPS = {
 
 progress(`[bench] ESPRUINO=${espruino ?? "(unset: real-interpreter figures are not measured)"}\n`);
 progress(`[bench] ESPRUINO_SMALL=${small ?? "(unset: the 2,500-JsVar figures are not measured)"}\n`);
-progress(`[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}\n`);
+progress(
+  `[bench] ESPRUINO_MQTT_MODULE=${mqttModule ?? "(unset: the MQTT module's figure is the issue's reference)"}\n`,
+);
 const needsBroker = wanted(2) || wanted(4) || wanted(5) || wanted(6) || wanted(8) || wanted(9);
 const broker = needsBroker ? await startBroker() : undefined;
 if (broker) progress(`[bench] broker: ${broker.name} on 127.0.0.1:${broker.port}\n`);
@@ -89,10 +91,14 @@ try {
   await step(3, async () => (await benchCodec(quick ? 300 : 1000)).rows);
   await step(4, () => benchStartup({ espruino, broker: broker!, runs: quick ? 3 : 5 }));
   await step(5, async () =>
-    quick ? [missingRow("drain of the stored backlog", "msg/s", "", "skipped (--quick)")] : benchDrain({ espruino, mqttModule, broker: broker! }),
+    quick
+      ? [missingRow("drain of the stored backlog", "msg/s", "", "skipped (--quick)")]
+      : benchDrain({ espruino, mqttModule, broker: broker! }),
   );
   await step(6, async () =>
-    quick ? [missingRow("JsVars with a backlog in flash", "JsVars", "", "skipped (--quick)")] : benchBacklogMemory({ espruino, small, broker: broker! }),
+    quick
+      ? [missingRow("JsVars with a backlog in flash", "JsVars", "", "skipped (--quick)")]
+      : benchBacklogMemory({ espruino, small, broker: broker! }),
   );
   await step(7, () => benchFlashWear({ espruino, quick }));
   await step(8, () => benchWake({ espruino, broker: broker!, wakes: quick ? 4 : 8 }));

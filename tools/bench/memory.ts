@@ -56,7 +56,8 @@ function statusAcknowledged(proxy: TcpProxy) {
     const deadline = Date.now() + 10000;
     for (;;) {
       const text = device.lines.slice(from).map((l) => l.text);
-      if (text.some((t) => /-> BACKOFF/.test(t))) throw new Error("the firmware lost its connection while measured:\n" + text.join("\n"));
+      if (text.some((t) => /-> BACKOFF/.test(t)))
+        throw new Error("the firmware lost its connection while measured:\n" + text.join("\n"));
       if (proxy.stats.pubacks >= 1) return;
       if (Date.now() > deadline) throw new Error("no PUBACK of the online status after 10 s");
       await new Promise((r) => setTimeout(r, 20));
@@ -65,7 +66,15 @@ function statusAcknowledged(proxy: TcpProxy) {
 }
 
 /** One run: start, wait for `marker`, settle, read memory, kill. */
-async function measureOnce(espruino: string, program: Program, mode: Mode, flashDir: string | undefined, file: string, marker: RegExp, settle?: Program["settle"]): Promise<number> {
+async function measureOnce(
+  espruino: string,
+  program: Program,
+  mode: Mode,
+  flashDir: string | undefined,
+  file: string,
+  marker: RegExp,
+  settle?: Program["settle"],
+): Promise<number> {
   const device =
     mode === "RAM"
       ? startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-ram-")), program.label)
@@ -81,7 +90,11 @@ async function measureOnce(espruino: string, program: Program, mode: Mode, flash
   }
 }
 
-async function measureProgram(espruino: string, program: Program, proxy: TcpProxy): Promise<Record<Mode, { loaded: number; connected: number }>> {
+async function measureProgram(
+  espruino: string,
+  program: Program,
+  proxy: TcpProxy,
+): Promise<Record<Mode, { loaded: number; connected: number }>> {
   const dir = mkdtempSync(join(tmpdir(), "bench-mem-"));
   const file = join(dir, "program.js");
   writeFileSync(file, program.code);
@@ -104,7 +117,9 @@ export async function minifyLikeTheBuild(code: string): Promise<string> {
   const result = await minify(code, {
     ecma: 5,
     compress: { passes: 2, hoist_vars: true },
-    mangle: { properties: { regex: /^_/, reserved: ["on", "emit", "removeListener", "removeAllListeners", "prependListener"] } },
+    mangle: {
+      properties: { regex: /^_/, reserved: ["on", "emit", "removeListener", "removeAllListeners", "prependListener"] },
+    },
     format: { ascii_only: true, comments: false },
   });
   return result.code ?? "";
@@ -143,8 +158,24 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
     ratio: (mode: Mode) => `ratio firmware/MQTT module connected, ${mode}`,
   };
   const referenceRows = (): void => {
-    rows.push({ group, name: names.peerLoaded("RAM"), value: MQTT_MODULE_REFERENCE_AFTER_LOAD, unit: "JsVars", target: "", runtime: "reference", note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE" });
-    rows.push({ group, name: names.peerConnected("RAM"), value: MQTT_MODULE_REFERENCE_JSVARS, unit: "JsVars", target: "", runtime: "reference", note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE" });
+    rows.push({
+      group,
+      name: names.peerLoaded("RAM"),
+      value: MQTT_MODULE_REFERENCE_AFTER_LOAD,
+      unit: "JsVars",
+      target: "",
+      runtime: "reference",
+      note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
+    });
+    rows.push({
+      group,
+      name: names.peerConnected("RAM"),
+      value: MQTT_MODULE_REFERENCE_JSVARS,
+      unit: "JsVars",
+      target: "",
+      runtime: "reference",
+      note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
+    });
   };
   if (!o.espruino) {
     rows.push(missingRow("interpreter alone (same probe)", "JsVars", "", "needs ESPRUINO", group));
@@ -158,12 +189,14 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
         rows.push(missingRow(names.peerConnected(mode), "JsVars", "", "needs ESPRUINO", group));
       }
     } else referenceRows();
-    for (const mode of ["RAM", "flash"] as Mode[]) rows.push(missingRow(names.ratio(mode), "x", "<= 1.0", "needs ESPRUINO", group));
+    for (const mode of ["RAM", "flash"] as Mode[])
+      rows.push(missingRow(names.ratio(mode), "x", "<= 1.0", "needs ESPRUINO", group));
     return rows;
   }
 
   const version = espruinoVersion(o.espruino);
-  const runtime = (mode: Mode) => `${version}, ${mode === "RAM" ? "RAM (espruino file.js)" : "flash (.bootcde, run at boot)"}`;
+  const runtime = (mode: Mode) =>
+    `${version}, ${mode === "RAM" ? "RAM (espruino file.js)" : "flash (.bootcde, run at boot)"}`;
   const proxy = await startTcpProxy(o.broker.port, { listening: false });
   try {
     // The interpreter alone, read the same way: what every figure below includes.
@@ -177,37 +210,100 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
     } finally {
       await idle.kill();
     }
-    rows.push({ group, name: "interpreter alone (same probe)", value: baseline, unit: "JsVars", target: "", runtime: version });
+    rows.push({
+      group,
+      name: "interpreter alone (same probe)",
+      value: baseline,
+      unit: "JsVars",
+      target: "",
+      runtime: version,
+    });
 
     const dir = mkdtempSync(join(tmpdir(), "bench-mem-build-"));
     const code = await buildBundle(
       "linux",
-      { MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`, DEVICE_ID: "bench-memory", PUBLISH_INTERVAL_MS: "3600000", LOG_LEVEL: "info" },
+      {
+        MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
+        DEVICE_ID: "bench-memory",
+        PUBLISH_INTERVAL_MS: "3600000",
+        LOG_LEVEL: "info",
+      },
       join(dir, "linux.js"),
     );
     const ours = await measureProgram(
       o.espruino,
-      { label: "firmware", code, loaded: /\[mqtt\] retry in/, connected: /\[mqtt\] \S+ -> CONNECTED/, settle: statusAcknowledged(proxy) },
+      {
+        label: "firmware",
+        code,
+        loaded: /\[mqtt\] retry in/,
+        connected: /\[mqtt\] \S+ -> CONNECTED/,
+        settle: statusAcknowledged(proxy),
+      },
       proxy,
     );
     for (const mode of ["RAM", "flash"] as Mode[]) {
-      rows.push({ group, name: names.loaded(mode), value: ours[mode].loaded, unit: "JsVars", target: "", runtime: runtime(mode) });
-      rows.push({ group, name: names.connected(mode), value: ours[mode].connected, unit: "JsVars", target: "", runtime: runtime(mode) });
+      rows.push({
+        group,
+        name: names.loaded(mode),
+        value: ours[mode].loaded,
+        unit: "JsVars",
+        target: "",
+        runtime: runtime(mode),
+      });
+      rows.push({
+        group,
+        name: names.connected(mode),
+        value: ours[mode].connected,
+        unit: "JsVars",
+        target: "",
+        runtime: runtime(mode),
+      });
     }
     if (o.mqttModule) {
       const theirs = await measureProgram(o.espruino, await peerProgram(o.mqttModule, proxy.port), proxy);
       for (const mode of ["RAM", "flash"] as Mode[]) {
-        rows.push({ group, name: names.peerLoaded(mode), value: theirs[mode].loaded, unit: "JsVars", target: "", runtime: runtime(mode) });
-        rows.push({ group, name: names.peerConnected(mode), value: theirs[mode].connected, unit: "JsVars", target: "", runtime: runtime(mode) });
+        rows.push({
+          group,
+          name: names.peerLoaded(mode),
+          value: theirs[mode].loaded,
+          unit: "JsVars",
+          target: "",
+          runtime: runtime(mode),
+        });
+        rows.push({
+          group,
+          name: names.peerConnected(mode),
+          value: theirs[mode].connected,
+          unit: "JsVars",
+          target: "",
+          runtime: runtime(mode),
+        });
       }
       for (const mode of ["RAM", "flash"] as Mode[]) {
         const ratio = ours[mode].connected / theirs[mode].connected;
-        rows.push({ group, name: names.ratio(mode), value: ratio, unit: "x", target: "<= 1.0", ok: ratio <= 1, runtime: runtime(mode) });
+        rows.push({
+          group,
+          name: names.ratio(mode),
+          value: ratio,
+          unit: "x",
+          target: "<= 1.0",
+          ok: ratio <= 1,
+          runtime: runtime(mode),
+        });
       }
     } else {
       referenceRows();
       const ratio = ours.RAM.connected / MQTT_MODULE_REFERENCE_JSVARS;
-      rows.push({ group, name: names.ratio("RAM"), value: ratio, unit: "x", target: "<= 1.0", ok: ratio <= 1, runtime: runtime("RAM"), note: "against the reference figure" });
+      rows.push({
+        group,
+        name: names.ratio("RAM"),
+        value: ratio,
+        unit: "x",
+        target: "<= 1.0",
+        ok: ratio <= 1,
+        runtime: runtime("RAM"),
+        note: "against the reference figure",
+      });
       rows.push(missingRow(names.ratio("flash"), "x", "<= 1.0", "needs ESPRUINO_MQTT_MODULE", group));
     }
   } finally {
@@ -219,7 +315,11 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const broker = await startBroker();
   try {
-    console.log(formatRows(await benchMemory({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker })));
+    console.log(
+      formatRows(
+        await benchMemory({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker }),
+      ),
+    );
   } finally {
     await broker.stop();
   }

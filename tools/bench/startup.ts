@@ -41,11 +41,18 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
   const file = join(mkdtempSync(join(tmpdir(), "bench-startup-")), "linux.js");
   await buildBundle(
     "linux",
-    { MQTT_URL: `mqtt://127.0.0.1:${o.broker.port}`, DEVICE_ID: "bench-startup", PUBLISH_INTERVAL_MS: String(STARTUP_INTERVAL_MS), LOG_LEVEL: "debug" },
+    {
+      MQTT_URL: `mqtt://127.0.0.1:${o.broker.port}`,
+      DEVICE_ID: "bench-startup",
+      PUBLISH_INTERVAL_MS: String(STARTUP_INTERVAL_MS),
+      LOG_LEVEL: "debug",
+    },
     file,
   );
   const rows: BenchRow[] = [];
-  const measure = async (start: () => Device): Promise<{ puback: number; reading: number; roundTrip: number; failedReads: number; runtime: string }> => {
+  const measure = async (
+    start: () => Device,
+  ): Promise<{ puback: number; reading: number; roundTrip: number; failedReads: number; runtime: string }> => {
     const puback: number[] = [];
     const reading: number[] = [];
     const roundTrip: number[] = [];
@@ -64,14 +71,22 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
         puback.push(first.at - device.startedAt);
         reading.push(delivered.at - device.startedAt);
         roundTrip.push(acked.at - sent.at);
-        failedReads = device.lines.slice(0, delivered.index).filter((l) => /\[app\] bad reading skipped/.test(l.text)).length;
+        failedReads = device.lines
+          .slice(0, delivered.index)
+          .filter((l) => /\[app\] bad reading skipped/.test(l.text)).length;
       } finally {
         await device.kill();
       }
       // The broker notices the dropped connection before the next run connects with the same id.
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { puback: median(puback), reading: median(reading), roundTrip: median(roundTrip), failedReads, runtime: `${runtime}, median of ${runs}, ${o.broker.name}` };
+    return {
+      puback: median(puback),
+      reading: median(reading),
+      roundTrip: median(roundTrip),
+      failedReads,
+      runtime: `${runtime}, median of ${runs}, ${o.broker.name}`,
+    };
   };
   const names = {
     puback: (where: string) => `first PUBACK (online status), ${where}`,
@@ -84,10 +99,35 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
   if (o.espruino) {
     const espruino = o.espruino;
     const version = espruinoVersion(espruino);
-    const m = await measure(() => startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-run-")), `${version}, from spawn`));
-    rows.push({ group, name: names.puback("Espruino"), value: m.puback, unit: "ms", target, ok: m.puback < FIRST_PUBACK_TARGET_MS, runtime: m.runtime });
-    rows.push({ group, name: names.reading("Espruino"), value: m.reading, unit: "ms", target: "", runtime: m.runtime, note: readingNote(m.failedReads) });
-    rows.push({ group, name: names.roundTrip("Espruino"), value: m.roundTrip, unit: "ms", target: "", runtime: m.runtime });
+    const m = await measure(() =>
+      startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-run-")), `${version}, from spawn`),
+    );
+    rows.push({
+      group,
+      name: names.puback("Espruino"),
+      value: m.puback,
+      unit: "ms",
+      target,
+      ok: m.puback < FIRST_PUBACK_TARGET_MS,
+      runtime: m.runtime,
+    });
+    rows.push({
+      group,
+      name: names.reading("Espruino"),
+      value: m.reading,
+      unit: "ms",
+      target: "",
+      runtime: m.runtime,
+      note: readingNote(m.failedReads),
+    });
+    rows.push({
+      group,
+      name: names.roundTrip("Espruino"),
+      value: m.roundTrip,
+      unit: "ms",
+      target: "",
+      runtime: m.runtime,
+    });
   } else {
     rows.push(missingRow(names.puback("Espruino"), "ms", target, "needs ESPRUINO", group));
     rows.push(missingRow(names.reading("Espruino"), "ms", "", "needs ESPRUINO", group));
@@ -95,8 +135,23 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
   }
   const h = await measure(() => startHost(file, `host runtime (Node ${process.versions.node}), from start`));
   rows.push({ group, name: names.puback("host runtime"), value: h.puback, unit: "ms", target: "", runtime: h.runtime });
-  rows.push({ group, name: names.reading("host runtime"), value: h.reading, unit: "ms", target: "", runtime: h.runtime, note: readingNote(h.failedReads) });
-  rows.push({ group, name: names.roundTrip("host runtime"), value: h.roundTrip, unit: "ms", target: "", runtime: h.runtime });
+  rows.push({
+    group,
+    name: names.reading("host runtime"),
+    value: h.reading,
+    unit: "ms",
+    target: "",
+    runtime: h.runtime,
+    note: readingNote(h.failedReads),
+  });
+  rows.push({
+    group,
+    name: names.roundTrip("host runtime"),
+    value: h.roundTrip,
+    unit: "ms",
+    target: "",
+    runtime: h.runtime,
+  });
   return rows;
 }
 

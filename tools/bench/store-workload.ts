@@ -56,7 +56,9 @@ async function bundleModule(path: string, name: string): Promise<string> {
     onwarn(warning) {
       throw new Error(`${path}: ${warning.message}`);
     },
-    plugins: [typescript({ tsconfig: `${ROOT}firmware/tsconfig.json`, noEmitOnError: true, outputToFilesystem: false })],
+    plugins: [
+      typescript({ tsconfig: `${ROOT}firmware/tsconfig.json`, noEmitOnError: true, outputToFilesystem: false }),
+    ],
   });
   try {
     const { output } = await bundle.generate({ format: "iife", name, strict: false });
@@ -80,11 +82,14 @@ export function storeBundle(): Promise<string> {
 /** The workload as one script for Espruino (or the host runtime); it prints `<<wear done>>` at the end. */
 export async function storeWorkloadScript(w: StoreWorkload): Promise<string> {
   const files = (w.files ?? [])
-    .map((f) => `require("Storage").write(${JSON.stringify(f.name)},${JSON.stringify(f.data)},0${f.size ? "," + f.size : ""});`)
+    .map(
+      (f) =>
+        `require("Storage").write(${JSON.stringify(f.name)},${JSON.stringify(f.data)},0${f.size ? "," + f.size : ""});`,
+    )
     .join("\n");
   const driver = `
 ${files}
-var W=${JSON.stringify({ segments: w.segments, readings: w.readings, outage: w.mode === "outage" ? w.outage ?? 1500 : 0, chunk: w.chunk })};
+var W=${JSON.stringify({ segments: w.segments, readings: w.readings, outage: w.mode === "outage" ? (w.outage ?? 1500) : 0, chunk: w.chunk })};
 var store=STORE.openReadingStore(require("Storage"),E.CRC32,{segments:W.segments,log:function(l){print(l)}});
 var taken=0;
 function deliver(){var r;while((r=store.next())){store.sent(r.seq);if(!store.delivered(r.seq))throw new Error("not handed out: "+r.seq)}}

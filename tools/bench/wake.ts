@@ -138,12 +138,22 @@ function wakesOf(lines: Line[], proxy: TcpProxy["stats"], downMs: number): Wake[
 }
 
 /** Runs the bundle until `wakes` timer wakes have gone to sleep (the power-on start before them is left out). */
-async function measureWakes(file: string, espruino: string, proxy: TcpProxy, downMs: number, wakes: number, sleepMs: number, label: string): Promise<Measured> {
+async function measureWakes(
+  file: string,
+  espruino: string,
+  proxy: TcpProxy,
+  downMs: number,
+  wakes: number,
+  sleepMs: number,
+  label: string,
+): Promise<Measured> {
   proxy.reset();
   const lines: Line[] = [];
   const cwd = mkdtempSync(join(tmpdir(), "bench-wake-"));
   const firmware = runFirmware(file, { cwd, espruino, console: (text) => lines.push({ at: performance.now(), text }) });
-  const runtime = espruino ? espruinoVersion(espruino) + ", from .bootcde" : `host runtime (Node ${process.versions.node})`;
+  const runtime = espruino
+    ? espruinoVersion(espruino) + ", from .bootcde"
+    : `host runtime (Node ${process.versions.node})`;
   const deadline = performance.now() + (wakes + 1) * (WAKE_AWAKE_MAX_MS + sleepMs + 5000);
   let ended = false;
   void firmware.exited.then(() => (ended = true));
@@ -152,7 +162,12 @@ async function measureWakes(file: string, espruino: string, proxy: TcpProxy, dow
       const slept = lines.filter((l) => SLEPT.test(l.text)).length;
       if (slept >= wakes + 1) break;
       if (ended || performance.now() > deadline) {
-        throw new Error(`${label}: ${slept} of ${wakes + 1} wakes slept${ended ? " (the firmware ended)" : " in time"}; last lines: ${lines.slice(-6).map((l) => l.text).join(" / ")}`);
+        throw new Error(
+          `${label}: ${slept} of ${wakes + 1} wakes slept${ended ? " (the firmware ended)" : " in time"}; last lines: ${lines
+            .slice(-6)
+            .map((l) => l.text)
+            .join(" / ")}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -163,7 +178,8 @@ async function measureWakes(file: string, espruino: string, proxy: TcpProxy, dow
   const all = wakesOf(lines, proxy.stats, downMs);
   const timed = all.slice(1);
   if (all.length && all[0].cause === "timer") throw new Error(`${label}: the first start says it woke from a timer`);
-  if (timed.some((w) => w.cause !== "timer")) throw new Error(`${label}: a wake after the first is not a timer wake: ${timed.map((w) => w.cause).join(", ")}`);
+  if (timed.some((w) => w.cause !== "timer"))
+    throw new Error(`${label}: a wake after the first is not a timer wake: ${timed.map((w) => w.cause).join(", ")}`);
   const awake = timed.map((w) => w.awakeMs);
   return { runtime, wakes: timed, p50: median(awake), max: Math.max(...awake) };
 }
@@ -187,7 +203,8 @@ async function connackRoundTrip(port: number, n: number, label: string): Promise
           socket.once("data", (d) => {
             const ms = performance.now() - t0;
             socket.end(Buffer.from([0xe0, 0])); // DISCONNECT
-            if (d[0] !== 0x20) reject(new Error(`round trip through port ${port}: no CONNACK (got 0x${d[0].toString(16)})`));
+            if (d[0] !== 0x20)
+              reject(new Error(`round trip through port ${port}: no CONNACK (got 0x${d[0].toString(16)})`));
             else resolve(ms);
           });
           socket.write(packet);
@@ -216,8 +233,19 @@ async function buildSteadySensor(settings: Record<string, string>, dir: string):
   board.description = "linux, with a simulated sensor that never fails (bench figure 8)";
   writeFileSync(join(boards, "linux.json"), JSON.stringify(board, null, 2));
   const out = join(dir, "out");
-  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", BOARDS_DIR: boards, BOARD: "linux", ENV_FILE: "/dev/null", ...settings };
-  await promisify(execFile)(process.execPath, ["--import", "tsx", join(ROOT, "tools/build/main.ts"), "--out-dir", out], { cwd: ROOT, env, timeout: 120000 });
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    BOARDS_DIR: boards,
+    BOARD: "linux",
+    ENV_FILE: "/dev/null",
+    ...settings,
+  };
+  await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "tools/build/main.ts"), "--out-dir", out],
+    { cwd: ROOT, env, timeout: 120000 },
+  );
   return join(out, "linux.js");
 }
 
@@ -257,8 +285,12 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
     });
     const files = {} as Record<SensorKey, Record<LinkKey, string>>;
     const [shippedLoop, shippedRtt, steadyLoop, steadyRtt] = await Promise.all([
-      buildBundle("linux", settings("shipped", "loopback"), join(dir, "shipped-loopback.js")).then(() => join(dir, "shipped-loopback.js")),
-      buildBundle("linux", settings("shipped", "rtt"), join(dir, "shipped-rtt.js")).then(() => join(dir, "shipped-rtt.js")),
+      buildBundle("linux", settings("shipped", "loopback"), join(dir, "shipped-loopback.js")).then(() =>
+        join(dir, "shipped-loopback.js"),
+      ),
+      buildBundle("linux", settings("shipped", "rtt"), join(dir, "shipped-rtt.js")).then(() =>
+        join(dir, "shipped-rtt.js"),
+      ),
       buildSteadySensor(settings("steady", "loopback"), join(dir, "steady-loopback")),
       buildSteadySensor(settings("steady", "rtt"), join(dir, "steady-rtt")),
     ]);
@@ -272,13 +304,24 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
       for (const sensor of ["shipped", "steady"] as const)
         for (const link of ["loopback", "rtt"] as const) {
           const k = key(rt, sensor, link);
-          results[k] = await measureWakes(files[sensor][link], espruino, proxies[link], link === "rtt" ? WAKE_ROUND_TRIP_MS / 2 : 0, wakes, sleepMs[sensor], k);
+          results[k] = await measureWakes(
+            files[sensor][link],
+            espruino,
+            proxies[link],
+            link === "rtt" ? WAKE_ROUND_TRIP_MS / 2 : 0,
+            wakes,
+            sleepMs[sensor],
+            k,
+          );
         }
   } finally {
     for (const p of Object.values(proxies)) await p.close();
   }
 
-  const sensorLabel: Record<SensorKey, string> = { shipped: "linux board's sensor (fails 2 reads a wake)", steady: "a sensor that never fails" };
+  const sensorLabel: Record<SensorKey, string> = {
+    shipped: "linux board's sensor (fails 2 reads a wake)",
+    steady: "a sensor that never fails",
+  };
   const rttLabel = `${WAKE_ROUND_TRIP_MS} ms round trip`;
   const p50 = (xs: number[]) => (xs.some((x) => Number.isNaN(x)) ? NaN : median(xs));
   const legs = (m: Measured) => {
@@ -293,7 +336,14 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
   const added = pings.rtt - pings.loopback;
   const allowed = ALLOWED_ROUND_TRIPS * added;
   const target = `<= ${ALLOWED_ROUND_TRIPS} round trips, ${Math.round(allowed)} ms (1 CONNACK + 1 PUBACK)`;
-  rows.push({ group, name: "round trip through the proxy, CONNECT -> CONNACK (a raw client), loopback", value: pings.loopback, unit: "ms", target: "", runtime: `${o.broker.name} via proxy, median of 7` });
+  rows.push({
+    group,
+    name: "round trip through the proxy, CONNECT -> CONNACK (a raw client), loopback",
+    value: pings.loopback,
+    unit: "ms",
+    target: "",
+    runtime: `${o.broker.name} via proxy, median of 7`,
+  });
   rows.push({
     group,
     name: `round trip through the proxy, CONNECT -> CONNACK (a raw client), ${rttLabel}`,
@@ -319,11 +369,22 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
         rows.push(missingRow(addedName, "ms", target, "needs ESPRUINO", group));
         continue;
       }
-      for (const [m, link] of [[loop, "loopback"], [far, rttLabel]] as const) {
+      for (const [m, link] of [
+        [loop, "loopback"],
+        [far, rttLabel],
+      ] as const) {
         const runtime = `${m.runtime}, ${m.wakes.length} timer wakes, SLEEP_MS ${sleepMs[sensor]}, ${o.broker.name} via proxy`;
         const bad = median(m.wakes.map((w) => w.badReads));
         const timedOut = m.wakes.filter((w) => w.why !== "everything delivered").length;
-        rows.push({ group, name: name(`${link}, p50`), value: m.p50, unit: "ms", target: "", runtime, note: `${legs(m)}; ${bad} failed reads a wake (p50)${timedOut ? `; ${timedOut} wakes ended by AWAKE_MAX_MS` : ""}` });
+        rows.push({
+          group,
+          name: name(`${link}, p50`),
+          value: m.p50,
+          unit: "ms",
+          target: "",
+          runtime,
+          note: `${legs(m)}; ${bad} failed reads a wake (p50)${timedOut ? `; ${timedOut} wakes ended by AWAKE_MAX_MS` : ""}`,
+        });
         rows.push({ group, name: name(`${link}, max`), value: m.max, unit: "ms", target: "", runtime });
       }
       const diff = far.p50 - loop.p50;
@@ -341,7 +402,9 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
       });
     }
     // Messages per wake, from the proxy and from the console, over every case of this runtime.
-    const all = (["shipped", "steady"] as const).flatMap((s) => (["loopback", "rtt"] as const).map((l) => results[key(rt, s, l)])).filter((m): m is Measured => !!m);
+    const all = (["shipped", "steady"] as const)
+      .flatMap((s) => (["loopback", "rtt"] as const).map((l) => results[key(rt, s, l)]))
+      .filter((m): m is Measured => !!m);
     const msgName = `PUBLISHes per wake (proxy), ${where}`;
     if (!all.length) {
       rows.push(missingRow(msgName, "", "", "needs ESPRUINO", group));
@@ -361,8 +424,10 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
   }
 
   // Energy per reading, for an ESP32, from the measured wake (Espruino's if measured).
-  const source = (sensor: SensorKey) => results[key("espruino", sensor, "loopback")] ?? results[key("host", sensor, "loopback")];
-  const charge = (awakeMs: number, periodMs: number) => (awakeMs / 1000) * AWAKE_MA + (Math.max(0, periodMs - awakeMs) / 1000) * ASLEEP_MA;
+  const source = (sensor: SensorKey) =>
+    results[key("espruino", sensor, "loopback")] ?? results[key("host", sensor, "loopback")];
+  const charge = (awakeMs: number, periodMs: number) =>
+    (awakeMs / 1000) * AWAKE_MA + (Math.max(0, periodMs - awakeMs) / 1000) * ASLEEP_MA;
   const current = (mA: number) => (mA >= 1 ? `${mA.toFixed(1)} mA` : `${Math.round(mA * 1000)} uA`);
   const uAh = (mAs: number) => (mAs / 3.6).toFixed(mAs < 36 ? 2 : 0);
   const assumptions = `${AWAKE_MA} mA awake, ${ASLEEP_MA * 1000} uA asleep; Wi-Fi join, DHCP and the ESP32's boot from deep sleep not measured (not in the awake time)`;
@@ -406,7 +471,11 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const broker = await startBroker();
   try {
-    console.log(formatRows(await benchWake({ espruino: process.env.ESPRUINO, broker, wakes: Number(process.env.BENCH_WAKES || 8) })));
+    console.log(
+      formatRows(
+        await benchWake({ espruino: process.env.ESPRUINO, broker, wakes: Number(process.env.BENCH_WAKES || 8) }),
+      ),
+    );
   } finally {
     await broker.stop();
   }

@@ -189,6 +189,8 @@ function checkRegexPlacement(tokens: acorn.Token[], code: string, at: At): Findi
 // ---------------------------------------------------------------------------------------------
 // The syntax tree
 
+// Each handler names its node type; acorn-walk hands nodes over untyped.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (node: any, ancestors: AnyNode[]) => void;
 
 function checkTree(ast: acorn.Program, at: At): Finding[] {
@@ -238,6 +240,7 @@ function checkTree(ast: acorn.Program, at: At): Finding[] {
     for (const e of stringEscapeProblems(node.value.raw)) findings.push(at(node, "string-escape", e.what, e.why));
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const visitors: Record<string, (node: any, state: unknown, ancestors: AnyNode[]) => void> = {};
   for (const [type, list] of handlers) {
     visitors[type] = (node, _state, ancestors) => list.forEach((h) => h(node, ancestors));
@@ -284,9 +287,18 @@ function requireProblem(node: acorn.CallExpression, ancestors: AnyNode[]): { wha
 // String literals
 
 const STRING_ESCAPE = {
-  codePoint: { what: "`\\u{...}` escape", why: "Espruino's lexer accepts only \\uNNNN (source: jslex.c, \"Invalid escape sequence\")" },
-  highByte: { what: "`\\u00NN` escape above 0x7F", why: "UTF-8 encoded (2 bytes) on the Linux build, 1 byte on the ESP32: write \\xNN" },
-  wide: { what: "`\\uNNNN` escape above 0xFF", why: "the ESP32 build keeps only the low byte (source: jslex.c); build such strings as bytes" },
+  codePoint: {
+    what: "`\\u{...}` escape",
+    why: 'Espruino\'s lexer accepts only \\uNNNN (source: jslex.c, "Invalid escape sequence")',
+  },
+  highByte: {
+    what: "`\\u00NN` escape above 0x7F",
+    why: "UTF-8 encoded (2 bytes) on the Linux build, 1 byte on the ESP32: write \\xNN",
+  },
+  wide: {
+    what: "`\\uNNNN` escape above 0xFF",
+    why: "the ESP32 build keeps only the low byte (source: jslex.c); build such strings as bytes",
+  },
 };
 
 /** Escapes in a string or template literal's source that differ on the ESP32 build. */
@@ -315,10 +327,18 @@ function findHelpers(ast: acorn.Program, code: string, at: At): Finding[] {
   const functions: AnyNode[] = [];
   const named: { name: string; node: AnyNode }[] = [];
   walk.full(ast, (node) => {
-    if (node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression") {
+    if (
+      node.type === "FunctionDeclaration" ||
+      node.type === "FunctionExpression" ||
+      node.type === "ArrowFunctionExpression"
+    ) {
       functions.push(node);
     }
-    if ((node.type === "VariableDeclarator" || node.type === "FunctionDeclaration") && node.id?.type === "Identifier" && helperNames.has(node.id.name)) {
+    if (
+      (node.type === "VariableDeclarator" || node.type === "FunctionDeclaration") &&
+      node.id?.type === "Identifier" &&
+      helperNames.has(node.id.name)
+    ) {
       named.push({ name: node.id.name, node });
     }
   });
@@ -396,7 +416,9 @@ function isFeatureTested(name: string, ancestors: AnyNode[]): boolean {
     if (parent.type === "UnaryExpression" && parent.operator === "typeof" && i === ancestors.length - 2) return true;
     const guard =
       (parent.type === "LogicalExpression" && parent.operator === "&&" && parent.right === child && parent.left) ||
-      ((parent.type === "ConditionalExpression" || parent.type === "IfStatement") && parent.consequent === child && parent.test);
+      ((parent.type === "ConditionalExpression" || parent.type === "IfStatement") &&
+        parent.consequent === child &&
+        parent.test);
     if (guard && testsTypeof(guard, name)) return true;
   }
   return false;

@@ -46,10 +46,14 @@ export function usesBeforeVar(ast: acorn.Program): EarlyUse[] {
     const parent = ancestors[ancestors.length - 2];
     if (parent && parent.type === "VariableDeclarator" && parent.id === id) return;
     // A function's own name is bound outside its body.
-    if (parent && (parent.type === "FunctionDeclaration" || parent.type === "FunctionExpression") && parent.id === id) return;
+    if (parent && (parent.type === "FunctionDeclaration" || parent.type === "FunctionExpression") && parent.id === id)
+      return;
     for (let i = ancestors.length - 2; i >= 0; i--) {
       const scope = ancestors[i];
-      const isFn = scope.type === "FunctionDeclaration" || scope.type === "FunctionExpression" || scope.type === "ArrowFunctionExpression";
+      const isFn =
+        scope.type === "FunctionDeclaration" ||
+        scope.type === "FunctionExpression" ||
+        scope.type === "ArrowFunctionExpression";
       if (!isFn) continue;
       const fn = scope as acorn.Function;
       if (fn.params.some((p) => p.type === "Identifier" && p.name === id.name)) return;

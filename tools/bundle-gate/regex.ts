@@ -19,16 +19,56 @@ const ISSUES = {
   optional: { id: "regex-optional", what: "`?` quantifier", why: `${WRONG} (\`/ab?c/.exec("abc")\` is null)` },
   lazy: { id: "regex-lazy", what: "lazy quantifier (`*?`, `+?`)", why: `${WRONG}: \`?\` is not understood` },
   counted: { id: "regex-counted", what: "`{n}` / `{n,m}` quantifier", why: WRONG },
-  groupQuantifier: { id: "regex-group-quantifier", what: "quantified group `(...)?`, `(...)*`, `(...)+`, `(...){n}`", why: `${WRONG}: groups are only capture markers` },
-  nonCapturing: { id: "regex-group-syntax", what: "non-capturing group `(?:...)`", why: `${WRONG}: \`?\` after \`(\` is not understood` },
-  lookahead: { id: "regex-lookaround", what: "lookahead `(?=...)` / `(?!...)`", why: `${WRONG}: no assertions but ^ and $` },
-  lookbehind: { id: "regex-lookaround", what: "lookbehind `(?<=...)` / `(?<!...)`", why: `${WRONG}: no assertions but ^ and $` },
-  namedGroup: { id: "regex-named-group", what: "named group `(?<name>...)` or `\\k<name>`", why: `${WRONG}: not understood` },
-  alternationInGroup: { id: "regex-group-alternation", what: "`|` inside a group", why: `${WRONG}: \`|\` always splits the whole pattern (source: nomatchfound)` },
-  alternationInClass: { id: "regex-class-bar", what: "`|` inside a character class", why: `${WRONG}: read as an alternation when a match fails; write \\|` },
-  wordBoundary: { id: "regex-word-boundary", what: "`\\b` / `\\B` assertion", why: `${WRONG}: \\b matches a backspace character, \\B a letter B` },
-  backreference: { id: "regex-backreference", what: "backreference `\\1`..`\\9`", why: "Espruino throws \"Backreferences not supported\"" },
-  unicodeEscape: { id: "regex-unicode-escape", what: "`\\u`, `\\p`, `\\P` or `\\c` escape", why: `${WRONG}: read as the literal letter` },
+  groupQuantifier: {
+    id: "regex-group-quantifier",
+    what: "quantified group `(...)?`, `(...)*`, `(...)+`, `(...){n}`",
+    why: `${WRONG}: groups are only capture markers`,
+  },
+  nonCapturing: {
+    id: "regex-group-syntax",
+    what: "non-capturing group `(?:...)`",
+    why: `${WRONG}: \`?\` after \`(\` is not understood`,
+  },
+  lookahead: {
+    id: "regex-lookaround",
+    what: "lookahead `(?=...)` / `(?!...)`",
+    why: `${WRONG}: no assertions but ^ and $`,
+  },
+  lookbehind: {
+    id: "regex-lookaround",
+    what: "lookbehind `(?<=...)` / `(?<!...)`",
+    why: `${WRONG}: no assertions but ^ and $`,
+  },
+  namedGroup: {
+    id: "regex-named-group",
+    what: "named group `(?<name>...)` or `\\k<name>`",
+    why: `${WRONG}: not understood`,
+  },
+  alternationInGroup: {
+    id: "regex-group-alternation",
+    what: "`|` inside a group",
+    why: `${WRONG}: \`|\` always splits the whole pattern (source: nomatchfound)`,
+  },
+  alternationInClass: {
+    id: "regex-class-bar",
+    what: "`|` inside a character class",
+    why: `${WRONG}: read as an alternation when a match fails; write \\|`,
+  },
+  wordBoundary: {
+    id: "regex-word-boundary",
+    what: "`\\b` / `\\B` assertion",
+    why: `${WRONG}: \\b matches a backspace character, \\B a letter B`,
+  },
+  backreference: {
+    id: "regex-backreference",
+    what: "backreference `\\1`..`\\9`",
+    why: 'Espruino throws "Backreferences not supported"',
+  },
+  unicodeEscape: {
+    id: "regex-unicode-escape",
+    what: "`\\u`, `\\p`, `\\P` or `\\c` escape",
+    why: `${WRONG}: read as the literal letter`,
+  },
 } satisfies Record<string, RegexIssue>;
 
 /** Issues in a regex source and its flags; each kind is reported once per regex. */

@@ -40,7 +40,7 @@ export const FORBIDDEN_GLOBALS: ReadonlyMap<string, string> = new Map([
   ["Intl", "Espruino has no Intl"],
   ["SharedArrayBuffer", "Espruino has no SharedArrayBuffer"],
   ["Atomics", "Espruino has no Atomics"],
-  ["fetch", "Espruino has no fetch: use require(\"http\")"],
+  ["fetch", 'Espruino has no fetch: use require("http")'],
   ["module", "no module/exports in a script sent to the console: the bundle must be a plain IIFE"],
   ["exports", "no module/exports in a script sent to the console: the bundle must be a plain IIFE"],
   ["__dirname", "__dirname is Node's, not Espruino's"],

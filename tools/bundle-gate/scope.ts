@@ -107,9 +107,7 @@ export function patternNames(p: AnyNode | null): string[] {
 
 function isFunction(node: AnyNode): boolean {
   return (
-    node.type === "FunctionDeclaration" ||
-    node.type === "FunctionExpression" ||
-    node.type === "ArrowFunctionExpression"
+    node.type === "FunctionDeclaration" || node.type === "FunctionExpression" || node.type === "ArrowFunctionExpression"
   );
 }
 

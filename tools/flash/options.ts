@@ -39,7 +39,8 @@ const COMMON_HELP = `  -p, --port <device>   the board's serial port: /dev/ttyUS
   -h, --help            this help`;
 
 /** What a flag mistake is followed by. */
-export const usageLine = (tool: "flash" | "monitor") => `usage: npm run ${tool} -- [options]   (npm run ${tool} -- --help for every option, with examples)`;
+export const usageLine = (tool: "flash" | "monitor") =>
+  `usage: npm run ${tool} -- [options]   (npm run ${tool} -- --help for every option, with examples)`;
 
 export const FLASH_USAGE = `usage: npm run flash -- [options]
 
@@ -110,19 +111,25 @@ function parse(argv: string[], flags: Flags, usage: string): Record<string, stri
   } catch (e) {
     const err = e as Error & { code?: string };
     const flag = /'(-[^' ,]+)(?:, (--[^' ]+))?/.exec(err.message);
-    const shown = flag ? flag[2] ?? flag[1] : "";
+    const shown = flag ? (flag[2] ?? flag[1]) : "";
     if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       const name = shown.split("=")[0];
       const near = closest(name, names);
-      throw new UsageError(`unknown flag "${name}"${near ? ` (did you mean ${near}?)` : ""}; npm run ${usage} -- --help lists them`);
+      throw new UsageError(
+        `unknown flag "${name}"${near ? ` (did you mean ${near}?)` : ""}; npm run ${usage} -- --help lists them`,
+      );
     }
     if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
       if (/does not take an argument/.test(err.message)) throw new UsageError(`${shown.split("=")[0]} takes no value`);
-      throw new UsageError(`${shown} needs a value (e.g. ${shown} ${shown === "--port" ? "/dev/ttyUSB0" : shown === "--baud" ? "115200" : "<value>"})`);
+      throw new UsageError(
+        `${shown} needs a value (e.g. ${shown} ${shown === "--port" ? "/dev/ttyUSB0" : shown === "--baud" ? "115200" : "<value>"})`,
+      );
     }
     if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
       const arg = /'([^']*)'/.exec(err.message)?.[1] ?? "";
-      throw new UsageError(`unexpected argument "${arg}"${arg.startsWith("/dev/") || /^COM\d/i.test(arg) ? ` (a port goes after -p: -p ${arg})` : ""}`);
+      throw new UsageError(
+        `unexpected argument "${arg}"${arg.startsWith("/dev/") || /^COM\d/i.test(arg) ? ` (a port goes after -p: -p ${arg})` : ""}`,
+      );
     }
     throw new UsageError(err.message);
   }
@@ -158,9 +165,11 @@ export function parseFlashOptions(argv: string[]): FlashOptions {
   const found = parse(argv, FLASH_FLAGS, "flash");
   const options = common(found);
   const board = typeof found.board === "string" ? found.board : "esp32";
-  if (!boardNames().includes(board)) throw new UsageError(`unknown board "${board}" (boards: ${boardNames().join(", ")})`);
+  if (!boardNames().includes(board))
+    throw new UsageError(`unknown board "${board}" (boards: ${boardNames().join(", ")})`);
   const bundle = typeof found.bundle === "string" ? found.bundle : undefined;
-  if (bundle !== undefined && !/\.js$/i.test(bundle)) throw new UsageError(`--bundle "${bundle}": expected a .js file (the CLI uploads only those)`);
+  if (bundle !== undefined && !/\.js$/i.test(bundle))
+    throw new UsageError(`--bundle "${bundle}": expected a .js file (the CLI uploads only those)`);
   return { ...options, board, ram: found.ram === true, monitor: found["no-monitor"] !== true, bundle };
 }
 

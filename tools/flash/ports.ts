@@ -87,5 +87,7 @@ export function pickPort(ports: PortInfo[]): string {
       "no serial port found: plug the board in (a data cable, not a charge-only one), or give --port (docs/flashing.md: finding the serial port)",
     );
   }
-  throw new UsageError(`${ports.length} serial ports: ${ports.map((p) => p.path).join(", ")}: pick one with --port\n${formatPorts(ports)}`);
+  throw new UsageError(
+    `${ports.length} serial ports: ${ports.map((p) => p.path).join(", ")}: pick one with --port\n${formatPorts(ports)}`,
+  );
 }

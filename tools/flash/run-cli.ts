@@ -57,14 +57,22 @@ export function runEspruinoCli(argv: string[], options: RunOptions): Promise<num
     if (options.upload && options.progress) {
       const { bytes, port, baud } = options.progress;
       const serial = !port.startsWith("tcp://");
-      console.error(`${options.tag} uploading ${n(bytes)} B to ${port}${serial ? ` at ${baud} baud (at least ${Math.ceil((bytes * 10) / baud)} s)` : ""}`);
-      ticker = setInterval(() => console.error(`${options.tag} uploading ${n(bytes)} B: ${Math.round((Date.now() - started) / 1000)} s`), PROGRESS_EVERY_MS);
+      console.error(
+        `${options.tag} uploading ${n(bytes)} B to ${port}${serial ? ` at ${baud} baud (at least ${Math.ceil((bytes * 10) / baud)} s)` : ""}`,
+      );
+      ticker = setInterval(
+        () => console.error(`${options.tag} uploading ${n(bytes)} B: ${Math.round((Date.now() - started) / 1000)} s`),
+        PROGRESS_EVERY_MS,
+      );
     }
     const stopTicker = () => ticker && clearInterval(ticker);
     const end = (signal: NodeJS.Signals) => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);
-        setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), KILL_GRACE_MS).unref();
+        setTimeout(
+          () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"),
+          KILL_GRACE_MS,
+        ).unref();
       }
     };
     const onSignal = (signal: NodeJS.Signals) => {
@@ -80,7 +88,10 @@ export function runEspruinoCli(argv: string[], options: RunOptions): Promise<num
       if (!uploaded && /Upload Complete/.test(seen)) {
         uploaded = true;
         stopTicker();
-        if (options.progress) console.error(`${options.tag} uploaded ${n(options.progress.bytes)} B in ${Math.round((Date.now() - started) / 1000)} s`);
+        if (options.progress)
+          console.error(
+            `${options.tag} uploaded ${n(options.progress.bytes)} B in ${Math.round((Date.now() - started) / 1000)} s`,
+          );
         if (!terminal) {
           setTimeout(() => {
             endedByUs = child.exitCode === null && child.signalCode === null;
@@ -104,7 +115,9 @@ export function runEspruinoCli(argv: string[], options: RunOptions): Promise<num
       resolveExit(code);
     };
     child.on("error", (e) => {
-      console.error(`${options.tag} cannot run ${argv[0]}: ${e.message} (is the espruino package installed? npm install)`);
+      console.error(
+        `${options.tag} cannot run ${argv[0]}: ${e.message} (is the espruino package installed? npm install)`,
+      );
       finish(1);
     });
     child.on("close", (code, signal) => {

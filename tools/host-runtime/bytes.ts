@@ -65,7 +65,8 @@ export function iterateBytes(data: unknown, realm: Realm, out: number[] = []): n
     } else {
       throw realm.error(
         "TypeError",
-        "If specifying an object, it must be of the form {data : ..., count : N} or {callback : fn} - got " + safeJson(data),
+        "If specifying an object, it must be of the form {data : ..., count : N} or {callback : fn} - got " +
+          safeJson(data),
       );
     }
   } else {

@@ -13,7 +13,8 @@ function parseArgs(argv: string[]): HostRuntimeOptions {
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
     else opts.file = arg;
   }
-  if (opts.file === undefined) throw new Error("usage: cli.ts <bundle.js> [--cwd <dir>] [--connect-failure throw|event]");
+  if (opts.file === undefined)
+    throw new Error("usage: cli.ts <bundle.js> [--cwd <dir>] [--connect-failure throw|event]");
   if (opts.cwd !== undefined) mkdirSync(opts.cwd, { recursive: true });
   return opts;
 }

@@ -23,14 +23,22 @@ const ITEMS_ON_LINE = 4; // JSON_ITEMS_ON_LINE_OBJECT
 /** Escapes a char the way Espruino's %q does (\xHH for non-printables, \N below 8). */
 function escapeChar(ch: number, next: number): string {
   switch (ch) {
-    case 10: return "\\n";
-    case 9: return "\\t";
-    case 8: return "\\b";
-    case 11: return "\\v";
-    case 12: return "\\f";
-    case 13: return "\\r";
-    case 92: return "\\\\";
-    case 34: return '\\"';
+    case 10:
+      return "\\n";
+    case 9:
+      return "\\t";
+    case 8:
+      return "\\b";
+    case 11:
+      return "\\v";
+    case 12:
+      return "\\f";
+    case 13:
+      return "\\r";
+    case 92:
+      return "\\\\";
+    case 34:
+      return '\\"';
   }
   if (ch < 8 && !(next >= 48 && next <= 55)) return "\\" + ch;
   if (ch < 32 || ch >= 127) {
@@ -102,7 +110,10 @@ export function formatValue(value: unknown, globals: object, indent = 0, seen: S
     if (name !== undefined) {
       prefix = name + ": ";
       const toStr = (value as { toString?: unknown }).toString;
-      if (typeof toStr === "function" && toStr !== (globals as { Object: ObjectConstructor }).Object.prototype.toString) {
+      if (
+        typeof toStr === "function" &&
+        toStr !== (globals as { Object: ObjectConstructor }).Object.prototype.toString
+      ) {
         return prefix + String(toStr.call(value));
       }
     }

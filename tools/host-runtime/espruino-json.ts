@@ -89,7 +89,7 @@ export function parseLiberalJson(text: string, makeError: (message: string) => E
       i++;
       const obj: Record<string, unknown> = {};
       ws();
-      if (text[i] === "}") return i++, obj;
+      if (text[i] === "}") return (i++, obj);
       for (;;) {
         ws();
         let key: string;
@@ -105,7 +105,7 @@ export function parseLiberalJson(text: string, makeError: (message: string) => E
         obj[key] = value();
         ws();
         if (text[i] === ",") i++;
-        else if (text[i] === "}") return i++, obj;
+        else if (text[i] === "}") return (i++, obj);
         else return fail("','");
       }
     }
@@ -113,16 +113,18 @@ export function parseLiberalJson(text: string, makeError: (message: string) => E
       i++;
       const arr: unknown[] = [];
       ws();
-      if (text[i] === "]") return i++, arr;
+      if (text[i] === "]") return (i++, arr);
       for (;;) {
         arr.push(value());
         ws();
         if (text[i] === ",") i++;
-        else if (text[i] === "]") return i++, arr;
+        else if (text[i] === "]") return (i++, arr);
         else return fail("','");
       }
     }
-    const m = /^(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|true|false|null|undefined|NaN|Infinity|-Infinity)/.exec(text.slice(i));
+    const m = /^(-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|true|false|null|undefined|NaN|Infinity|-Infinity)/.exec(
+      text.slice(i),
+    );
     if (!m) return fail("a value");
     i += m[0].length;
     const lits: Record<string, unknown> = { true: true, false: false, null: null, undefined: undefined };

@@ -21,7 +21,10 @@ export class EventSystem {
   private flushScheduled = false;
   private stopped = false;
 
-  constructor(private readonly loop: Loop, private readonly realm: Realm) {}
+  constructor(
+    private readonly loop: Loop,
+    private readonly realm: Realm,
+  ) {}
 
   /** Number of queued, not yet delivered events. */
   get pending(): number {

@@ -22,7 +22,10 @@ const MAGIC = 0x4c4e4a45; // "EJNL"
 export class FlashFile {
   readonly journal: string;
 
-  constructor(readonly path: string, readonly size: number) {
+  constructor(
+    readonly path: string,
+    readonly size: number,
+  ) {
     this.journal = path + ".journal";
   }
 

@@ -26,8 +26,14 @@ export class FlashImage {
    * @param base address of the first byte (nonzero: jsflash.c treats address 0 as "none";
    *   the Linux build's FLASH_START is 0x10000000)
    */
-  constructor(readonly base: number, readonly size: number, readonly pageBytes: number, contents?: Uint8Array) {
-    if (!(pageBytes > 0) || size % pageBytes !== 0) throw new Error(`flash size ${size} is not a multiple of the page size ${pageBytes}`);
+  constructor(
+    readonly base: number,
+    readonly size: number,
+    readonly pageBytes: number,
+    contents?: Uint8Array,
+  ) {
+    if (!(pageBytes > 0) || size % pageBytes !== 0)
+      throw new Error(`flash size ${size} is not a multiple of the page size ${pageBytes}`);
     this.bytes = new Uint8Array(size).fill(0xff);
     if (contents) this.bytes.set(contents.subarray(0, size));
   }
@@ -56,7 +62,10 @@ export class FlashImage {
   /** jshFlashGetPage: the page holding addr, or undefined outside the flash. */
   page(addr: number): { start: number; length: number } | undefined {
     if (addr < this.base || addr >= this.end) return undefined;
-    return { start: this.base + Math.floor((addr - this.base) / this.pageBytes) * this.pageBytes, length: this.pageBytes };
+    return {
+      start: this.base + Math.floor((addr - this.base) / this.pageBytes) * this.pageBytes,
+      length: this.pageBytes,
+    };
   }
 
   /** jshFlashRead into `into` (outside the flash, `into` is left as it was, as with NO_ASSERT). */

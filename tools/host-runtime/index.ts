@@ -100,7 +100,10 @@ export function startBundle(options: HostRuntimeOptions): HostRuntime {
     sb.events.clear();
     const netDown = sb.net.destroyAll(abrupt);
     if (ownDir) rmSync(cwd, { recursive: true, force: true });
-    void netDown.then(() => resolveExit(info), () => resolveExit(info));
+    void netDown.then(
+      () => resolveExit(info),
+      () => resolveExit(info),
+    );
   };
 
   const sb: Sandbox = createSandbox({

@@ -21,7 +21,7 @@ export class Header {
   name = new Uint8Array(NAME_BYTES);
 
   get firstChars(): number {
-    return (this.name[0]! | this.name[1]! << 8 | this.name[2]! << 16 | this.name[3]! << 24) >>> 0;
+    return (this.name[0]! | (this.name[1]! << 8) | (this.name[2]! << 16) | (this.name[3]! << 24)) >>> 0;
   }
 
   clearFirstChars(): void {

@@ -10,8 +10,23 @@
 import type { FlashImage } from "./flash-image";
 import { compactBank } from "./jsflash-compact";
 import {
-  alignAddress, fileFlags, fileSize, FLAG_FILENAME_TABLE, FLAG_STORAGEFILE, GET_ALL, GET_EMPTY, Header, HEADER_BYTES,
-  isRealFile, NAME_BYTES, NAME_START_ONLY, nameFromBytes, namesEqual, nameToString, WORD_UNSET, type Cursor,
+  alignAddress,
+  fileFlags,
+  fileSize,
+  FLAG_FILENAME_TABLE,
+  FLAG_STORAGEFILE,
+  GET_ALL,
+  GET_EMPTY,
+  Header,
+  HEADER_BYTES,
+  isRealFile,
+  NAME_BYTES,
+  NAME_START_ONLY,
+  nameFromBytes,
+  namesEqual,
+  nameToString,
+  WORD_UNSET,
+  type Cursor,
 } from "./jsflash-header";
 
 const MAX_FILES = 10000;
@@ -50,7 +65,10 @@ export class JsFlash {
   tableAddr = 0;
   tableSize = 0;
 
-  constructor(readonly flash: FlashImage, readonly opts: JsFlashOptions) {}
+  constructor(
+    readonly flash: FlashImage,
+    readonly opts: JsFlashOptions,
+  ) {}
 
   get start(): number {
     return this.flash.base;
@@ -122,7 +140,15 @@ export class JsFlash {
   stats(addr: number, allPages: boolean): StorageStats {
     if (!addr) addr = this.start;
     const startAddr = addr;
-    const stats: StorageStats = { fileBytes: 0, fileCount: 0, trashBytes: 0, trashCount: 0, total: 0, free: 0, firstPageWithErasedFiles: 0 };
+    const stats: StorageStats = {
+      fileBytes: 0,
+      fileCount: 0,
+      trashBytes: 0,
+      trashCount: 0,
+      total: 0,
+      free: 0,
+      firstPageWithErasedFiles: 0,
+    };
     const h = new Header();
     let lastAddr = addr;
     let lastUnbrokenPageStart = addr;
@@ -217,7 +243,7 @@ export class JsFlash {
         }
       }
     }
-    h.size = (size | flags << 24) >>> 0;
+    h.size = (size | (flags << 24)) >>> 0;
     h.name.set(name);
     this.flash.write(freeAddr, h.bytes());
     returned.size = h.size;
@@ -284,10 +310,19 @@ export class JsFlash {
     if (!size) throw new StorageError("Can't create zero length file");
     const h = new Header();
     let addr = this.findFile(name, h);
-    if ((!addr && offset === 0) ||
+    if (
+      (!addr && offset === 0) ||
       // a file, but the wrong one: replace it
-      (addr && offset === 0 && (flags !== fileFlags(h) || size !== fileSize(h) || !this.isErased(addr, size)))) {
-      if (addr && offset === 0 && size === fileSize(h) && flags === fileFlags(h) && data.length === size && this.isEqual(addr, data)) {
+      (addr && offset === 0 && (flags !== fileFlags(h) || size !== fileSize(h) || !this.isErased(addr, size)))
+    ) {
+      if (
+        addr &&
+        offset === 0 &&
+        size === fileSize(h) &&
+        flags === fileFlags(h) &&
+        data.length === size &&
+        this.isEqual(addr, data)
+      ) {
         return true; // the same contents: nothing written
       }
       if (addr) this.eraseFileAt(addr, h, true);
@@ -392,7 +427,8 @@ export class JsFlash {
         }
         oldAddr = c.addr;
       }
-      if (!c.addr) { // may be 0 just because storage is full
+      if (!c.addr) {
+        // may be 0 just because storage is full
         const newAddr = alignAddress(oldAddr + fileSize(h) + HEADER_BYTES);
         if (newAddr <= this.end && newAddr + HEADER_BYTES > this.end) return true;
       }

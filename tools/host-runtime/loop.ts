@@ -29,10 +29,13 @@ export class Loop {
   /** Runs `fn` after `ms` milliseconds unless cancelled or disposed first. */
   after(ms: number, fn: () => void): LoopTimer | undefined {
     if (this.dead) return undefined;
-    const handle: LoopTimer = setTimeout(() => {
-      this.timeouts.delete(handle);
-      if (!this.dead) fn();
-    }, Math.max(0, Math.min(ms, 0x7fffffff)));
+    const handle: LoopTimer = setTimeout(
+      () => {
+        this.timeouts.delete(handle);
+        if (!this.dead) fn();
+      },
+      Math.max(0, Math.min(ms, 0x7fffffff)),
+    );
     this.timeouts.add(handle);
     return handle;
   }

@@ -136,8 +136,16 @@ export class NetStack {
 
     const js = this.realm.objectWithProto(this.socketProto);
     const c: Conn = {
-      js, transport: undefined, sendData: "", receiveData: "", streamBuf: undefined,
-      connected: false, close: false, closeNow: false, ended: false, killed: false,
+      js,
+      transport: undefined,
+      sendData: "",
+      receiveData: "",
+      streamBuf: undefined,
+      connected: false,
+      close: false,
+      closeNow: false,
+      ended: false,
+      killed: false,
     };
     this.byJs.set(js, c);
     this.conns.push(c);
@@ -213,8 +221,11 @@ export class NetStack {
     }
     if (closeNow) return this.closeConn(c, error);
     // Espruino spins its idle loop; here a pass is only repeated while it can make progress.
-    return !!t && (t.hasInbound || (c.sendData.length > 0 && t.canSend())) ||
-      (c.close && c.sendData.length === 0) || (c.receiveData.length > 0 && this.events.has(c.js, "data"));
+    return (
+      (!!t && (t.hasInbound || (c.sendData.length > 0 && t.canSend()))) ||
+      (c.close && c.sendData.length === 0) ||
+      (c.receiveData.length > 0 && this.events.has(c.js, "data"))
+    );
   }
 
   /** socketSendData: up to 536 bytes; 'drain' once everything went, unless closing. */
@@ -336,7 +347,9 @@ export class NetStack {
       if (hasWideChars(text)) {
         if (!this.warnedWide) {
           this.warnedWide = true;
-          this.opts.warn("socket.write() got chars above 0xFF: the Linux build sends their UTF-8 bytes, the ESP32 their low byte (sent here)");
+          this.opts.warn(
+            "socket.write() got chars above 0xFF: the Linux build sends their UTF-8 bytes, the ESP32 their low byte (sent here)",
+          );
         }
         text = lowBytes(text);
       }

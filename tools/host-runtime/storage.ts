@@ -41,7 +41,10 @@ export class Storage {
   private readonly fs: JsFlash;
   private pending = "";
 
-  constructor(private readonly realm: Realm, private readonly opts: StorageOptions) {
+  constructor(
+    private readonly realm: Realm,
+    private readonly opts: StorageOptions,
+  ) {
     this.file = new FlashFile(path.join(opts.cwd, opts.fileName), opts.sizeBytes);
     this.flash = new FlashImage(FLASH_BASE, opts.sizeBytes, opts.pageBytes, this.file.load());
     this.fs = new JsFlash(this.flash, { filenameTable: opts.filenameTable, print: (text) => this.print(text) });
@@ -175,6 +178,11 @@ export class Storage {
 
 /** jsvIsObject: a plain object (not an array, typed array, ArrayBuffer or function). */
 function isPlainObject(v: unknown): v is object {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) &&
-    Object.prototype.toString.call(v) !== "[object ArrayBuffer]";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !ArrayBuffer.isView(v) &&
+    Object.prototype.toString.call(v) !== "[object ArrayBuffer]"
+  );
 }

@@ -21,7 +21,10 @@ export class Timers {
   private wake: LoopTimer | undefined;
   private changed = false;
 
-  constructor(private readonly loop: Loop, private readonly realm: Realm) {}
+  constructor(
+    private readonly loop: Loop,
+    private readonly realm: Realm,
+  ) {}
 
   get count(): number {
     return this.list.length;
@@ -35,7 +38,13 @@ export class Timers {
     if (interval > MAX_INTERVAL) throw this.realm.error("Error", "Interval is too long (>100 years)");
     const last = this.list[this.list.length - 1];
     const id = last ? last.id + 1 : 1;
-    this.list.push({ id, due: performance.now() + interval, interval: isInterval ? interval : undefined, callback, args });
+    this.list.push({
+      id,
+      due: performance.now() + interval,
+      interval: isInterval ? interval : undefined,
+      callback,
+      args,
+    });
     this.changed = true;
     this.reschedule();
     return id;

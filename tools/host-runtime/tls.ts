@@ -25,13 +25,17 @@ export function prepareTls(options: Record<string, unknown>, realm: Realm, cwd: 
   // jsvar.c, measured): fail loudly here too rather than quietly ignore it.
   for (const name of ["key", "cert", "ca"]) {
     if (Object.prototype.hasOwnProperty.call(options, name) && options[name] === undefined) {
-      throw realm.error("InternalError", `ASSERT(jsvIsFlatString(v)) FAILED: tls option '${name}' is undefined (the interpreter crashes here)`);
+      throw realm.error(
+        "InternalError",
+        `ASSERT(jsvIsFlatString(v)) FAILED: tls option '${name}' is undefined (the interpreter crashes here)`,
+      );
     }
   }
   const key = der(options.key, cwd);
   if (key !== undefined) {
     setup.key = parseKey(key);
-    if (setup.key === undefined) throw realm.error("InternalError", "HTTPS init failed! mbedtls_pk_parse_key: Invalid format");
+    if (setup.key === undefined)
+      throw realm.error("InternalError", "HTTPS init failed! mbedtls_pk_parse_key: Invalid format");
   }
   for (const name of ["cert", "ca"] as const) {
     const bytes = der(options[name], cwd);

@@ -34,9 +34,16 @@ export class Transport {
   private inboundLen = 0;
   private paused = false;
 
-  constructor(address: string, port: number, private readonly tls: TlsSetup | undefined, private readonly hooks: TransportHooks) {
+  constructor(
+    address: string,
+    port: number,
+    private readonly tls: TlsSetup | undefined,
+    private readonly hooks: TransportHooks,
+  ) {
     // A TLS socket does its own TCP connect: 'connect' comes before the handshake ends.
-    this.sock = tls ? startTls(address, port, tls) : net.connect({ host: address, port, family: 4, allowHalfOpen: true });
+    this.sock = tls
+      ? startTls(address, port, tls)
+      : net.connect({ host: address, port, family: 4, allowHalfOpen: true });
     const s = this.sock;
     s.on("connect", () => {
       this.tcpConnected = true;
@@ -83,7 +90,13 @@ export class Transport {
 
   canSend(): boolean {
     const s = this.sock;
-    return this.failure === undefined && this.tcpConnected && (!this.tls || this.secured) && !s.destroyed && !s.writableNeedDrain;
+    return (
+      this.failure === undefined &&
+      this.tcpConnected &&
+      (!this.tls || this.secured) &&
+      !s.destroyed &&
+      !s.writableNeedDrain
+    );
   }
 
   /** netSend: bytes taken from `chunk`, 0 when not ready, or a negative error. */
@@ -146,7 +159,9 @@ export class Transport {
     if (this.handshakeError === undefined) return false;
     if (!this.handshakeReported) {
       this.handshakeReported = true;
-      this.hooks.report(this.hooks.realm.error("InternalError", `mbedtls_ssl_handshake returned ${this.handshakeError}`));
+      this.hooks.report(
+        this.hooks.realm.error("InternalError", `mbedtls_ssl_handshake returned ${this.handshakeError}`),
+      );
     }
     return true;
   }

@@ -28,7 +28,9 @@ export interface Mosquitto {
 }
 
 export function mosquittoBinary(): string {
-  const found = spawnSync("sh", ["-c", "command -v mosquitto || ls /usr/sbin/mosquitto"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+  const found = spawnSync("sh", ["-c", "command -v mosquitto || ls /usr/sbin/mosquitto"], { encoding: "utf8" })
+    .stdout.trim()
+    .split("\n")[0];
   if (!found) throw new Error("mosquitto is not installed: run `bash tools/setup-test-deps.sh` (npm test does)");
   return found;
 }

@@ -310,12 +310,15 @@ export async function startTcpProxy(targetPort: number, options: TcpProxyOptions
       const random = seededRandom(seed);
       onNewPair = (pair) => {
         clearTimeout(pair.timer);
-        pair.timer = setTimeout(() => {
-          if (!pairs.has(pair)) return;
-          destroy(pair);
-          proxy.stats.cuts++;
-          onCut?.();
-        }, minMs + random() * (maxMs - minMs));
+        pair.timer = setTimeout(
+          () => {
+            if (!pairs.has(pair)) return;
+            destroy(pair);
+            proxy.stats.cuts++;
+            onCut?.();
+          },
+          minMs + random() * (maxMs - minMs),
+        );
       };
       for (const pair of pairs) onNewPair(pair);
       return () => {

@@ -45,7 +45,11 @@ device's status and diagnostics. Settings not given as flags come from the envir
 export class UsageError extends Error {}
 
 /** Parsed options, or null when --help was asked for. Throws UsageError on a bad flag. */
-export function parseWatchArgs(argv: string[], env: Record<string, string | undefined>, envFile = ".env"): WatchOptions | null {
+export function parseWatchArgs(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  envFile = ".env",
+): WatchOptions | null {
   let values;
   try {
     ({ values } = parseArgs({
@@ -71,7 +75,8 @@ export function parseWatchArgs(argv: string[], env: Record<string, string | unde
   const file = existsSync(envFile) ? (parseEnv(readFileSync(envFile, "utf8")) as Record<string, string>) : {};
   const setting = (name: string) => env[name] || file[name] || undefined;
   const prefix = values.prefix ?? setting("TOPIC_PREFIX") ?? "sensors";
-  if (!prefix || /[+#]/.test(prefix) || /^\/|\/$|\/\//.test(prefix)) throw new UsageError(`--prefix "${prefix}" must be topic levels without wildcards or empty levels`);
+  if (!prefix || /[+#]/.test(prefix) || /^\/|\/$|\/\//.test(prefix))
+    throw new UsageError(`--prefix "${prefix}" must be topic levels without wildcards or empty levels`);
   const url = values.url ?? setting("MQTT_URL") ?? "mqtt://127.0.0.1:1883";
   const tls = url.startsWith("mqtts:");
   // The firmware's TLS files apply only to an mqtts:// URL; flags given for mqtt:// are an error later.
@@ -91,6 +96,7 @@ export function parseWatchArgs(argv: string[], env: Record<string, string | unde
 function integer(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
   return n;
 }

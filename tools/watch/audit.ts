@@ -229,7 +229,15 @@ export class DeliveryAudit {
   }
 
   private startRun(start: number): Run {
-    const run: Run = { index: this.runs.length ? this.runs[this.runs.length - 1].index + 1 : 0, start, ranges: [], maxSeq: start - 1, maxBoot: 0, trimmedMissing: 0, trimmed: false };
+    const run: Run = {
+      index: this.runs.length ? this.runs[this.runs.length - 1].index + 1 : 0,
+      start,
+      ranges: [],
+      maxSeq: start - 1,
+      maxBoot: 0,
+      trimmedMissing: 0,
+      trimmed: false,
+    };
     this.runs.push(run);
     return run;
   }
@@ -311,7 +319,14 @@ function runGaps(run: Run): Gap[] {
   let boot: number | null = null;
   for (const range of run.ranges) {
     if (range.lo > expected) {
-      gaps.push({ run: run.index, from: expected, to: range.lo - 1, count: range.lo - expected, afterBoot: boot, beforeBoot: range.boot });
+      gaps.push({
+        run: run.index,
+        from: expected,
+        to: range.lo - 1,
+        count: range.lo - expected,
+        afterBoot: boot,
+        beforeBoot: range.boot,
+      });
     }
     expected = range.hi + 1;
     boot = range.boot;

@@ -104,7 +104,8 @@ export class DeviceStore {
     const head = this.options.prefix + "/";
     const rest = topic.startsWith(head) ? topic.slice(head.length) : "";
     const slash = rest.indexOf("/");
-    if (slash <= 0) return { problem: this.globalProblem({ at: arrival, topic, text: `not <prefix>/<device>/<kind>: ignored` }) };
+    if (slash <= 0)
+      return { problem: this.globalProblem({ at: arrival, topic, text: `not <prefix>/<device>/<kind>: ignored` }) };
     const id = rest.slice(0, slash);
     const kind = rest.slice(slash + 1);
     const d = this.device(id, arrival);
@@ -127,12 +128,15 @@ export class DeviceStore {
     d.series.add(t, r.temperature);
     d.view.last = { ...r, arrival, verdict: result.verdict, late: result.late };
     const change: Change = { device: id, point: [t, r.temperature] };
-    if (parsed.warnings.length) change.problem = this.problem(d, { at: arrival, topic, text: parsed.warnings.join("; ") });
+    if (parsed.warnings.length)
+      change.problem = this.problem(d, { at: arrival, topic, text: parsed.warnings.join("; ") });
     const where = `seq ${r.seq} (boot ${r.boot})`;
     if (result.verdict === "duplicate") change.note = `${id}: duplicate ${where}`;
     else if (result.verdict === "out-of-order") change.note = `${id}: out of order ${where}`;
-    else if (result.newRun && d.audit.summary().runs > 1) change.note = `${id}: seq numbering started again at ${where}`;
-    if (result.late) change.note = (change.note ? change.note + ", " : `${id}: `) + `late by ${Math.round(result.delay!)} s ${where}`;
+    else if (result.newRun && d.audit.summary().runs > 1)
+      change.note = `${id}: seq numbering started again at ${where}`;
+    if (result.late)
+      change.note = (change.note ? change.note + ", " : `${id}: `) + `late by ${Math.round(result.delay!)} s ${where}`;
     return change;
   }
 
@@ -167,7 +171,14 @@ export class DeviceStore {
     let d = this.devices.get(id);
     if (!d) {
       d = {
-        view: { id, firstSeen: arrival, lastSeen: arrival, statusHistory: [], problems: [], history: this.options.history },
+        view: {
+          id,
+          firstSeen: arrival,
+          lastSeen: arrival,
+          statusHistory: [],
+          problems: [],
+          history: this.options.history,
+        },
         audit: new DeliveryAudit({ lateAfterS: this.options.lateAfterS, maxListed: LISTED }),
         series: new Series(this.options.history),
         otherTopics: new Map(),

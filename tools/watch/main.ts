@@ -10,7 +10,9 @@ async function main(): Promise<void> {
     return;
   }
   const watch = await startWatch(options);
-  console.log(`[watch] page on ${watch.address} (broker ${maskUrl(options.url)}, topics ${options.prefix}/#); Ctrl-C stops it`);
+  console.log(
+    `[watch] page on ${watch.address} (broker ${maskUrl(options.url)}, topics ${options.prefix}/#); Ctrl-C stops it`,
+  );
   const stop = () => {
     watch.close().then(() => process.exit(0));
   };

@@ -25,13 +25,15 @@ export function parseReading(topicDevice: string, payload: string): Parsed<Readi
   if (!json.ok) return json;
   const o = json.value;
   const warnings: string[] = [];
-  if (!isWhole(o.seq) || (o.seq as number) < 0) return { ok: false, error: `reading without a valid seq: ${excerpt(payload)}` };
+  if (!isWhole(o.seq) || (o.seq as number) < 0)
+    return { ok: false, error: `reading without a valid seq: ${excerpt(payload)}` };
   if (typeof o.temperature !== "number" || !Number.isFinite(o.temperature)) {
     return { ok: false, error: `reading without a numeric temperature: ${excerpt(payload)}` };
   }
   const unknown = Object.keys(o).filter((k) => !READING_KEYS.has(k));
   if (unknown.length) warnings.push(`unknown keys ${unknown.join(", ")} in ${excerpt(payload)}`);
-  if (o.device !== undefined && o.device !== topicDevice) warnings.push(`"device":${JSON.stringify(o.device)} differs from the topic's ${topicDevice}`);
+  if (o.device !== undefined && o.device !== topicDevice)
+    warnings.push(`"device":${JSON.stringify(o.device)} differs from the topic's ${topicDevice}`);
   let boot = 0;
   if (o.boot !== undefined) {
     if (isWhole(o.boot) && (o.boot as number) >= 0) boot = o.boot as number;
@@ -48,7 +50,11 @@ export function parseReading(topicDevice: string, payload: string): Parsed<Readi
     else warnings.push(`uptime ${JSON.stringify(o.uptime)} is not a number of seconds`);
   }
   const device = typeof o.device === "string" ? o.device : undefined;
-  return { ok: true, value: { device, seq: o.seq as number, temperature: o.temperature, uptime, boot, time }, warnings };
+  return {
+    ok: true,
+    value: { device, seq: o.seq as number, temperature: o.temperature, uptime, boot, time },
+    warnings,
+  };
 }
 
 export type Status = "online" | "offline";
@@ -71,7 +77,8 @@ function parseJsonObject(payload: string): Parsed<Record<string, unknown>> {
   } catch {
     return { ok: false, error: `not JSON: ${excerpt(payload)}` };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, error: `not a JSON object: ${excerpt(payload)}` };
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return { ok: false, error: `not a JSON object: ${excerpt(payload)}` };
   return { ok: true, value: value as Record<string, unknown>, warnings: [] };
 }
 

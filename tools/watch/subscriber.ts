@@ -50,10 +50,12 @@ export function maskUrl(url: string): string {
 /** Throws on a URL or a TLS file that cannot work, before anything connects. */
 export function clientOptions(target: BrokerTarget): IClientOptions {
   const u = new URL(target.url);
-  if (u.protocol !== "mqtt:" && u.protocol !== "mqtts:") throw new Error(`broker URL must be mqtt:// or mqtts://, not ${u.protocol}//`);
+  if (u.protocol !== "mqtt:" && u.protocol !== "mqtts:")
+    throw new Error(`broker URL must be mqtt:// or mqtts://, not ${u.protocol}//`);
   if (!u.hostname) throw new Error("broker URL has no host");
   const tls = u.protocol === "mqtts:";
-  if (!tls && (target.ca || target.cert || target.key)) throw new Error("--ca, --cert and --key only apply to mqtts:// URLs");
+  if (!tls && (target.ca || target.cert || target.key))
+    throw new Error("--ca, --cert and --key only apply to mqtts:// URLs");
   if (!target.cert !== !target.key) throw new Error("--cert and --key go together (two-way TLS)");
   const options: IClientOptions = {
     protocol: tls ? "mqtts" : "mqtt",
@@ -92,7 +94,8 @@ export function subscribe(target: BrokerTarget, events: SubscriberEvents): Subsc
     lastError = "";
     client.subscribe(filter, { qos: 1 }, (err, granted) => {
       if (err) report("connected", `subscribe to ${filter} failed: ${err.message}`);
-      else if (granted?.some((g) => g.qos === 128)) report("connected", `the broker refused the subscription to ${filter}`);
+      else if (granted?.some((g) => g.qos === 128))
+        report("connected", `the broker refused the subscription to ${filter}`);
       else report("connected", `subscribed to ${filter}`);
     });
   });
@@ -126,6 +129,7 @@ const CONNACK_CODES: Record<number, string> = {
 };
 
 function describe(err: Error & { code?: unknown }): string {
-  if (typeof err.code === "number" && CONNACK_CODES[err.code]) return `refused: ${CONNACK_CODES[err.code]} (${err.code})`;
+  if (typeof err.code === "number" && CONNACK_CODES[err.code])
+    return `refused: ${CONNACK_CODES[err.code]} (${err.code})`;
   return err.message || String(err);
 }

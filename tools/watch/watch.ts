@@ -45,7 +45,10 @@ const BUCKETS = 400;
 const MAX_DEVICES = 500;
 
 /** `print` gets each console line with its level (npm start shows only warnings and errors). */
-export async function startWatch(options: WatchOptions, print: (line: string, level: LogLine["level"]) => void = (line) => console.log(line)): Promise<Watch> {
+export async function startWatch(
+  options: WatchOptions,
+  print: (line: string, level: LogLine["level"]) => void = (line) => console.log(line),
+): Promise<Watch> {
   const store = new DeviceStore({ prefix: options.prefix, history: options.history, lateAfterS: options.lateAfterS });
   const hub = new EventHub();
   const log: LogLine[] = [];
@@ -77,7 +80,14 @@ export async function startWatch(options: WatchOptions, print: (line: string, le
 
   let tooMany = false;
   const subscriber = subscribe(
-    { url: options.url, prefix: options.prefix, ca: options.ca, cert: options.cert, key: options.key, reconnectMs: options.reconnectMs },
+    {
+      url: options.url,
+      prefix: options.prefix,
+      ca: options.ca,
+      cert: options.cert,
+      key: options.key,
+      reconnectMs: options.reconnectMs,
+    },
     {
       message(topic, payload, retained) {
         try {
@@ -102,7 +112,14 @@ export async function startWatch(options: WatchOptions, print: (line: string, le
 
   const startedAt = Date.now();
   const hello = (): Hello => ({
-    info: { broker: maskUrl(options.url), prefix: options.prefix, history: options.history, lateAfterS: options.lateAfterS, startedAt, buckets: BUCKETS },
+    info: {
+      broker: maskUrl(options.url),
+      prefix: options.prefix,
+      history: options.history,
+      lateAfterS: options.lateAfterS,
+      startedAt,
+      buckets: BUCKETS,
+    },
     connection: subscriber.connection(),
     log,
     devices: store.ids().map((id) => ({ view: store.view(id)!, points: store.points(id, BUCKETS)! })),
@@ -114,8 +131,14 @@ export async function startWatch(options: WatchOptions, print: (line: string, le
       api(name, query) {
         if (name === "state") return hello();
         if (name !== "points") return undefined;
-        const num = (key: string) => (query.has(key) && Number.isFinite(Number(query.get(key))) ? Number(query.get(key)) : undefined);
-        return store.points(query.get("device") ?? "", Math.min(num("buckets") ?? BUCKETS, 5000), num("from"), num("to"));
+        const num = (key: string) =>
+          query.has(key) && Number.isFinite(Number(query.get(key))) ? Number(query.get(key)) : undefined;
+        return store.points(
+          query.get("device") ?? "",
+          Math.min(num("buckets") ?? BUCKETS, 5000),
+          num("from"),
+          num("to"),
+        );
       },
     },
     (text) => say("error", text),
@@ -130,7 +153,9 @@ export async function startWatch(options: WatchOptions, print: (line: string, le
     clearInterval(flush);
     hub.close();
     await subscriber.close();
-    throw new Error(e.code === "EADDRINUSE" ? `port ${options.port} on 127.0.0.1 is in use: pick another with --port` : e.message);
+    throw new Error(
+      e.code === "EADDRINUSE" ? `port ${options.port} on 127.0.0.1 is in use: pick another with --port` : e.message,
+    );
   });
   const port = (server.address() as AddressInfo).port;
 

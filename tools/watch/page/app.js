@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 /** id -> { view, card, chart } */
 let devices = new Map();
 let info = null;
-let dirty = new Set();
+const dirty = new Set();
 
 function reset(hello) {
   info = hello.info;
@@ -57,7 +57,10 @@ function draw() {
     }
     dirty.clear();
     $("empty").hidden = devices.size > 0;
-    renderTotals($("totals"), [...devices.values()].map((d) => d.view));
+    renderTotals(
+      $("totals"),
+      [...devices.values()].map((d) => d.view),
+    );
   });
 }
 

@@ -97,10 +97,7 @@ export class DeviceChart {
           { ...axis, values: timeTicks },
           { ...axis, size: 52, values: (u, vals) => vals.map((v) => +v.toFixed(2) + "°") },
         ],
-        series: [
-          { label: "time" },
-          { label: "°C", stroke, width: 2, fill: stroke + "14", spanGaps: false },
-        ],
+        series: [{ label: "time" }, { label: "°C", stroke, width: 2, fill: stroke + "14", spanGaps: false }],
         hooks: { setSelect: [(u) => this.onSelect(u)], setCursor: [(u) => this.readout(u)] },
       },
       withBreaks(this.t, this.v),

@@ -35,7 +35,12 @@ export function duration(s) {
 
 const ago = (ms) => duration((Date.now() - ms) / 1000) + " ago";
 const seqRange = (g) => (g.from === g.to ? String(g.from) : `${g.from}–${g.to}`);
-const bootSpan = (g) => (g.afterBoot === null ? `start of boot ${g.beforeBoot}` : g.afterBoot === g.beforeBoot ? `boot ${g.beforeBoot}` : `boot ${g.afterBoot} → ${g.beforeBoot}`);
+const bootSpan = (g) =>
+  g.afterBoot === null
+    ? `start of boot ${g.beforeBoot}`
+    : g.afterBoot === g.beforeBoot
+      ? `boot ${g.beforeBoot}`
+      : `boot ${g.afterBoot} → ${g.beforeBoot}`;
 
 const STATS = [
   ["received", "received", false],
@@ -66,7 +71,14 @@ export class DeviceCard {
     this.el = h(
       "article",
       { class: "device", "data-device": id },
-      h("div", { class: "head" }, h("h2", { class: "id", text: id }), this.statusEl, this.sinceEl, h("div", { class: "now" }, this.tempEl, h("span", { class: "unit", text: "°C" }))),
+      h(
+        "div",
+        { class: "head" },
+        h("h2", { class: "id", text: id }),
+        this.statusEl,
+        this.sinceEl,
+        h("div", { class: "now" }, this.tempEl, h("span", { class: "unit", text: "°C" })),
+      ),
       this.metaEl,
       this.chartEl,
       stats,
@@ -81,17 +93,25 @@ export class DeviceCard {
     const status = view.status;
     this.statusEl.dataset.status = status ? status.status : "unknown";
     this.statusEl.textContent = status ? status.status : "no status";
-    this.sinceEl.textContent = status ? (status.retained ? `as of ${clock(status.at)} (retained)` : `since ${clock(status.at)}`) : "";
+    this.sinceEl.textContent = status
+      ? status.retained
+        ? `as of ${clock(status.at)} (retained)`
+        : `since ${clock(status.at)}`
+      : "";
     this.tempEl.textContent = view.last ? view.last.temperature.toFixed(2) : "–";
     for (const [key] of STATS) {
       const el = this.statEls[key];
       el.querySelector(".n").textContent = String(a[key]);
       el.dataset.bad = key !== "received" && a[key] > 0 ? "yes" : "";
     }
-    this.statEls.late.title = `arrived more than ${a.lateAfterS} s after the reading's time` + (a.undated ? `; ${a.undated} without time, not judged` : "");
+    this.statEls.late.title =
+      `arrived more than ${a.lateAfterS} s after the reading's time` +
+      (a.undated ? `; ${a.undated} without time, not judged` : "");
     this.renderFindings(a);
     this.renderPanels(view, info);
-    this.problemsEl.replaceChildren(...view.problems.slice(0, 5).map((p) => h("li", {}, h("time", { text: clock(p.at) }), ` ${p.text}`)));
+    this.problemsEl.replaceChildren(
+      ...view.problems.slice(0, 5).map((p) => h("li", {}, h("time", { text: clock(p.at) }), ` ${p.text}`)),
+    );
     this.tick(view);
   }
 
@@ -112,13 +132,56 @@ export class DeviceCard {
     const lists = [];
     if (a.gapCount) {
       const more = a.gapCount > a.gaps.length ? ` (newest ${a.gaps.length} of ${a.gapCount} gaps)` : "";
-      lists.push(finding("gaps", `Missing seqs${more}`, a.gaps.map((g) => h("li", { "data-from": g.from, "data-to": g.to }, h("b", { text: seqRange(g) }), h("span", { class: "muted", text: `${g.count > 1 ? ` · ${g.count} readings` : ""} · ${bootSpan(g)}` })))));
+      lists.push(
+        finding(
+          "gaps",
+          `Missing seqs${more}`,
+          a.gaps.map((g) =>
+            h(
+              "li",
+              { "data-from": g.from, "data-to": g.to },
+              h("b", { text: seqRange(g) }),
+              h("span", { class: "muted", text: `${g.count > 1 ? ` · ${g.count} readings` : ""} · ${bootSpan(g)}` }),
+            ),
+          ),
+        ),
+      );
     }
-    const notes = (list, what) => list.map((n) => h("li", { "data-seq": n.seq }, h("b", { text: `seq ${n.seq}` }), h("span", { class: "muted", text: ` · boot ${n.boot} · ${what(n)}` })));
-    if (a.duplicatesList.length) lists.push(finding("duplicates", "Duplicates", notes(a.duplicatesList, (n) => clock(n.arrival * 1000))));
-    if (a.outOfOrderList.length) lists.push(finding("out-of-order", "Out of order", notes(a.outOfOrderList, (n) => clock(n.arrival * 1000))));
-    if (a.lateList.length) lists.push(finding("late", "Late", notes(a.lateList, (n) => `${duration(n.delay)} late`)));
-    if (!lists.length && a.received) lists.push(h("p", { class: "ok", text: "Every reading since the first one seen arrived, once, in order." }));
+    const notes = (list, what) =>
+      list.map((n) =>
+        h(
+          "li",
+          { "data-seq": n.seq },
+          h("b", { text: `seq ${n.seq}` }),
+          h("span", { class: "muted", text: ` · boot ${n.boot} · ${what(n)}` }),
+        ),
+      );
+    if (a.duplicatesList.length)
+      lists.push(
+        finding(
+          "duplicates",
+          "Duplicates",
+          notes(a.duplicatesList, (n) => clock(n.arrival * 1000)),
+        ),
+      );
+    if (a.outOfOrderList.length)
+      lists.push(
+        finding(
+          "out-of-order",
+          "Out of order",
+          notes(a.outOfOrderList, (n) => clock(n.arrival * 1000)),
+        ),
+      );
+    if (a.lateList.length)
+      lists.push(
+        finding(
+          "late",
+          "Late",
+          notes(a.lateList, (n) => `${duration(n.delay)} late`),
+        ),
+      );
+    if (!lists.length && a.received)
+      lists.push(h("p", { class: "ok", text: "Every reading since the first one seen arrived, once, in order." }));
     this.findingsEl.replaceChildren(...lists);
   }
 
@@ -126,24 +189,68 @@ export class DeviceCard {
     const panels = [];
     if (view.statusHistory.length) {
       panels.push(
-        panel("Status history", h("ul", { class: "history" }, ...view.statusHistory.slice(0, 6).map((s) => h("li", {}, h("span", { class: "status small", "data-status": s.status, text: s.status }), h("span", { class: "muted", text: ` ${clock(s.at)}${s.retained ? " (retained)" : ""}` }))))),
+        panel(
+          "Status history",
+          h(
+            "ul",
+            { class: "history" },
+            ...view.statusHistory
+              .slice(0, 6)
+              .map((s) =>
+                h(
+                  "li",
+                  {},
+                  h("span", { class: "status small", "data-status": s.status, text: s.status }),
+                  h("span", { class: "muted", text: ` ${clock(s.at)}${s.retained ? " (retained)" : ""}` }),
+                ),
+              ),
+          ),
+        ),
       );
     }
     if (view.diagnostics) {
-      const rows = Object.entries(view.diagnostics.values).map(([k, v]) => h("tr", {}, h("th", { text: k }), h("td", { text: typeof v === "string" ? v : JSON.stringify(v) })));
+      const rows = Object.entries(view.diagnostics.values).map(([k, v]) =>
+        h("tr", {}, h("th", { text: k }), h("td", { text: typeof v === "string" ? v : JSON.stringify(v) })),
+      );
       panels.push(panel(`Diagnostics, ${clock(view.diagnostics.at)}`, h("table", { class: "kv" }, ...rows)));
     }
     const boots = view.audit.boots;
     if (boots.length > 1 || (boots.length && boots[0].boot !== 0)) {
       const head = h("tr", {}, ...["boot", "seqs", "recv", "miss", "dup", "late"].map((t) => h("th", { text: t })));
-      const rows = boots.slice(0, 6).map((b) => h("tr", {}, ...[b.boot, `${b.firstSeq}–${b.lastSeq}`, b.received, b.missing, b.duplicates, b.late].map((t) => h("td", { text: String(t) }))));
-      panels.push(panel(view.audit.runs > 1 ? `Boots (seq restarted ${view.audit.runs - 1}×)` : "Boots", h("table", { class: "boots" }, head, ...rows)));
+      const rows = boots
+        .slice(0, 6)
+        .map((b) =>
+          h(
+            "tr",
+            {},
+            ...[b.boot, `${b.firstSeq}–${b.lastSeq}`, b.received, b.missing, b.duplicates, b.late].map((t) =>
+              h("td", { text: String(t) }),
+            ),
+          ),
+        );
+      panels.push(
+        panel(
+          view.audit.runs > 1 ? `Boots (seq restarted ${view.audit.runs - 1}×)` : "Boots",
+          h("table", { class: "boots" }, head, ...rows),
+        ),
+      );
     }
     if (view.otherTopics.length) {
-      panels.push(panel("Other topics", h("ul", { class: "history" }, ...view.otherTopics.map((o) => h("li", { text: `${o.topic} (${o.count})` })))));
+      panels.push(
+        panel(
+          "Other topics",
+          h("ul", { class: "history" }, ...view.otherTopics.map((o) => h("li", { text: `${o.topic} (${o.count})` }))),
+        ),
+      );
     }
-    const kept = view.stored >= view.history ? `chart: last ${view.history} readings (--history)` : `${view.stored} readings kept`;
-    panels.push(h("p", { class: "muted small-print", text: `${kept} · late after ${duration(info.lateAfterS)} · drag on the chart to zoom` }));
+    const kept =
+      view.stored >= view.history ? `chart: last ${view.history} readings (--history)` : `${view.stored} readings kept`;
+    panels.push(
+      h("p", {
+        class: "muted small-print",
+        text: `${kept} · late after ${duration(info.lateAfterS)} · drag on the chart to zoom`,
+      }),
+    );
     this.panelsEl.replaceChildren(...panels);
   }
 }
@@ -158,12 +265,16 @@ function panel(title, body) {
 
 export function renderConnection(pill, banner, c) {
   pill.dataset.state = c.state;
-  pill.textContent = c.state === "connected" ? "broker connected" : c.state === "connecting" ? "connecting…" : "broker disconnected";
+  pill.textContent =
+    c.state === "connected" ? "broker connected" : c.state === "connecting" ? "connecting…" : "broker disconnected";
   pill.title = `${c.broker}: ${c.detail} (since ${clock(c.since)})`;
   if (banner.dataset.lost === "yes") return;
   banner.hidden = c.state === "connected";
   banner.dataset.level = c.state === "disconnected" ? "error" : "info";
-  banner.textContent = c.state === "disconnected" ? `Broker ${c.broker}: ${c.detail}. Retrying; the page keeps what it has.` : `Connecting to ${c.broker}…`;
+  banner.textContent =
+    c.state === "disconnected"
+      ? `Broker ${c.broker}: ${c.detail}. Retrying; the page keeps what it has.`
+      : `Connecting to ${c.broker}…`;
 }
 
 export function renderTotals(el, views) {
