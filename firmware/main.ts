@@ -7,7 +7,7 @@ import config, { awakeMaxMs, discovery, runtimeRules, schedule, sleepMs, tls, tl
 import { deepSleep } from "virtual:sleep";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
-import { createSession } from "../src/session/session";
+import { createSession, DISCONNECT_FLUSH_MS } from "../src/session/session";
 import { createSensorLoop } from "../src/app/sensor-loop";
 import { createDelivery } from "../src/app/delivery";
 import { superviseSession } from "../src/app/supervisor";
@@ -38,8 +38,6 @@ const WAKE_READ_ATTEMPTS = 3;
 const WAKE_READ_SPACING_MS = 1000;
 /** A restart asked for over MQTT waits this long at most for what is queued (its confirmation) to go, ms. */
 const RESTART_FLUSH_MS = 3000;
-/** Time the DISCONNECT gets to leave before the reboot closes the socket, ms (as a battery wake's flush). */
-const RESTART_DISCONNECT_MS = 100;
 
 /**
  * Makes the Linux interpreter's resizable JsVar pool grow by about `vars`, then frees them: the
@@ -169,11 +167,10 @@ function settingsPorts(): SetMessagePorts {
           setTimeout(flushed, 100);
           return;
         }
-        // E.reboot() at once would close the socket before the DISCONNECT leaves, and the broker
-        // would publish the Will: the DISCONNECT gets RESTART_DISCONNECT_MS to go.
+        // E.reboot() at once would close the socket before the DISCONNECT leaves.
         session.stop(() => {
           log("[boot] restarting (asked over MQTT)");
-          setTimeout(() => E.reboot(), RESTART_DISCONNECT_MS);
+          setTimeout(() => E.reboot(), DISCONNECT_FLUSH_MS);
         });
       };
       flushed();

@@ -6,7 +6,7 @@
  * readings wait in flash for a later wake, and the battery is not drained by retrying.
  */
 import type { Clock, Log } from "../session/ports";
-import type { MqttSession } from "../session/session";
+import { DISCONNECT_FLUSH_MS, type MqttSession } from "../session/session";
 import { SessionState } from "../session/state";
 
 export interface WakeOptions {
@@ -34,8 +34,6 @@ export interface WakePorts {
 
 /** How often the wake looks whether it is done, ms. */
 const POLL_MS = 50;
-/** After DISCONNECT is written, the time for the socket to send it before the chip sleeps, ms. */
-const FLUSH_MS = 100;
 /** A CONNECT on the wire when time is up gets this long for its CONNACK: closing then could have the broker send the Will. */
 const CONNACK_GRACE_MS = 1000;
 
@@ -76,7 +74,7 @@ export function runWake(options: WakeOptions, ports: WakePorts, awakeSince: numb
     clock.clearTimeout(deadline);
     const connected = session.state() === SessionState.CONNECTED;
     log("[sleep] " + why + "; " + ports.delivered() + " delivered this wake");
-    session.stop(() => clock.setTimeout(sleepNow, connected ? FLUSH_MS : 0), true);
+    session.stop(() => clock.setTimeout(sleepNow, connected ? DISCONNECT_FLUSH_MS : 0), true);
   }
 
   function sleepNow(): void {

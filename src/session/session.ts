@@ -108,6 +108,13 @@ export interface Inbox {
   holds(id: number): boolean;
 }
 
+/**
+ * After stop() has written the DISCONNECT, the time the socket needs to send it before the chip
+ * sleeps or reboots, ms: both close the socket at once, and a DISCONNECT that never left makes
+ * the broker publish the Will (docs/espruino-runtime.md, "Starting and stopping").
+ */
+export const DISCONNECT_FLUSH_MS = 100;
+
 export interface MqttSession {
   state(): SessionState;
   /** Starts connecting, and keeps reconnecting until stop(). */

@@ -12,6 +12,7 @@ import { SENSOR_DRIVERS } from "./boards";
 import type { RuntimeRule } from "../../src/app/runtime-settings";
 import { fixedSubscribePacket } from "../../src/session/fixed-subscriptions";
 import { checkTlsFiles, readPemBlock } from "./tls-files";
+import { QUANTITY } from "./quantity";
 
 /**
  * A PEM file's first block as DER in a binary string, the form Espruino's tls module takes. The
@@ -26,9 +27,6 @@ function checkTls(board: Board, s: Settings): void {
   const { problems } = checkTlsFiles(s);
   if (problems.length) throw settingsError(`bad settings for board "${board.name}"`, problems);
 }
-
-/** What the sensors measure: the reading topic's last level and the payload's value key. */
-const QUANTITY = "temperature";
 
 /**
  * PUBLISHes in flight at once. One: a window of 2 drained no faster on the Linux interpreter, on
@@ -78,7 +76,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   const clientId = utf8Encode(s.deviceId);
   const status = { topic: prefix + "status", online: "online", offline: "offline" };
-  const readingTopic = prefix + QUANTITY;
+  const readingTopic = prefix + QUANTITY.key;
   const discovery = discoveryBuild(board, s, s.topicPrefix + "/" + s.deviceId + "/");
   // Battery mode: the period, retained, so a consumer can tell a device that missed its wake.
   const schedule = s.sleepMs > 0 ? { topic: prefix + "schedule", payload: JSON.stringify({ sleep_ms: s.sleepMs, awake_max_ms: s.awakeMaxMs }) } : undefined;
@@ -123,7 +121,7 @@ export function firmwareConfig(board: Board, s: Settings): FirmwareConfig {
     firmwareVersion: FIRMWARE_VERSION,
     discovery,
     runtimeRules: runtimeRules(board),
-    format: { prefix: '{"device":' + jsonString(s.deviceId) + ',"seq":', valueKey: "," + jsonString(QUANTITY) + ":" },
+    format: { prefix: '{"device":' + jsonString(s.deviceId) + ',"seq":', valueKey: "," + jsonString(QUANTITY.key) + ":" },
     storeSegments: storeSegments(s.storeReadings),
     logLevel: s.logLevel,
     wifi: board.network === "wifi" ? { ssid: utf8Encode(s.wifiSsid ?? ""), password: utf8Encode(s.wifiPassword ?? ""), sntpServer: s.sntpServer } : undefined,

@@ -11,6 +11,7 @@ import { utf8Encode } from "../../src/mqtt/utf8";
 import type { WireString } from "../../src/mqtt/packets";
 import type { Board } from "./boards";
 import type { Settings } from "./settings";
+import { QUANTITY } from "./quantity";
 
 export const FIRMWARE_NAME = "espruino-mqtt-sensor";
 export const FIRMWARE_VERSION: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
@@ -66,20 +67,21 @@ export const HA_ABBREVIATIONS: Record<string, string> = {
  */
 export function discoveryConfig(board: Board, s: Settings, base: string): Record<string, unknown> {
   const id = haObjectId(s.deviceId);
-  const temperature: Record<string, unknown> = {
+  const key = QUANTITY.key;
+  const reading: Record<string, unknown> = {
     p: "sensor",
-    name: "Temperature",
-    uniq_id: id + "_temperature",
-    dev_cla: "temperature",
+    name: QUANTITY.name,
+    uniq_id: id + "_" + key,
+    dev_cla: QUANTITY.deviceClass,
     stat_cla: "measurement",
-    unit_of_meas: "°C",
-    stat_t: "~temperature",
-    val_tpl: "{{value_json.temperature}}",
+    unit_of_meas: QUANTITY.unit,
+    stat_t: "~" + key,
+    val_tpl: "{{value_json." + key + "}}",
   };
   // Battery mode: unavailable after two missed wakes (a reading every period, plus the wake's longest).
-  if (s.sleepMs > 0) temperature.exp_aft = Math.ceil((2 * s.sleepMs + s.awakeMaxMs) / 1000);
+  if (s.sleepMs > 0) reading.exp_aft = Math.ceil((2 * s.sleepMs + s.awakeMaxMs) / 1000);
   const components: Record<string, unknown> = {
-    temperature,
+    [key]: reading,
     free_memory: diagnostic(id, "Free memory", "free", { unit_of_meas: "JsVars", stat_cla: "measurement" }),
     uptime: diagnostic(id, "Uptime", "uptime", { dev_cla: "duration", unit_of_meas: "s" }),
     reconnects: diagnostic(id, "Reconnects", "reconnects", { stat_cla: "total_increasing" }),
