@@ -5,8 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { createDiagnostics, type DiagnosticsSample } from "../../src/app/diagnostics";
-import { SessionState } from "../../src/session/state";
-import { connect, puback, rig, type FakeConnection, type Rig, type Sent } from "../session/harness";
+import {
+  ackPublishes,
+  connect,
+  connectAfterBackoff,
+  puback,
+  rig,
+  type FakeConnection,
+  type Rig,
+  type Sent,
+} from "../session/harness";
 
 const TOPIC = "sensors/dev-1/diagnostics";
 
@@ -37,28 +45,15 @@ function setup(everyMs = 60000, topic = TOPIC) {
 
 /** Acknowledges every PUBLISH as it comes; returns the diagnostics ones. */
 function published(c: FakeConnection): Sent[] {
-  const out: Sent[] = [];
-  for (let batch = c.take(); batch.length; batch = c.take()) {
-    for (const p of batch) {
-      if (p.cmd !== "publish") continue;
-      if (p.topic === TOPIC && !p.dup) out.push(p); // a resend (acknowledged late, after the clock ran) is not a new message
-      if (p.qos) puback(c, p.messageId);
-    }
-  }
-  return out;
+  // A resend (acknowledged late, after the clock ran) is not a new message.
+  return ackPublishes(c).filter((p) => p.topic === TOPIC && !p.dup);
 }
 
 const body = (p: Sent) => JSON.parse(p.payload.toString());
 
 /** Connects (again, once the backoff has opened a new connection) and returns it with what it sent at the CONNACK. */
 function connected(r: Rig): { c: FakeConnection; sent: Sent[] } {
-  for (
-    let i = 0;
-    i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED;
-    i++
-  )
-    r.clock.advance(50);
-  const c = connect(r);
+  const c = connectAfterBackoff(r);
   return { c, sent: published(c) };
 }
 

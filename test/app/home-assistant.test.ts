@@ -6,19 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { announceToHomeAssistant, type Discovery } from "../../src/app/home-assistant";
-import { SessionState } from "../../src/session/state";
-import { connect as connectNow, puback, rig, type FakeConnection, type Rig, type Sent } from "../session/harness";
-
-/** Connects, once the backoff (after a cut) has opened a new connection. */
-function connect(r: Rig): FakeConnection {
-  for (
-    let i = 0;
-    i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED;
-    i++
-  )
-    r.clock.advance(50);
-  return connectNow(r);
-}
+import { ackPublishes as published, connectAfterBackoff as connect, rig, type Sent } from "../session/harness";
 
 const CONFIG_TOPIC = "homeassistant/device/dev-1/config";
 const CONFIG = JSON.stringify({
@@ -51,19 +39,6 @@ function setup() {
   };
   const birth = announceToHomeAssistant(r.session, discovery, (l) => r.logs.push(l));
   return { r, birth, built: () => built };
-}
-
-/** Acknowledges every PUBLISH as it comes; returns them all, the status included, in order. */
-function published(c: FakeConnection): Sent[] {
-  const out: Sent[] = [];
-  for (let batch = c.take(); batch.length; batch = c.take()) {
-    for (const p of batch) {
-      if (p.cmd !== "publish") continue;
-      out.push(p);
-      if (p.qos) puback(c, p.messageId);
-    }
-  }
-  return out;
 }
 
 const configs = (sent: Sent[]) => sent.filter((p) => p.topic === CONFIG_TOPIC);

@@ -6,8 +6,7 @@
 import mqttPacket from "mqtt-packet";
 import { describe, expect, it } from "vitest";
 import { fixedSubscribePacket, subscribeFixed, type FixedSubscribe } from "../../src/session/fixed-subscriptions";
-import { SessionState } from "../../src/session/state";
-import { connect as connectNow, puback, rig, type FakeConnection, type Rig } from "./harness";
+import { connectAfterBackoff as connect, puback, rig, type Rig } from "./harness";
 
 const SET = "sensors/dev-1/set";
 const BIRTH = "homeassistant/status";
@@ -54,17 +53,6 @@ describe("fixedSubscribePacket", () => {
     expect(length).toBeLessThan(16384);
   });
 });
-
-/** Connects, once the backoff (after a cut) has opened a new connection. */
-function connect(r: Rig): FakeConnection {
-  for (
-    let i = 0;
-    i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED;
-    i++
-  )
-    r.clock.advance(50);
-  return connectNow(r);
-}
 
 /** Takes ids until `id` comes out (at most one round). */
 function walkTo(r: Rig, id: number): void {

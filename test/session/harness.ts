@@ -7,6 +7,7 @@ import { createSession, type MqttSession, type SessionOptions } from "../../src/
 import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
 import type { Clock, Connection, ConnectionEvents, NetworkLink, Transport } from "../../src/session/ports";
 import type { Payload } from "../../src/mqtt/packets";
+import { SessionState } from "../../src/session/state";
 
 export class FakeClock implements Clock {
   private time = 0;
@@ -177,4 +178,34 @@ export function connect(r: Rig, sessionPresent = false): FakeConnection {
 export function puback(c: FakeConnection, messageId: number | undefined): void {
   if (!messageId) throw new Error("puback: no packet id");
   c.receive({ cmd: "puback", messageId });
+}
+
+/**
+ * Connects once the backoff (after a cut) has opened a new connection: the clock runs in 50 ms
+ * steps (at most 50 s) until the session is TCP_CONNECTING or STOPPED, then connect().
+ */
+export function connectAfterBackoff(r: Rig, sessionPresent = false): FakeConnection {
+  for (
+    let i = 0;
+    i < 1000 && r.session.state() !== SessionState.TCP_CONNECTING && r.session.state() !== SessionState.STOPPED;
+    i++
+  )
+    r.clock.advance(50);
+  return connect(r, sessionPresent);
+}
+
+/**
+ * Acknowledges every PUBLISH as it comes (a PUBACK for QoS 1), taking what the connection wrote
+ * until it writes no more (an ack may let the next PUBLISH out); returns the PUBLISHes in order.
+ */
+export function ackPublishes(c: FakeConnection): Sent[] {
+  const out: Sent[] = [];
+  for (let batch = c.take(); batch.length; batch = c.take()) {
+    for (const p of batch) {
+      if (p.cmd !== "publish") continue;
+      out.push(p);
+      if (p.qos) puback(c, p.messageId);
+    }
+  }
+  return out;
 }
