@@ -2,20 +2,27 @@
 import { describe, expect, it } from "vitest";
 import { superviseSession } from "../../src/app/supervisor";
 import { SessionState } from "../../src/session/state";
-import { connect, rig } from "../session/harness";
+import { connect, rig, type Rig } from "../session/harness";
+
+/**
+ * Connects, then loses the connection with the clock out of memory while the session arms its
+ * backoff timer: the callback stops there, and the session is left with no timer.
+ */
+function stuckWithoutTimer(r: Rig): void {
+  const c = connect(r);
+  const setTimeout = r.clock.setTimeout.bind(r.clock);
+  r.clock.setTimeout = () => {
+    r.clock.setTimeout = setTimeout;
+    throw new Error("OUT OF MEMORY");
+  };
+  expect(() => c.events.closed("reset")).toThrow("OUT OF MEMORY");
+}
 
 describe("session supervisor", () => {
   it("restarts a session an interrupted callback left with no timer, and it connects again", () => {
     const r = rig();
     const supervisor = superviseSession(r.session, r.clock, (l) => r.logs.push(l));
-    const c = connect(r);
-    // Out of memory while arming the backoff timer: the callback stops there.
-    const setTimeout = r.clock.setTimeout.bind(r.clock);
-    r.clock.setTimeout = () => {
-      r.clock.setTimeout = setTimeout;
-      throw new Error("OUT OF MEMORY");
-    };
-    expect(() => c.events.closed("reset")).toThrow("OUT OF MEMORY");
+    stuckWithoutTimer(r);
     expect(r.session.state()).toBe(SessionState.BACKOFF);
     expect(r.session.overdue()).toBe(Infinity);
     const connections = r.transport.connections.length;
@@ -74,13 +81,7 @@ describe("session supervisor", () => {
     const r = rig();
     const kicks: number[] = [];
     superviseSession(r.session, r.clock, (l) => r.logs.push(l), { kick: () => kicks.push(r.clock.now()) });
-    const c = connect(r);
-    const setTimeout = r.clock.setTimeout.bind(r.clock);
-    r.clock.setTimeout = () => {
-      r.clock.setTimeout = setTimeout;
-      throw new Error("OUT OF MEMORY");
-    };
-    expect(() => c.events.closed("reset")).toThrow("OUT OF MEMORY");
+    stuckWithoutTimer(r);
     const stuckAt = r.clock.now();
     r.clock.advance(5000);
     // The check that finds it stuck restarts it and does not kick.
