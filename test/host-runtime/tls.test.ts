@@ -1,12 +1,11 @@
 // require("tls") as Espruino 2v29 does it: DER options, no server verification, fixed SNI,
 // handshake failures as uncaught exceptions. Certificates are made with the openssl CLI.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import tls from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeCa, makeCertificates, type Certificates } from "../support/certificates";
 import { run, type TestRuntime } from "./helpers";
 
 const hasOpenssl = (() => {
@@ -18,68 +17,16 @@ const hasOpenssl = (() => {
   }
 })();
 
-let dir = "";
-const pem = (name: string): string => readFileSync(path.join(dir, name), "utf8");
+let certs: Certificates | undefined;
+/** The wrong CA: one that signed neither certificate. */
+let otherCa = "";
+const pem = (file: string): string => readFileSync(file, "utf8");
 /** The base64 body of a PEM file: what a firmware passes to atob(). */
-const body = (name: string): string =>
-  pem(name)
+const body = (file: string): string =>
+  pem(file)
     .split("\n")
     .filter((l) => l && !l.startsWith("-----"))
     .join("");
-
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-}
-
-function makeCerts(): void {
-  dir = mkdtempSync(path.join(os.tmpdir(), "host-runtime-tls-"));
-  for (const ca of ["ca", "other-ca"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${ca}.key`,
-      "-out",
-      `${ca}.pem`,
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${ca}`,
-    );
-  }
-  for (const who of ["server", "client"]) {
-    openssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${who}.key`,
-      "-out",
-      `${who}.csr`,
-      "-subj",
-      `/CN=${who}`,
-    );
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${who}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${who}.pem`,
-      "-days",
-      "2",
-    );
-  }
-}
 
 interface TlsServer {
   port: number;
@@ -92,7 +39,7 @@ async function tlsEchoServer(options: tls.TlsOptions = {}): Promise<TlsServer> {
   const servernames: string[] = [];
   const authorized: boolean[] = [];
   const sockets = new Set<net.Socket>();
-  const server = tls.createServer({ key: pem("server.key"), cert: pem("server.pem"), ...options }, (s) => {
+  const server = tls.createServer({ key: pem(certs!.serverKey), cert: pem(certs!.serverCert), ...options }, (s) => {
     servernames.push(String((s as tls.TLSSocket & { servername?: string }).servername));
     authorized.push(s.authorized);
     s.on("data", (d) => s.write(d));
@@ -118,10 +65,12 @@ async function tlsEchoServer(options: tls.TlsOptions = {}): Promise<TlsServer> {
 let rt: TestRuntime | undefined;
 let server: TlsServer | undefined;
 beforeAll(() => {
-  if (hasOpenssl) makeCerts();
+  if (!hasOpenssl) return;
+  certs = makeCertificates();
+  otherCa = makeCa(certs.dir, "other-ca");
 });
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (certs) rmSync(certs.dir, { recursive: true, force: true });
 });
 afterEach(async () => {
   rt?.rt.kill();
@@ -143,7 +92,7 @@ function echoClient(port: number, extra: string): string {
 describe.skipIf(!hasOpenssl)("tls sockets", () => {
   it("connects with a DER ca, sends the fixed SNI name and echoes strings", async () => {
     server = await tlsEchoServer();
-    rt = run(echoClient(server.port, `, ca: atob("${body("ca.pem")}")`));
+    rt = run(echoClient(server.port, `, ca: atob("${body(certs!.ca)}")`));
     await rt.line(/^close/);
     expect(rt.lines).toEqual(["connect", "data string ping", "close false"]);
     expect(server.servernames).toEqual(["mbed TLS Server 1"]);
@@ -151,14 +100,14 @@ describe.skipIf(!hasOpenssl)("tls sockets", () => {
 
   it("does not verify the server certificate: a wrong CA still connects", async () => {
     server = await tlsEchoServer();
-    rt = run(echoClient(server.port, `, ca: atob("${body("other-ca.pem")}")`));
+    rt = run(echoClient(server.port, `, ca: atob("${body(otherCa)}")`));
     await rt.line(/^close/);
     expect(rt.lines).toContain("data string ping");
   });
 
   it("refuses PEM text: connect() throws", async () => {
     server = await tlsEchoServer();
-    const pemText = JSON.stringify(pem("ca.pem"));
+    const pemText = JSON.stringify(pem(certs!.ca));
     rt = run(`try { require("tls").connect({host: "127.0.0.1", port: ${server.port}, ca: ${pemText}}); }
       catch (e) { console.log(String(e)); }`);
     await rt.line(/HTTPS init failed/);
@@ -166,8 +115,10 @@ describe.skipIf(!hasOpenssl)("tls sockets", () => {
   });
 
   it("presents a DER client certificate and key", async () => {
-    server = await tlsEchoServer({ requestCert: true, rejectUnauthorized: true, ca: pem("ca.pem") });
-    rt = run(echoClient(server.port, `, cert: atob("${body("client.pem")}"), key: atob("${body("client.key")}")`));
+    server = await tlsEchoServer({ requestCert: true, rejectUnauthorized: true, ca: pem(certs!.ca) });
+    rt = run(
+      echoClient(server.port, `, cert: atob("${body(certs!.clientCert)}"), key: atob("${body(certs!.clientKey)}")`),
+    );
     await rt.line(/^close/);
     expect(rt.lines).toContain("data string ping");
     expect(server.authorized).toEqual([true]);

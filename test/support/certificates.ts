@@ -1,4 +1,7 @@
-/** A throwaway PKI made with the openssl CLI: a CA, a server certificate for 127.0.0.1 and a client certificate. */
+/**
+ * A throwaway PKI made with the openssl CLI: a CA, a server certificate for 127.0.0.1 and a client
+ * certificate, and more CAs (ones that signed neither: the wrong CA) on request.
+ */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,27 +16,39 @@ export interface Certificates {
   clientKey: string;
 }
 
-export function makeCertificates(): Certificates {
-  const dir = mkdtempSync(join(tmpdir(), "certs-"));
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+/** Runs the openssl CLI in `dir`, quietly. */
+function openssl(dir: string, ...args: string[]): void {
+  execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+}
+
+/** A self-signed CA in `dir` (`<name>.key`, `<name>.pem`), good for 2 days; returns the certificate's path. */
+export function makeCa(dir: string, name: string): string {
   openssl(
+    dir,
     "req",
     "-x509",
     "-newkey",
     "rsa:2048",
     "-nodes",
     "-keyout",
-    "ca.key",
+    `${name}.key`,
     "-out",
-    "ca.pem",
+    `${name}.pem`,
     "-days",
     "2",
     "-subj",
-    "/CN=test-ca",
+    `/CN=${name}`,
   );
+  return join(dir, `${name}.pem`);
+}
+
+export function makeCertificates(): Certificates {
+  const dir = mkdtempSync(join(tmpdir(), "certs-"));
+  makeCa(dir, "ca");
   writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   for (const who of ["server", "client"]) {
     openssl(
+      dir,
       "req",
       "-newkey",
       "rsa:2048",
@@ -47,6 +62,7 @@ export function makeCertificates(): Certificates {
     );
     const ext = who === "server" ? ["-extfile", "server.ext"] : [];
     openssl(
+      dir,
       "x509",
       "-req",
       "-in",

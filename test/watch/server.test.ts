@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes } from "aedes";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeCertificates } from "../support/certificates";
+import { makeCa, makeCertificates } from "../support/certificates";
 import {
   publisher,
   reading,
@@ -174,8 +174,8 @@ describe("watch server", () => {
     cleanups.push(() => good.close());
     await connected(good);
 
-    const other = makeCertificates();
-    const bad = await watchBroker(port, { url, ca: other.ca, cert: pki.clientCert, key: pki.clientKey });
+    const otherCa = makeCa(pki.dir, "other-ca");
+    const bad = await watchBroker(port, { url, ca: otherCa, cert: pki.clientCert, key: pki.clientKey });
     cleanups.push(() => bad.close());
     const c = await waitFor("a TLS failure", async () => {
       const s = (await bad.state()).connection;
