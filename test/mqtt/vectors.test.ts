@@ -21,19 +21,7 @@ import {
   utf8Encode,
   type IncomingPacket,
 } from "../../src/mqtt/index.ts";
-
-/** mqtt-packet's parse of exactly one packet; fails the test on a parse error. */
-function theirParse(bytes: Uint8Array | number[]): mqtt.Packet {
-  const parser = mqtt.parser({ protocolVersion: 4 });
-  const packets: mqtt.Packet[] = [];
-  const errors: Error[] = [];
-  parser.on("packet", (p) => packets.push(p));
-  parser.on("error", (e) => errors.push(e));
-  parser.parse(Buffer.from(bytes));
-  expect(errors).toEqual([]);
-  expect(packets).toHaveLength(1);
-  return packets[0];
-}
+import { theirParseOne } from "./their-parse";
 
 const ascii = (text: string): number[] => Array.from(text, (c) => c.charCodeAt(0));
 const bytesOf = (text: string): Uint8Array => new Uint8Array(ascii(text));
@@ -697,7 +685,7 @@ describe("client to server: encode gives the bytes, mqtt-packet parses them to t
     const encoded = encode();
     expect(encoded).toBeInstanceOf(Uint8Array);
     expect(Array.from(encoded)).toEqual(bytes);
-    expect(theirParse(encoded)).toMatchObject(theirs);
+    expect(theirParseOne(encoded)).toMatchObject(theirs);
   });
 });
 
@@ -757,7 +745,7 @@ describe("Remaining Length boundaries (1 to 4 bytes)", () => {
       retain: false,
     });
     expect(Buffer.compare(theirs, encoded)).toBe(0);
-    const parsed = theirParse(encoded) as mqtt.IPublishPacket;
+    const parsed = theirParseOne(encoded) as mqtt.IPublishPacket;
     expect(parsed.length).toBe(remaining);
     expect(Buffer.compare(parsed.payload as Buffer, payload)).toBe(0);
 
