@@ -48,6 +48,10 @@ interface WifiModule {
   on(event: "connected" | "disconnected", listener: (details: { reason?: string | number }) => void): void;
   /** The station's state; `rssi` (dBm) while joined (ESP32). */
   getStatus(): { rssi?: number };
+  /** The station's address; `ip` is "0.0.0.0" without one. */
+  getIP(): { ip: string };
+  /** ESP32: keeps the station's SSID and password in Storage's `.wificfg`, which the board joins with at every start. */
+  save(): void;
 }
 
 /** Flash files; src/store/ports.ts (FlashStorage) says what the store relies on. */
@@ -56,6 +60,8 @@ interface StorageModule {
   write(name: string, data: string, offset?: number, size?: number): boolean;
   erase(name: string): void;
   list(pattern: RegExp): string[];
+  /** A file's JSON; undefined if it is missing or not JSON (`noExceptions`). */
+  readJSON(name: string, noExceptions: true): unknown;
 }
 
 declare function require(name: "net"): NetModule;

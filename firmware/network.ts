@@ -6,7 +6,7 @@ import { wifiLink } from "./wifi";
 /** `"network": "wifi"`. */
 export function createWifiNetwork(config: DeviceConfig, log: Log): NetworkLink {
   const wifi = config.wifi as NonNullable<DeviceConfig["wifi"]>;
-  return wifiLink(require("Wifi"), wifi.ssid, wifi.password, wifi.sntpServer, log);
+  return wifiLink(require("Wifi"), wifi.ssid, wifi.password, wifi.sntpServer, log, require("Storage"));
 }
 
 /** `"network": "none"`: Espruino's Linux build has no Wi-Fi; the host's network is up. */

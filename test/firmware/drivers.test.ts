@@ -9,22 +9,36 @@ import { dallasCrc8 } from "../../src/app/ds18b20";
 
 type Listener = (details: { reason?: string }) => void;
 
-/** A scripted Espruino `Wifi` module. */
-function fakeWifi() {
+/**
+ * A scripted Espruino `Wifi` module, with the Storage file `Wifi.save()` writes (`.wificfg`, as
+ * the ESP32 build keeps it) and the station's address.
+ */
+function fakeWifi(saved?: { ssid: string; password: string }) {
   const listeners: Record<string, Listener> = {};
   const calls: { ssid: string; password?: string; callback: (error: string | null) => void }[] = [];
   const sntp: [string, number][] = [];
+  const state = { ip: "0.0.0.0", saves: 0 };
+  const files: Record<string, unknown> = saved ? { ".wificfg": { ...saved, mode: 1 } } : {};
   return {
     listeners,
     calls,
     sntp,
+    state,
+    files,
     module: {
       connect: (ssid: string, options: { password?: string }, callback: (error: string | null) => void) =>
         calls.push({ ssid, password: options.password, callback }),
       setSNTP: (server: string, tz: number) => sntp.push([server, tz]),
       getStatus: () => ({ rssi: -60 }),
+      getIP: () => ({ ip: state.ip }),
+      save: () => {
+        state.saves++;
+        const last = calls[calls.length - 1];
+        files[".wificfg"] = { ssid: last.ssid, password: last.password, mode: 1 };
+      },
       on: (event: string, listener: Listener) => (listeners[event] = listener),
     },
+    storage: { readJSON: (name: string) => files[name] },
   };
 }
 
@@ -43,21 +57,44 @@ describe("Wi-Fi link", () => {
 
   it("connects with the SSID and password, reports up once connected, and sets the clock by SNTP (UTC)", () => {
     const logs: string[] = [];
-    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", (l) => logs.push(l));
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", (l) => logs.push(l), wifi.storage);
     expect(link.isUp()).toBe(false);
     const done = vi.fn();
     link.connect(done);
     expect(wifi.calls).toEqual([{ ssid: "home", password: "secret123", callback: expect.any(Function) }]);
     wifi.calls[0].callback(null);
-    expect(done).toHaveBeenCalledWith(undefined);
+    expect(done).toHaveBeenCalledWith();
     expect(link.isUp()).toBe(true);
-    expect(logs).toEqual(["[wifi] connecting to home", "[wifi] connected"]);
+    expect(logs).toEqual([
+      "[wifi] connecting to home",
+      "[wifi] settings saved: the board joins with them at its next start",
+      "[wifi] connected",
+    ]);
     expect(wifi.sntp).toEqual([["time.lan", 0]]);
     expect(logs.join()).not.toContain("secret123");
   });
 
+  it("saves the settings once, after the first join: a reconnect does not write flash again", () => {
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {}, wifi.storage);
+    link.connect(() => {});
+    wifi.calls[0].callback(null);
+    expect(wifi.state.saves).toBe(1);
+    expect(wifi.files[".wificfg"]).toMatchObject({ ssid: "home", password: "secret123" });
+    wifi.listeners.disconnected({ reason: "beacon_timeout" });
+    link.connect(() => {});
+    wifi.calls[1].callback(null);
+    expect(wifi.state.saves).toBe(1);
+  });
+
+  it("does not save settings that failed to join", () => {
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {}, wifi.storage);
+    link.connect(() => {});
+    wifi.calls[0].callback("wrong_password");
+    expect(wifi.state.saves).toBe(0);
+  });
+
   it("passes a connection error on and stays down", () => {
-    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {});
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {}, wifi.storage);
     const done = vi.fn();
     link.connect(done);
     wifi.calls[0].callback("wrong_password");
@@ -67,7 +104,7 @@ describe("Wi-Fi link", () => {
   });
 
   it("tells the session when an up link goes down, and only then", () => {
-    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {});
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", () => {}, wifi.storage);
     const down = vi.fn();
     link.onDown(down);
     wifi.listeners.disconnected({ reason: "beacon_timeout" });
@@ -77,6 +114,98 @@ describe("Wi-Fi link", () => {
     wifi.listeners.disconnected({ reason: "beacon_timeout" });
     expect(down).toHaveBeenCalledWith("Wi-Fi disconnected (beacon_timeout)");
     expect(link.isUp()).toBe(false);
+  });
+});
+
+describe("Wi-Fi link, with settings the board saved (a wake, a reset)", () => {
+  beforeEach(() => vi.useFakeTimers());
+  const start = (saved: { ssid: string; password: string }) => {
+    const wifi = fakeWifi(saved);
+    const logs: string[] = [];
+    const link = wifiLink(wifi.module, "home", "secret123", "time.lan", (l) => logs.push(l), wifi.storage);
+    return { wifi, logs, link };
+  };
+
+  it("waits for the board's own join instead of starting one, and is up when it gets its address", () => {
+    const { wifi, logs, link } = start({ ssid: "home", password: "secret123" });
+    const done = vi.fn();
+    link.connect(done);
+    expect(wifi.calls).toEqual([]);
+    expect(done).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(2000);
+    wifi.listeners.connected({});
+    expect(done).toHaveBeenCalledWith();
+    expect(link.isUp()).toBe(true);
+    expect(wifi.sntp).toEqual([["time.lan", 0]]);
+    expect(wifi.state.saves).toBe(0);
+    expect(logs).toEqual(["[wifi] joining home with the board's saved settings", "[wifi] connected"]);
+    vi.advanceTimersByTime(10000); // the wait's timer is gone: no join of its own later
+    expect(wifi.calls).toEqual([]);
+    expect(done).toHaveBeenCalledTimes(1);
+  });
+
+  it("is up at once when the board joined before the firmware asked", () => {
+    const { wifi, link } = start({ ssid: "home", password: "secret123" });
+    wifi.state.ip = "192.168.1.40";
+    const done = vi.fn();
+    link.connect(done);
+    expect(done).toHaveBeenCalledWith();
+    expect(wifi.calls).toEqual([]);
+  });
+
+  it("joins by itself when the board's join fails, or takes over 5 s", () => {
+    const failed = start({ ssid: "home", password: "secret123" });
+    const done = vi.fn();
+    failed.link.connect(done);
+    failed.wifi.listeners.disconnected({ reason: "no_ap_found" });
+    expect(failed.wifi.calls.map((c) => c.ssid)).toEqual(["home"]);
+    failed.wifi.calls[0].callback(null);
+    expect(done).toHaveBeenCalledWith();
+    expect(failed.logs).toContain("[wifi] the board's join failed (no_ap_found)");
+
+    const slow = start({ ssid: "home", password: "secret123" });
+    slow.link.connect(() => {});
+    vi.advanceTimersByTime(4999);
+    expect(slow.wifi.calls).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(slow.wifi.calls.map((c) => c.ssid)).toEqual(["home"]);
+    expect(slow.logs).toContain("[wifi] the board's join took over 5000 ms");
+  });
+
+  it("forgets a wait the session gave up on: only the newer connect hears of the join", () => {
+    const { wifi, link } = start({ ssid: "home", password: "secret123" });
+    const abandoned = vi.fn();
+    const retried = vi.fn();
+    link.connect(abandoned);
+    link.connect(retried); // the session's network deadline passed, and it tried again
+    wifi.listeners.connected({});
+    wifi.calls[0].callback(null);
+    vi.advanceTimersByTime(10000);
+    expect(abandoned).not.toHaveBeenCalled();
+    expect(retried).toHaveBeenCalledWith();
+  });
+
+  it("waits only once: a later connect (after the link went down) is its own join", () => {
+    const { wifi, link } = start({ ssid: "home", password: "secret123" });
+    link.connect(() => {});
+    wifi.listeners.connected({});
+    wifi.listeners.disconnected({ reason: "beacon_timeout" });
+    link.connect(() => {});
+    expect(wifi.calls.map((c) => c.ssid)).toEqual(["home"]);
+  });
+
+  it("does not wait for settings that are not these (another network, another password), and saves these", () => {
+    for (const saved of [
+      { ssid: "other", password: "secret123" },
+      { ssid: "home", password: "old-password" },
+    ]) {
+      const { wifi, link } = start(saved);
+      link.connect(() => {});
+      expect(wifi.calls.map((c) => c.ssid)).toEqual(["home"]);
+      wifi.calls[0].callback(null);
+      expect(wifi.state.saves).toBe(1);
+      expect(wifi.files[".wificfg"]).toMatchObject({ ssid: "home", password: "secret123" });
+    }
   });
 });
 
