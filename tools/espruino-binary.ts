@@ -1,4 +1,8 @@
-/** Whether ESPRUINO names an interpreter that can be run, said plainly (instead of an unhandled spawn ENOENT). */
+/**
+ * Whether ESPRUINO names an interpreter that can be run, said plainly (instead of an unhandled
+ * spawn ENOENT), and which version it is.
+ */
+import { spawnSync } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
@@ -32,4 +36,16 @@ export function espruinoProblem(espruino: string, env: Record<string, string | u
     return `ESPRUINO=${espruino}: not executable (chmod +x ${found}, or ${WHAT})`;
   }
   return "";
+}
+
+/** "Espruino 2v29.277 (Linux)", from the interpreter itself. */
+export function espruinoVersion(espruino: string): string {
+  const r = spawnSync(espruino, ["-e", 'print("<<v>>"+process.version)'], {
+    input: "",
+    timeout: 5000,
+    killSignal: "SIGKILL",
+    encoding: "latin1",
+  });
+  const m = /<<v>>(\S+)/.exec(r.stdout ?? "");
+  return `Espruino ${m ? m[1] : "?"} (Linux)`;
 }

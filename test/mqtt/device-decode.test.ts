@@ -10,7 +10,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { checkBundle, formatFinding } from "../../tools/bundle-gate";
-import { flashDirectory, startEspruino, type EspruinoDevice } from "../../tools/bench/device";
+import { bootDirectory, startEspruino, type EspruinoDevice } from "../../tools/bench/device";
 import { startBundle, type HostRuntime } from "../../tools/host-runtime/index";
 import { buildDecoderBundle, probePacket, probeScript, RESULT_MARK } from "./codec-bundle";
 
@@ -63,8 +63,8 @@ describe("decoding a 4,096-byte PUBLISH in the interpreter", () => {
   ];
   for (const [name, binary] of interpreters) {
     it.skipIf(!binary)(`${name}, from flash: no OUT OF MEMORY, the payload is a Uint8Array`, async () => {
-      const dir = await flashDirectory(binary!, await script());
-      device = startEspruino(binary!, [], dir, name);
+      const dir = await bootDirectory(binary!, await script());
+      device = startEspruino(binary!, undefined, dir, name);
       await device.waitFor(new RegExp(RESULT_MARK + "|" + OUT_OF_MEMORY.source), 20000).catch(() => undefined);
       // A moment for an error report that follows the line.
       await new Promise((r) => setTimeout(r, 200));

@@ -19,7 +19,8 @@
  *   drain itself (two readings handed to the session at a time).
  *
  * Each figure is the most of 8 readings 130 ms apart, each process.memory().usage minus .history,
- * read from a timer (tools/bench/device.ts) after 300 ms in the state, as memory.ts reads them.
+ * read from a timer (tools/firmware-runner.ts, memory({ fromTimer })) after 300 ms in the state, as
+ * memory.ts reads them.
  *
  *   ESPRUINO_SMALL=/path/to/espruino_small [ESPRUINO=/path/to/espruino] npx tsx tools/bench/backlog-memory.ts
  */
@@ -30,7 +31,8 @@ import { fileURLToPath } from "node:url";
 import { buildBundle } from "../build/build-bundle";
 import { startBroker, type Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { bootDirectory, espruinoVersion, startEspruino, type EspruinoDevice } from "./device";
+import { espruinoVersion } from "../espruino-binary";
+import { bootDirectory, startEspruino, type EspruinoDevice } from "./device";
 import { formatRows, missingRow, type BenchRow } from "./table";
 
 export const BACKLOG = Number(process.env.BENCH_BACKLOG || 1500);
@@ -136,7 +138,7 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
 
     // Store empty, connected: readings delivered as they come.
     await proxy.open();
-    const live = startEspruino(espruino, [], emptyDir, runtime);
+    const live = startEspruino(espruino, undefined, emptyDir, runtime);
     devices.push(live);
     await until(() => proxy.stats.connacks.length > 0 && acked(proxy) >= 20, 60000, "20 readings acknowledged", live);
     const empty = await sample(live);
@@ -146,7 +148,7 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
     // An outage: the broker unreachable until `n` readings wait in flash; then the drain.
     const outage = async (dir: string, n: number, during: boolean) => {
       proxy.reset();
-      const device = startEspruino(espruino, [], dir, runtime);
+      const device = startEspruino(espruino, undefined, dir, runtime);
       devices.push(device);
       const full = new RegExp(`stored \\(${n} waiting\\)`);
       await until(

@@ -172,7 +172,7 @@ export async function measureDrainCost(espruino: string, backlog = 400, repeats 
       const dir = mkdtempSync(join(tmpdir(), "bench-drain-cost-"));
       try {
         writeFileSync(join(dir, "cost.js"), modules + "\n" + RAM_FLASH + body);
-        const device = startEspruino(espruino, ["cost.js"], dir, "drain cost");
+        const device = startEspruino(espruino, "cost.js", dir, "drain cost");
         try {
           const line = await device.waitFor(new RegExp(MARK), 120000);
           const got: Record<string, number> = JSON.parse(line.text.slice(line.text.indexOf(MARK) + MARK.length));

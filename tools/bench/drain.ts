@@ -33,7 +33,8 @@ import { buildBundle } from "../build/build-bundle";
 import { IN_FLIGHT_WINDOW } from "../build/firmware-config";
 import { startBroker, type Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { espruinoVersion, startEspruino, startHost, type Device } from "./device";
+import { espruinoVersion } from "../espruino-binary";
+import { startEspruino, startHost, type Device } from "./device";
 import { measureDrainCost } from "./drain-cost";
 import { minifyLikeTheBuild } from "./memory";
 import { formatRows, missingRow, type BenchRow } from "./table";
@@ -166,7 +167,7 @@ async function drainPeer(
   const dir = mkdtempSync(join(tmpdir(), "bench-drain-peer-"));
   const file = join(dir, "peer.js");
   writeFileSync(file, await peerDrainProgram(modulePath, proxy.port, n, payloadLength));
-  const device = startEspruino(espruino, [file], dir, `${version}, RAM`);
+  const device = startEspruino(espruino, file, dir, `${version}, RAM`);
   try {
     const { ms } = await untilAcked(proxy, n, "MQTT module", () => {
       if (device.lines.some((l) => /\[peer\] disconnected|Uncaught/.test(l.text)))
@@ -234,7 +235,7 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
     if (o.espruino) {
       const espruino = o.espruino;
       const onEspruino = (file: string) =>
-        startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-drain-")), `${version}, RAM`);
+        startEspruino(espruino, file, mkdtempSync(join(tmpdir(), "bench-drain-")), `${version}, RAM`);
       contenders.push({ key: "ours", logLevel: "info", start: onEspruino });
       contenders.push({ key: "debug", logLevel: "debug", start: onEspruino });
       contenders.push({ key: "wifi", logLevel: "info", start: onEspruino, roundTripMs: WIFI_ROUND_TRIP_MS });

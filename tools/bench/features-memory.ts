@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundle } from "../build/build-bundle";
 import { startBroker, type Broker } from "./broker";
-import { bootDirectory, espruinoVersion, startEspruino } from "./device";
+import { espruinoVersion } from "../espruino-binary";
+import { bootDirectory, startEspruino } from "./device";
 import { formatRows, missingRow, type BenchRow } from "./table";
 
 const SETTLE_MS = 2000;
@@ -44,7 +45,7 @@ async function measure(
     },
     join(dir, "linux.js"),
   );
-  const device = startEspruino(espruino, [], await bootDirectory(espruino, code), "features");
+  const device = startEspruino(espruino, undefined, await bootDirectory(espruino, code), "features");
   try {
     await device.waitFor(/-> CONNECTED/, 15000);
     await new Promise((r) => setTimeout(r, SETTLE_MS));

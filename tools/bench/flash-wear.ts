@@ -34,7 +34,7 @@ import { startBundle } from "../host-runtime/index";
 import { buildBundle } from "../build/build-bundle";
 import { storeSegments } from "../build/settings";
 import { PLACEHOLDER_SETTINGS } from "./bundle-size";
-import { espruinoVersion } from "./device";
+import { espruinoVersion } from "../espruino-binary";
 import { storeWorkloadScript, WEAR_MARK } from "./store-workload";
 import { missingRow, type BenchRow } from "./table";
 

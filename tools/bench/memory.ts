@@ -23,7 +23,8 @@ import { minify } from "terser";
 import { buildBundle } from "../build/build-bundle";
 import { startBroker, type Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { espruinoVersion, flashDirectory, startEspruino, type EspruinoDevice } from "./device";
+import { espruinoVersion } from "../espruino-binary";
+import { bootDirectory, startEspruino, type EspruinoDevice } from "./device";
 import { formatRows, missingRow, type BenchRow } from "./table";
 
 /** Issue 7: modules/MQTT.js, minified, connected, on Espruino 2v29 for Linux. */
@@ -77,8 +78,8 @@ async function measureOnce(
 ): Promise<number> {
   const device =
     mode === "RAM"
-      ? startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-ram-")), program.label)
-      : startEspruino(espruino, [], flashDir!, program.label);
+      ? startEspruino(espruino, file, mkdtempSync(join(tmpdir(), "bench-ram-")), program.label)
+      : startEspruino(espruino, undefined, flashDir!, program.label);
   try {
     const line = await device.waitFor(marker, 15000);
     if (settle) await settle(device, line.index);
@@ -98,7 +99,7 @@ async function measureProgram(
   const dir = mkdtempSync(join(tmpdir(), "bench-mem-"));
   const file = join(dir, "program.js");
   writeFileSync(file, program.code);
-  const flashDir = await flashDirectory(espruino, program.code);
+  const flashDir = await bootDirectory(espruino, program.code);
   const out = {} as Record<Mode, { loaded: number; connected: number }>;
   for (const mode of ["RAM", "flash"] as Mode[]) {
     await proxy.close();
@@ -200,7 +201,7 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
   const proxy = await startTcpProxy(o.broker.port, { listening: false });
   try {
     // The interpreter alone, read the same way: what every figure below includes.
-    const idle = startEspruino(o.espruino, [], mkdtempSync(join(tmpdir(), "bench-idle-")), "interpreter");
+    const idle = startEspruino(o.espruino, undefined, mkdtempSync(join(tmpdir(), "bench-idle-")), "interpreter");
     let baseline: number;
     try {
       await idle.waitFor(/espruino\.com/, 5000);

@@ -16,7 +16,8 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildBundle } from "../build/build-bundle";
 import { startBroker, type Broker } from "./broker";
-import { espruinoVersion, startEspruino, startHost, type Device } from "./device";
+import { espruinoVersion } from "../espruino-binary";
+import { startEspruino, startHost, type Device } from "./device";
 import { formatRows, missingRow, type BenchRow } from "./table";
 
 export const FIRST_PUBACK_TARGET_MS = 100;
@@ -100,7 +101,7 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
     const espruino = o.espruino;
     const version = espruinoVersion(espruino);
     const m = await measure(() =>
-      startEspruino(espruino, [file], mkdtempSync(join(tmpdir(), "bench-run-")), `${version}, from spawn`),
+      startEspruino(espruino, file, mkdtempSync(join(tmpdir(), "bench-run-")), `${version}, from spawn`),
     );
     rows.push({
       group,

@@ -40,10 +40,10 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { buildBundle } from "../build/build-bundle";
-import { runFirmware } from "../firmware-runner";
+import { espruinoVersion } from "../espruino-binary";
+import { recordConsole, runFirmware, type ConsoleLine } from "../firmware-runner";
 import { startBroker, type Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { espruinoVersion } from "./device";
 import { median } from "./startup";
 import { formatRows, missingRow, type BenchRow } from "./table";
 
@@ -93,17 +93,12 @@ interface Measured {
   max: number;
 }
 
-interface Line {
-  at: number;
-  text: string;
-}
-
 /**
  * Splits a run's console into wakes (each from its `[sleep] woke:` line) and times each at the
  * proxy; `downMs`, the proxy's delay towards the client, is added to what the broker sent (the
  * proxy times a CONNACK or PUBACK as it arrives from the broker, the client gets it that much later).
  */
-function wakesOf(lines: Line[], proxy: TcpProxy["stats"], downMs: number): Wake[] {
+function wakesOf(lines: ConsoleLine[], proxy: TcpProxy["stats"], downMs: number): Wake[] {
   const starts = lines.map((l, i) => (WOKE.test(l.text) ? i : -1)).filter((i) => i >= 0);
   const wakes: Wake[] = [];
   starts.forEach((s, k) => {
@@ -148,9 +143,8 @@ async function measureWakes(
   label: string,
 ): Promise<Measured> {
   proxy.reset();
-  const lines: Line[] = [];
   const cwd = mkdtempSync(join(tmpdir(), "bench-wake-"));
-  const firmware = runFirmware(file, { cwd, espruino, console: (text) => lines.push({ at: performance.now(), text }) });
+  const { firmware, lines } = recordConsole(label, (console) => runFirmware(file, { cwd, espruino, console }));
   const runtime = espruino
     ? espruinoVersion(espruino) + ", from .bootcde"
     : `host runtime (Node ${process.versions.node})`;
