@@ -26,14 +26,13 @@
  */
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { buildBundle } from "../build/build-bundle";
-import { startBroker, type Broker } from "./broker";
+import { join } from "node:path";
+import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion } from "../espruino-binary";
 import { bootDirectory, startEspruino, type EspruinoDevice } from "./device";
-import { formatRows, missingRow, type BenchRow } from "./table";
+import { missingRow, type BenchRow } from "./table";
+import { buildLinuxBundle, runAlone } from "./shared";
 
 export const BACKLOG = Number(process.env.BENCH_BACKLOG || 1500);
 export const SAME_WITHIN = 64;
@@ -118,17 +117,10 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
   const proxy = await startTcpProxy(broker.port, { listening: false, timeline: true });
   const devices: EspruinoDevice[] = [];
   try {
-    const build = mkdtempSync(join(tmpdir(), "bench-backlog-build-"));
-    const code = await buildBundle(
-      "linux",
-      {
-        MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
-        DEVICE_ID: `bench-backlog-${label === "ESPRUINO_SMALL" ? "small" : "linux"}`,
-        PUBLISH_INTERVAL_MS: "100",
-        RECONNECT_MAX_MS: "1000",
-        LOG_LEVEL: "info",
-      },
-      join(build, "linux.js"),
+    const { code } = await buildLinuxBundle(
+      proxy.port,
+      `bench-backlog-${label === "ESPRUINO_SMALL" ? "small" : "linux"}`,
+      { PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "1000", LOG_LEVEL: "info" },
     );
     const emptyDir = await bootDirectory(espruino, code);
     const backlogDir = mkdtempSync(join(tmpdir(), "bench-backlog-"));
@@ -372,16 +364,6 @@ export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<Bench
   return rows;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const broker = await startBroker();
-  try {
-    console.log(
-      formatRows(
-        await benchBacklogMemory({ espruino: process.env.ESPRUINO, small: process.env.ESPRUINO_SMALL, broker }),
-      ),
-    );
-  } finally {
-    await broker.stop();
-  }
-  process.exit(0);
-}
+await runAlone(import.meta.url, (broker) =>
+  benchBacklogMemory({ espruino: process.env.ESPRUINO, small: process.env.ESPRUINO_SMALL, broker }),
+);

@@ -26,18 +26,17 @@
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { buildBundle } from "../build/build-bundle";
 import { IN_FLIGHT_WINDOW } from "../build/firmware-config";
-import { startBroker, type Broker } from "./broker";
+import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion } from "../espruino-binary";
 import { startEspruino, startHost, type Device } from "./device";
 import { measureDrainCost } from "./drain-cost";
 import { minifyLikeTheBuild } from "./memory";
-import { formatRows, missingRow, type BenchRow } from "./table";
+import { missingRow, type BenchRow } from "./table";
+import { buildLinuxBundle, runAlone } from "./shared";
 
 /** Readings in the backlog at reconnect (about 111 s of filling at 100 ms, 10 % of reads failing). */
 export const DRAIN_BACKLOG = Number(process.env.BENCH_DRAIN_BACKLOG || 1000);
@@ -254,18 +253,11 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
         timeline: true,
       });
       proxies.push(proxy);
-      const file = join(mkdtempSync(join(tmpdir(), "bench-drain-build-")), "linux.js");
-      await buildBundle(
-        "linux",
-        {
-          MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
-          DEVICE_ID: `bench-drain-${k}`,
-          PUBLISH_INTERVAL_MS: "100",
-          RECONNECT_MAX_MS: "1000",
-          LOG_LEVEL: c.logLevel,
-        },
-        file,
-      );
+      const { file } = await buildLinuxBundle(proxy.port, `bench-drain-${k}`, {
+        PUBLISH_INTERVAL_MS: "100",
+        RECONNECT_MAX_MS: "1000",
+        LOG_LEVEL: c.logLevel,
+      });
       const device = c.start(file);
       devices.push(device);
       running.push({ ...c, proxy, device, deviceId: `bench-drain-${k}` });
@@ -495,16 +487,6 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
   return rows;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const broker = await startBroker();
-  try {
-    console.log(
-      formatRows(
-        await benchDrain({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker }),
-      ),
-    );
-  } finally {
-    await broker.stop();
-  }
-  process.exit(0);
-}
+await runAlone(import.meta.url, (broker) =>
+  benchDrain({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker }),
+);

@@ -10,14 +10,11 @@
  * session's CONNECTED line, when the status, discovery config and diagnostics are acknowledged
  * (loopback). LOG_LEVEL=info and a reading interval of an hour: no reading in RAM.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildBundle } from "../build/build-bundle";
-import { startBroker, type Broker } from "./broker";
+import type { Broker } from "./broker";
 import { espruinoVersion } from "../espruino-binary";
 import { bootDirectory, startEspruino } from "./device";
-import { formatRows, missingRow, type BenchRow } from "./table";
+import { missingRow, type BenchRow } from "./table";
+import { buildLinuxBundle, runAlone } from "./shared";
 
 const SETTLE_MS = 2000;
 export const FEATURES_TARGET_JSVARS = 1000;
@@ -33,18 +30,11 @@ async function measure(
   broker: Broker,
   settings: Record<string, string>,
 ): Promise<{ used: number; free: number; lines: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-features-"));
-  const code = await buildBundle(
-    "linux",
-    {
-      MQTT_URL: `mqtt://127.0.0.1:${broker.port}`,
-      DEVICE_ID: "bench-features",
-      PUBLISH_INTERVAL_MS: "3600000",
-      LOG_LEVEL: "info",
-      ...settings,
-    },
-    join(dir, "linux.js"),
-  );
+  const { code } = await buildLinuxBundle(broker.port, "bench-features", {
+    PUBLISH_INTERVAL_MS: "3600000",
+    LOG_LEVEL: "info",
+    ...settings,
+  });
   const device = startEspruino(espruino, undefined, await bootDirectory(espruino, code), "features");
   try {
     await device.waitFor(/-> CONNECTED/, 15000);
@@ -95,11 +85,4 @@ export async function benchFeaturesMemory(o: { small?: string; broker: Broker })
   return rows;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const broker = await startBroker();
-  try {
-    console.log(formatRows(await benchFeaturesMemory({ small: process.env.ESPRUINO_SMALL, broker })));
-  } finally {
-    await broker.stop();
-  }
-}
+await runAlone(import.meta.url, (broker) => benchFeaturesMemory({ small: process.env.ESPRUINO_SMALL, broker }));

@@ -17,15 +17,14 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { minify } from "terser";
-import { buildBundle } from "../build/build-bundle";
-import { startBroker, type Broker } from "./broker";
+import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion } from "../espruino-binary";
 import { bootDirectory, startEspruino, type EspruinoDevice } from "./device";
-import { formatRows, missingRow, type BenchRow } from "./table";
+import { missingRow, type BenchRow } from "./table";
+import { buildLinuxBundle, runAlone } from "./shared";
 
 /** Issue 7: modules/MQTT.js, minified, connected, on Espruino 2v29 for Linux. */
 export const MQTT_MODULE_REFERENCE_JSVARS = 607;
@@ -220,17 +219,10 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
       runtime: version,
     });
 
-    const dir = mkdtempSync(join(tmpdir(), "bench-mem-build-"));
-    const code = await buildBundle(
-      "linux",
-      {
-        MQTT_URL: `mqtt://127.0.0.1:${proxy.port}`,
-        DEVICE_ID: "bench-memory",
-        PUBLISH_INTERVAL_MS: "3600000",
-        LOG_LEVEL: "info",
-      },
-      join(dir, "linux.js"),
-    );
+    const { code } = await buildLinuxBundle(proxy.port, "bench-memory", {
+      PUBLISH_INTERVAL_MS: "3600000",
+      LOG_LEVEL: "info",
+    });
     const ours = await measureProgram(
       o.espruino,
       {
@@ -313,15 +305,6 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
   return rows;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const broker = await startBroker();
-  try {
-    console.log(
-      formatRows(
-        await benchMemory({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker }),
-      ),
-    );
-  } finally {
-    await broker.stop();
-  }
-}
+await runAlone(import.meta.url, (broker) =>
+  benchMemory({ espruino: process.env.ESPRUINO, mqttModule: process.env.ESPRUINO_MQTT_MODULE, broker }),
+);

@@ -12,13 +12,12 @@
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { buildBundle } from "../build/build-bundle";
-import { startBroker, type Broker } from "./broker";
+import { join } from "node:path";
+import type { Broker } from "./broker";
 import { espruinoVersion } from "../espruino-binary";
 import { startEspruino, startHost, type Device } from "./device";
-import { formatRows, missingRow, type BenchRow } from "./table";
+import { missingRow, type BenchRow } from "./table";
+import { buildLinuxBundle, runAlone } from "./shared";
 
 export const FIRST_PUBACK_TARGET_MS = 100;
 export const STARTUP_INTERVAL_MS = 100;
@@ -39,17 +38,10 @@ export interface StartupOptions {
 export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
   const group = o.group;
   const runs = o.runs ?? 5;
-  const file = join(mkdtempSync(join(tmpdir(), "bench-startup-")), "linux.js");
-  await buildBundle(
-    "linux",
-    {
-      MQTT_URL: `mqtt://127.0.0.1:${o.broker.port}`,
-      DEVICE_ID: "bench-startup",
-      PUBLISH_INTERVAL_MS: String(STARTUP_INTERVAL_MS),
-      LOG_LEVEL: "debug",
-    },
-    file,
-  );
+  const { file } = await buildLinuxBundle(o.broker.port, "bench-startup", {
+    PUBLISH_INTERVAL_MS: String(STARTUP_INTERVAL_MS),
+    LOG_LEVEL: "debug",
+  });
   const rows: BenchRow[] = [];
   const measure = async (
     start: () => Device,
@@ -156,12 +148,4 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
   return rows;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const broker = await startBroker();
-  try {
-    console.log(formatRows(await benchStartup({ espruino: process.env.ESPRUINO, broker })));
-  } finally {
-    await broker.stop();
-  }
-  process.exit(0);
-}
+await runAlone(import.meta.url, (broker) => benchStartup({ espruino: process.env.ESPRUINO, broker }));

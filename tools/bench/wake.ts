@@ -35,17 +35,18 @@ import { execFile } from "node:child_process";
 import { connect } from "node:net";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { buildBundle } from "../build/build-bundle";
 import { espruinoVersion } from "../espruino-binary";
 import { recordConsole, runFirmware, type ConsoleLine } from "../firmware-runner";
-import { startBroker, type Broker } from "./broker";
+import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { median } from "./startup";
-import { formatRows, missingRow, type BenchRow } from "./table";
+import { missingRow, type BenchRow } from "./table";
+import { runAlone } from "./shared";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The round trip the proxy adds for the second link, ms (a Wi-Fi hop to a broker further away). */
@@ -462,16 +463,6 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
   return rows;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const broker = await startBroker();
-  try {
-    console.log(
-      formatRows(
-        await benchWake({ espruino: process.env.ESPRUINO, broker, wakes: Number(process.env.BENCH_WAKES || 8) }),
-      ),
-    );
-  } finally {
-    await broker.stop();
-  }
-  process.exit(0);
-}
+await runAlone(import.meta.url, (broker) =>
+  benchWake({ espruino: process.env.ESPRUINO, broker, wakes: Number(process.env.BENCH_WAKES || 8) }),
+);
