@@ -13,12 +13,11 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatBudget } from "./build/budget";
 import { planBoard, type BoardPlan } from "./build/plan";
-import { reportError } from "./build/report";
 import { loadEnv, maskedUrl } from "./build/settings";
 import { commandLine, flashArgs } from "./espruino-cli";
-import { FLASH_USAGE, npmTookFlags, parseFlashOptions, UsageError, usageLine } from "./flash/options";
-import { formatPorts, listPorts, pickPort } from "./flash/ports";
+import { FLASH_USAGE, parseFlashOptions, UsageError } from "./flash/options";
 import { runEspruinoCli } from "./flash/run-cli";
+import { commandOptions, onlyPort, runCommand } from "./monitor";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TAG = "[flash]";
@@ -36,20 +35,8 @@ function describe(plan: BoardPlan): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const took = npmTookFlags("flash", process.env);
-  if (took) throw new UsageError(took);
-  const options = parseFlashOptions(argv);
-  if (options.help) {
-    console.log(FLASH_USAGE);
-    return 0;
-  }
-  if (options.list) {
-    const ports = await listPorts();
-    console.log(
-      ports.length ? formatPorts(ports) : "no serial ports found (is the board plugged in, with a data cable?)",
-    );
-    return ports.length ? 0 : 1;
-  }
+  const options = await commandOptions("flash", argv, parseFlashOptions, FLASH_USAGE);
+  if (typeof options === "number") return options;
   const monitor = options.monitor && process.stdin.isTTY === true;
   if (options.monitor && !monitor)
     console.error(
@@ -74,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--bundle "${options.bundle}": no such file`);
   }
 
-  const port = options.port ?? (await onlyPort());
+  const port = options.port ?? (await onlyPort(TAG));
   const args = flashArgs({ port, baud: options.baud, file, mode: options.ram ? "ram" : "storage", monitor });
   if (options.dryRun) {
     console.log(commandLine(args));
@@ -107,24 +94,8 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
-/** The only serial port there is, said aloud; none or several: a UsageError listing them. */
-async function onlyPort(): Promise<string> {
-  const ports = await listPorts();
-  const port = pickPort(ports);
-  console.error(
-    `${TAG} using the only serial port, ${port}${ports[0].description ? ` (${ports[0].description})` : ""}`,
-  );
-  return port;
-}
-
 function definedEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) e.usage ??= usageLine("flash");
-    process.exit(reportError(TAG, e));
-  },
-);
+runCommand("flash", TAG, main);
