@@ -5,10 +5,9 @@
  * the sleep, in the same directory, as the RTC timer would), and keeps its period retained on
  * `<prefix>/<id>/schedule`. A broker outage spans several wakes.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto } from "../../tools/support/mosquitto";
-import { subscribe } from "../support/subscriber";
-import { buildLinux, runDevice, RUNTIME } from "../support/firmware";
+import { describe, expect, it } from "vitest";
+import { cleanupAfterEach, startFirmware, watchedBroker } from "../support/e2e";
+import { RUNTIME } from "../support/firmware";
 
 const DEVICE = "e2e-battery";
 const DATA = `sensors/${DEVICE}/temperature`;
@@ -19,21 +18,15 @@ const AWAKE_MAX_MS = 4000;
 const AWAKE_MARGIN_MS = 1500;
 const AWAKE = /\[sleep\] awake (\d+) ms; sleeping (\d+) ms$/;
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 describe(`battery mode, firmware on the ${RUNTIME} against mosquitto`, () => {
   it(
     "wakes, delivers and sleeps; through a broker outage over several wakes every seq arrives and the status never says offline",
     { timeout: 120_000 },
     async () => {
-      const broker = await startMosquitto();
-      cleanups.push(() => broker.stop());
-      const sub = await subscribe(broker.url, `sensors/${DEVICE}/#`, { clientId: "e2e-battery-watcher", clean: false });
-      cleanups.push(() => sub.close());
-      const file = await buildLinux({
+      const { broker, sub } = await watchedBroker(cleanup, `sensors/${DEVICE}/#`, "e2e-battery-watcher");
+      const { device } = await startFirmware(cleanup, {
         MQTT_URL: broker.url,
         DEVICE_ID: DEVICE,
         SLEEP_MS: String(SLEEP_MS),
@@ -41,8 +34,6 @@ describe(`battery mode, firmware on the ${RUNTIME} against mosquitto`, () => {
         KEEPALIVE_S: "5",
         RECONNECT_MAX_MS: "1000",
       });
-      const device = runDevice(file, !!process.env.ECHO);
-      cleanups.push(() => device.firmware.kill());
       const seqs = () => [...new Set(sub.on(DATA).map((m) => JSON.parse(m.payload).seq as number))];
       await sub.waitFor(() => seqs().length >= 3, 30000, "3 wakes' readings");
       const wakesBefore = device.lines.filter((l) => AWAKE.test(l)).length;

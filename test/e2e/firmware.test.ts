@@ -2,34 +2,26 @@
  * The firmware's contract end to end: the built `linux` bundle, in the host runtime or
  * on Espruino's Linux interpreter (ESPRUINO=...), against a real mosquitto on loopback.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
-import { subscribe, type Received, type Subscriber } from "../support/subscriber";
-import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
+import { describe, expect, it } from "vitest";
+import { cleanupAfterEach, startFirmware, watchedBroker } from "../support/e2e";
+import { subscribe, type Received } from "../support/subscriber";
+import { RUNTIME } from "../support/firmware";
 
 const DEVICE = "e2e-fw";
 const DATA = `sensors/${DEVICE}/temperature`;
 const STATUS = `sensors/${DEVICE}/status`;
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 async function setup(settings: Record<string, string> = {}) {
-  const broker: Mosquitto = await startMosquitto();
-  cleanups.push(() => broker.stop());
-  const sub: Subscriber = await subscribe(broker.url, "sensors/#", { clientId: "e2e-watcher", clean: false });
-  cleanups.push(() => sub.close());
-  const file = await buildLinux({
+  const { broker, sub } = await watchedBroker(cleanup, "sensors/#", "e2e-watcher");
+  const { device } = await startFirmware(cleanup, {
     MQTT_URL: broker.url,
     DEVICE_ID: DEVICE,
     PUBLISH_INTERVAL_MS: "200",
     KEEPALIVE_S: "5",
     ...settings,
   });
-  const device: Device = runDevice(file, !!process.env.ECHO);
-  cleanups.push(() => device.firmware.kill());
   return { broker, sub, device };
 }
 
@@ -62,7 +54,7 @@ describe(`firmware on the ${RUNTIME} against mosquitto`, () => {
     expect(readings.some((m) => /NaN|null/.test(m.payload))).toBe(false);
     // A late subscriber still learns the device is online: the status is retained.
     const late = await subscribe(`mqtt://127.0.0.1:${sub.client.options.port}`, STATUS);
-    cleanups.push(() => late.close());
+    cleanup(() => late.close());
     await late.waitFor((m) => m.some((x) => x.payload === "online" && x.retain), 5000, "retained online");
     // The console tells the story: state changes, each publish, each PUBACK.
     const log = device.lines.join("\n");

@@ -15,11 +15,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nunjucks from "nunjucks";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HA_ABBREVIATIONS } from "../../tools/build/home-assistant";
-import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
+import type { Mosquitto } from "../../tools/support/mosquitto";
+import { cleanupAfterEach, startFirmware, watchedBroker } from "../support/e2e";
 import { subscribe, type Received, type Subscriber } from "../support/subscriber";
-import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
+import { runDevice, RUNTIME, type Device } from "../support/firmware";
 
 const DEVICE = "e2e-ha";
 const BASE = `sensors/${DEVICE}/`;
@@ -74,18 +75,22 @@ const DOCUMENTED: Record<string, string> = {
   url: "support_url",
 };
 
-/** Keys Home Assistant takes in a device discovery message for sensors, once expanded. */
-const ROOT_KEYS = new Set([
-  "~",
-  "device",
-  "origin",
-  "components",
+/** Home Assistant's availability options: at the root (for every component) or in a component. */
+const AVAILABILITY_KEYS = [
   "availability",
   "availability_mode",
   "availability_template",
   "availability_topic",
   "payload_available",
   "payload_not_available",
+];
+/** Keys Home Assistant takes in a device discovery message for sensors, once expanded. */
+const ROOT_KEYS = new Set([
+  "~",
+  "device",
+  "origin",
+  "components",
+  ...AVAILABILITY_KEYS,
   "qos",
   "encoding",
   "state_topic",
@@ -129,12 +134,7 @@ const SENSOR_KEYS = new Set([
   "encoding",
   "entity_picture",
   "qos",
-  "availability",
-  "availability_mode",
-  "availability_template",
-  "availability_topic",
-  "payload_available",
-  "payload_not_available",
+  ...AVAILABILITY_KEYS,
 ]);
 
 type Json = Record<string, unknown>;
@@ -190,10 +190,7 @@ function render(template: string, payload: string): string {
   }
 }
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 interface Rig {
   broker: Mosquitto;
@@ -207,30 +204,29 @@ interface Rig {
 
 /** A broker, a watcher on the device's topics and Home Assistant's, and the device. */
 async function setup(settings: Record<string, string>): Promise<Rig> {
-  const broker = await startMosquitto();
-  cleanups.push(() => broker.stop());
   // A persistent session: after a broker restart it is not subscribed again, so no retained
   // copies come (and `live` below would leave them out).
-  const sub = await subscribe(broker.url, `sensors/${DEVICE}/#`, { clientId: "e2e-ha-watcher", clean: false });
-  cleanups.push(() => sub.close());
+  const { broker, sub } = await watchedBroker(cleanup, `sensors/${DEVICE}/#`, "e2e-ha-watcher");
   await sub.client.subscribeAsync("homeassistant/#", { qos: 1 });
   const raw: Rig["raw"] = [];
   sub.client.on("message", (topic, payload, packet) =>
     raw.push({ topic, payload: Buffer.from(payload), retain: packet.retain }),
   );
-  const file = await buildLinux({
-    MQTT_URL: broker.url,
-    DEVICE_ID: DEVICE,
-    KEEPALIVE_S: "5",
-    RECONNECT_MAX_MS: "1000",
-    ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
-    ...settings,
-  });
   // The device's flash: kept across its restarts, gone at the end.
   const cwd = mkdtempSync(join(tmpdir(), "e2e-ha-flash-"));
-  cleanups.push(() => rmSync(cwd, { recursive: true, force: true }));
-  const device = runDevice(file, !!process.env.ECHO, cwd);
-  cleanups.push(() => device.firmware.kill());
+  cleanup(() => rmSync(cwd, { recursive: true, force: true }));
+  const { file, device } = await startFirmware(
+    cleanup,
+    {
+      MQTT_URL: broker.url,
+      DEVICE_ID: DEVICE,
+      KEEPALIVE_S: "5",
+      RECONNECT_MAX_MS: "1000",
+      ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+      ...settings,
+    },
+    { cwd },
+  );
   return { broker, sub, raw, device, file, cwd };
 }
 
@@ -609,8 +605,8 @@ describe(`Home Assistant discovery, diagnostics and settings over MQTT: firmware
       // and at every later subscribe is known by its CRC (kept in flash).
       await device.firmware.stop();
       await sub.client.publishAsync(SET, '{"PUBLISH_INTERVAL_MS":2500}', { qos: 1, retain: true });
-      const third = runDevice(file, !!process.env.ECHO, cwd);
-      cleanups.push(() => third.firmware.kill());
+      const third = runDevice(file, { cwd });
+      cleanup(() => third.firmware.kill());
       await third.waitForLine(/\[boot\] board linux, .* boot 3,/, 30000);
       await third.waitForLine(/\[settings\] set over MQTT: PUBLISH_INTERVAL_MS=2500$/, 15000);
       await sub.waitFor(

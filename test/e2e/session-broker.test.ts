@@ -3,20 +3,17 @@
  * mosquitto, not aedes: it persists sessions across a restart, which the restart test needs,
  * and it is the broker most of our users run.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
 import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
 import { ALWAYS_UP } from "../../src/session/ports";
 import { SessionState } from "../../src/session/state";
 import { createSubscriptions } from "../../src/session/subscriptions";
-import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
-import { subscribe, type Subscriber } from "../support/subscriber";
+import type { Mosquitto } from "../../tools/support/mosquitto";
+import { cleanupAfterEach, startBroker, startWatcher } from "../support/e2e";
 import { nodeClock, nodeTransport, type NodeTransport } from "../support/node-transport";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 interface Device {
   session: MqttSession;
@@ -45,20 +42,8 @@ function device(
     { ...all, connectPacket: sessionConnectPacket(all) },
     { clock: nodeClock, transport, network: ALWAYS_UP, random: Math.random, log: (l) => logs.push(l) },
   );
-  cleanups.push(() => new Promise<void>((resolve) => session.stop(resolve)));
+  cleanup(() => new Promise<void>((resolve) => session.stop(resolve)));
   return { session, transport, logs };
-}
-
-async function broker(options = {}): Promise<Mosquitto> {
-  const b = await startMosquitto(options);
-  cleanups.push(() => b.stop());
-  return b;
-}
-
-async function subscriber(b: Mosquitto, filter: string, options = {}): Promise<Subscriber> {
-  const s = await subscribe(b.url, filter, options);
-  cleanups.push(() => s.close());
-  return s;
 }
 
 async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -71,7 +56,7 @@ async function until(predicate: () => boolean, timeoutMs: number, what: string):
 
 describe("session against mosquitto", () => {
   it("connects with a user name and password, and is refused with a wrong one", async () => {
-    const b = await broker({ users: { alice: "correct horse" } });
+    const b = await startBroker(cleanup, { users: { alice: "correct horse" } });
     const ok = device(b, { username: "alice", password: "correct horse" });
     ok.session.start();
     await until(() => ok.session.state() === SessionState.CONNECTED, 5000, "CONNECTED");
@@ -88,8 +73,8 @@ describe("session against mosquitto", () => {
   });
 
   it("delivers QoS 1 messages end to end, each acknowledged to its caller", async () => {
-    const b = await broker();
-    const sub = await subscriber(b, "data/#");
+    const b = await startBroker(cleanup);
+    const sub = await startWatcher(cleanup, b, "data/#");
     const d = device(b);
     const acked: number[] = [];
     d.session.start();
@@ -103,14 +88,14 @@ describe("session against mosquitto", () => {
   });
 
   it("receives what it subscribes to at QoS 0, 1 and 2 (each once), again after a reconnect, and nothing after unsubscribing", async () => {
-    const b = await broker();
+    const b = await startBroker(cleanup);
     const d = device(b);
     const subs = createSubscriptions(d.session, (l) => d.logs.push(l));
     const got: string[] = [];
     subs.subscribe("cmd/+/set", 2, (m) => got.push(`${m.topic}=${String.fromCharCode(...m.payload)}@${m.qos}`));
     d.session.start();
     await until(() => d.logs.some((l) => l.includes("-> CONNECTED")), 5000, "CONNECTED");
-    const sender = await subscriber(b, "ignored/#");
+    const sender = await startWatcher(cleanup, b, "ignored/#");
     // The SUBACK may still be on its way: send until the first message comes through.
     await until(
       () => {
@@ -154,8 +139,8 @@ describe("session against mosquitto", () => {
   });
 
   it("has the broker send the Will when the socket dies, and not after a clean shutdown", async () => {
-    const b = await broker();
-    const sub = await subscriber(b, "sensors/+/status");
+    const b = await startBroker(cleanup);
+    const sub = await startWatcher(cleanup, b, "sensors/+/status");
     const status = () => sub.on("sensors/e2e-device/status").map((m) => m.payload);
 
     const d = device(b);
@@ -184,9 +169,9 @@ describe("session against mosquitto", () => {
   });
 
   it("loses no message across a broker restart in the middle of a stream", async () => {
-    const b = await broker();
+    const b = await startBroker(cleanup);
     // A persistent subscriber: the broker keeps its queue across the restart.
-    const sub = await subscriber(b, "stream/#", { clientId: "e2e-sub", clean: false });
+    const sub = await startWatcher(cleanup, b, "stream/#", { clientId: "e2e-sub", clean: false });
     const d = device(b);
     const acked = new Set<number>();
     d.session.start();
@@ -199,7 +184,7 @@ describe("session against mosquitto", () => {
       d.session.publish("stream/n", String(n), 1, false, n);
       if (sent === total) clearInterval(producer);
     }, 25);
-    cleanups.push(() => clearInterval(producer));
+    cleanup(() => clearInterval(producer));
     await until(() => acked.size >= 20, 10000, "20 acknowledged");
     await b.restart(300);
     await until(() => acked.size === total, 20000, "every message acknowledged after the restart");

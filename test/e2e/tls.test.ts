@@ -6,10 +6,9 @@
  * fit beside the firmware there (it stops with OUT OF MEMORY at boot), which is why the build
  * refuses mqtts:// on the esp32 board (tools/build/budget.ts).
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startMosquitto, type Mosquitto } from "../../tools/support/mosquitto";
-import { subscribe, type Subscriber } from "../support/subscriber";
-import { buildLinux, runDevice, RUNTIME, smallFixedPool, type Device } from "../support/firmware";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cleanupAfterEach, startBroker, startFirmware, startWatcher } from "../support/e2e";
+import { RUNTIME, smallFixedPool, type Device } from "../support/firmware";
 import { freePort } from "../../tools/support/ports";
 import { makeCertificates, tlsListener, type Certificates } from "../support/certificates";
 
@@ -21,10 +20,7 @@ beforeAll(() => {
   certs = makeCertificates();
 });
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 /** Resolves once `pattern` has matched `count` console lines. */
 async function lines(device: Device, pattern: RegExp, count: number, timeoutMs: number): Promise<void> {
@@ -41,20 +37,14 @@ async function setup(
   settings: (tlsPort: number, plainPort: number) => Record<string, string>,
 ) {
   const tlsPort = await freePort();
-  const broker: Mosquitto = await startMosquitto({
-    extraConfig: tlsListener(tlsPort, certs, requireClientCertificate),
-  });
-  cleanups.push(() => broker.stop());
-  const sub: Subscriber = await subscribe(broker.url, "sensors/#");
-  cleanups.push(() => sub.close());
-  const file = await buildLinux({
+  const broker = await startBroker(cleanup, { extraConfig: tlsListener(tlsPort, certs, requireClientCertificate) });
+  const sub = await startWatcher(cleanup, broker, "sensors/#");
+  const { device } = await startFirmware(cleanup, {
     DEVICE_ID: DEVICE,
     PUBLISH_INTERVAL_MS: "200",
     KEEPALIVE_S: "5",
     ...settings(tlsPort, broker.port),
   });
-  const device: Device = runDevice(file, !!process.env.ECHO);
-  cleanups.push(() => device.firmware.kill());
   return { broker, sub, device };
 }
 

@@ -12,9 +12,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto } from "../../tools/support/mosquitto";
-import { subscribe } from "../support/subscriber";
+import { describe, expect, it } from "vitest";
+import { cleanupAfterEach, watchedBroker } from "../support/e2e";
 import { buildLinux, runDevice, RUNTIME, type Device } from "../support/firmware";
 import { seededRandom } from "../../tools/support/random";
 import { count, report } from "./harness";
@@ -23,10 +22,7 @@ const DEVICE = "rel-power";
 const DATA = `sensors/${DEVICE}/temperature`;
 const CUTS = count("POWER_CUTS", 25);
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,10 +35,7 @@ async function powerCuts(
 ): Promise<void> {
   const CUTS = cuts;
   {
-    const broker = await startMosquitto();
-    cleanups.push(() => broker.stop());
-    const sub = await subscribe(broker.url, DATA, { clientId: "rel-power-watcher", clean: false });
-    cleanups.push(() => sub.close());
+    const { broker, sub } = await watchedBroker(cleanup, DATA, "rel-power-watcher");
     const file = await buildLinux({
       MQTT_URL: broker.url,
       DEVICE_ID: DEVICE,
@@ -57,12 +50,12 @@ async function powerCuts(
     let outage: Promise<void> = Promise.resolve();
     const boots: number[] = [];
     let device: Device | undefined;
-    cleanups.push(() => device?.firmware.kill());
+    cleanup(() => device?.firmware.kill());
     let stored = 0;
 
     for (let run = 0; run <= CUTS; run++) {
       if (run === outageFrom) outage = broker.restart(OUTAGE_MS);
-      device = runDevice(file, !!process.env.ECHO, flash);
+      device = runDevice(file, { cwd: flash });
       const boot = await device.waitForLine(/\[boot\] .* boot (\d+),/, 30000);
       boots.push(Number(/ boot (\d+),/.exec(boot)![1]));
       if (run === CUTS) break;

@@ -43,11 +43,18 @@ export async function buildLinux(settings: Record<string, string>): Promise<stri
   return file;
 }
 
-/** `cwd`: the device's flash directory (kept across runs: a restart after a power cut). */
-export function runDevice(file: string, echo = false, cwd?: string): Device {
+/**
+ * `cwd`: the device's flash directory (kept across runs: a restart after a power cut); `espruino`:
+ * the interpreter, instead of ESPRUINO; `echo`: console lines printed too (default: ECHO set).
+ */
+export function runDevice(
+  file: string,
+  { cwd, espruino, echo = !!process.env.ECHO }: { cwd?: string; espruino?: string; echo?: boolean } = {},
+): Device {
   const lines: string[] = [];
   const firmware = runFirmware(file, {
     cwd,
+    espruino,
     console: (line) => {
       lines.push(line);
       if (echo) console.log(line);
