@@ -12,6 +12,7 @@ import { settingsError, SettingsError } from "./errors";
 import { planBoard, type BoardPlan } from "./plan";
 import { loadEnv } from "./settings";
 import { boardModules } from "./virtual-modules";
+import { bundleIdentifier } from "./identifiers";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -68,7 +69,8 @@ function rollupOptions(plan: BoardPlan, file: string): RollupOptions {
   const name = board.name;
   return {
     input: resolve(ROOT, "firmware/main.ts"),
-    output: { file, format: "iife", strict: false },
+    // No wrapper function around the modules: their top level is the interpreter's (identifiers.ts).
+    output: { file, format: "es", strict: false },
     // Warnings are errors: a bundle half-resolved is a bundle that fails on the device.
     onwarn(warning) {
       throw new Error(`${name}: ${warning.message}`);
@@ -88,9 +90,13 @@ function rollupOptions(plan: BoardPlan, file: string): RollupOptions {
         // global_defs: the log level's flags (src/log-flags.d.ts) as constants, so the text
         // of lines this build leaves out is dropped with them.
         compress: { passes: 2, hoist_vars: true, inline: 1, global_defs: { LOG_INFO: config.logLevel !== "error", LOG_DEBUG: config.logLevel === "debug" } },
-        // Private members are named _like_this so they, and only they, can be renamed:
-        // every byte of the bundle is RAM on the device.
-        mangle: { properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS } },
+        // The top level's names are minified too, as globals that start with `$`.
+        toplevel: true,
+        // Private members are named _like_this so they, and only they, can be renamed.
+        mangle: {
+          nth_identifier: { get: bundleIdentifier },
+          properties: { regex: /^_/, reserved: ESPRUINO_OBJECT_METHODS },
+        },
         format: { ascii_only: true, comments: false },
       }),
     ],
