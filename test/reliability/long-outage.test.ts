@@ -9,11 +9,8 @@
  * it, the outage is RELIABILITY_OUTAGE_S (default 20 s) on ESPRUINO or the host runtime, whose
  * memory figure is only an estimate (not checked).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startMosquitto } from "../../tools/support/mosquitto";
-import { subscribe } from "../support/subscriber";
-import { buildLinux } from "../support/firmware";
-import { runFirmware } from "../../tools/firmware-runner";
+import { describe, expect, it } from "vitest";
+import { cleanupAfterEach, startFirmware, watchedBroker } from "../support/e2e";
 import { report } from "./harness";
 
 const SMALL = process.env.ESPRUINO_SMALL ?? "";
@@ -29,47 +26,36 @@ const DATA = `sensors/${DEVICE}/temperature`;
 /** What the issue allows the JsVars in use to move during the outage. */
 const MEMORY_SLACK = 64;
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe(`long outage, firmware on the ${RUNTIME}`, () => {
   it(`keeps ${OUTAGE_S} s of readings at 100 ms in flash with flat RAM, and delivers them all`, async () => {
-    const broker = await startMosquitto();
-    cleanups.push(() => broker.stop());
-    const sub = await subscribe(broker.url, DATA, { clientId: "rel-outage-watcher", clean: false });
-    cleanups.push(() => sub.close());
-    const file = await buildLinux({
-      MQTT_URL: broker.url,
-      DEVICE_ID: DEVICE,
-      PUBLISH_INTERVAL_MS: "100",
-      KEEPALIVE_S: "5",
-      RECONNECT_MAX_MS: "2000",
-      LOG_LEVEL: "info",
-    });
-    const lines: string[] = [];
-    const device = runFirmware(file, { console: (l) => lines.push(l), espruino: ESPRUINO });
-    cleanups.push(() => device.kill());
-    const waitFor = async (pattern: RegExp, ms: number) => {
-      const end = Date.now() + ms;
-      while (!lines.some((l) => pattern.test(l))) {
-        if (Date.now() > end) throw new Error(`no line like ${pattern}; last lines:\n${lines.slice(-20).join("\n")}`);
-        await sleep(50);
-      }
-    };
-    await waitFor(/-> CONNECTED/, 30000);
+    const { broker, sub } = await watchedBroker(cleanup, DATA, "rel-outage-watcher");
+    const { device } = await startFirmware(
+      cleanup,
+      {
+        MQTT_URL: broker.url,
+        DEVICE_ID: DEVICE,
+        PUBLISH_INTERVAL_MS: "100",
+        KEEPALIVE_S: "5",
+        RECONNECT_MAX_MS: "2000",
+        LOG_LEVEL: "info",
+      },
+      { espruino: ESPRUINO },
+    );
+    const { firmware, lines } = device;
+    await device.waitForLine(/-> CONNECTED/, 30000);
     await sub.waitFor((m) => m.length >= 20, 20000, "20 readings");
-    const baseline = (await device.memory()).usage;
+    const baseline = (await firmware.memory()).usage;
 
     const outage = broker.restart(OUTAGE_S * 1000);
     const usage: number[] = [];
     const started = Date.now();
     while (Date.now() - started < OUTAGE_S * 1000 - 2000) {
       await sleep(5000);
-      usage.push((await device.memory()).usage);
+      usage.push((await firmware.memory()).usage);
     }
     await outage;
     const newest = () =>
@@ -84,7 +70,7 @@ describe(`long outage, firmware on the ${RUNTIME}`, () => {
       `every seq 1..${target}`,
     );
     const drainS = (Date.now() - returned) / 1000;
-    const after = (await device.memory()).usage;
+    const after = (await firmware.memory()).usage;
 
     const max = Math.max(...usage);
     report(
