@@ -6,9 +6,7 @@
  * measured and printed. The scenarios run concurrently, each with its own broker and device.
  */
 import { describe, it } from "vitest";
-import { startMosquitto } from "../../tools/support/mosquitto";
-import { subscribe } from "../support/subscriber";
-import { startTcpProxy, type TcpProxy } from "../../tools/support/tcp-proxy";
+import type { TcpProxy } from "../../tools/support/tcp-proxy";
 import { seededRandom } from "../../tools/support/random";
 import {
   CONNECTED,
@@ -25,11 +23,14 @@ import {
   seconds,
   seqCounts,
   sleep,
-  startDevice,
   until,
   cleanups,
   settled,
   ANY_LOSS,
+  arrivals,
+  expectUnhurt,
+  firstReadings,
+  watchedDevice,
   type Device,
 } from "./harness";
 
@@ -73,39 +74,16 @@ const summary = (timings: Timing[]) =>
     .join("; ");
 
 async function setup(name: string, onTestFinished: Parameters<typeof cleanups>[0], viaProxy = true) {
-  const add = cleanups(onTestFinished);
-  const broker = await startMosquitto();
-  add(() => broker.stop());
   const data = `sensors/${name}/temperature`;
-  const sub = await subscribe(broker.url, data, { clientId: `${name}-watcher`, clean: false });
-  add(() => sub.close());
-  let proxy: TcpProxy | undefined;
-  if (viaProxy) {
-    proxy = await startTcpProxy(broker.port);
-    add(() => proxy!.close());
-  }
-  const device = await startDevice({
-    MQTT_URL: proxy ? proxy.url : broker.url,
-    DEVICE_ID: name,
-    PUBLISH_INTERVAL_MS: "200",
-  });
-  add(() => device.firmware.kill());
-  await device.waitFor(CONNECTED, 20000);
-  await until(() => seqCounts(sub.messages, data).size >= 5, 20000, "5 readings at the subscriber");
+  const { broker, sub, proxy, device } = await watchedDevice(cleanups(onTestFinished), name, data, viaProxy);
+  await firstReadings(device, sub, data);
 
   /** Every seq the device took arrived; reports duplicates; no queue overflow, no uncaught exception. */
   async function finish(expect: Expect, mode: string, timings: Timing[], extra = ""): Promise<number> {
     const n = device.lastSeq();
-    await until(
-      () => missing(seqCounts(sub.messages, data), n).length === 0,
-      45000,
-      `readings 1..${n} at the subscriber`,
-    ).catch(() => undefined);
-    const counts = seqCounts(sub.messages, data);
+    const counts = await arrivals(sub, data, n);
     expect(missing(counts, n), `readings lost (${mode})`).toEqual([]);
-    expect(device.find(/queue full/)).toBe(-1);
-    expect(device.uncaught).toEqual([]);
-    expect(device.alive()).toBe(true);
+    expectUnhurt(expect, device);
     const dups = duplicates(counts);
     report(
       `${mode} (${RUNTIME}): readings 1..${n} all delivered, ${dups} duplicates; ${timings.length} faults: ${summary(timings)}${extra}`,

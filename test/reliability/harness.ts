@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RUNTIME } from "../support/firmware";
 import { runFirmware, type RunningFirmware } from "../../tools/firmware-runner";
-import type { Received } from "../support/subscriber";
+import type { Received, Subscriber } from "../support/subscriber";
+import { watchedBroker, type AddCleanup } from "../support/e2e";
+import { startTcpProxy, type TcpProxy } from "../../tools/support/tcp-proxy";
+import type { Mosquitto } from "../../tools/support/mosquitto";
 
 export { RUNTIME };
 export const ON_INTERPRETER = !!process.env.ESPRUINO;
@@ -128,6 +131,73 @@ export async function startDevice(
     uncaught,
     alive: () => running,
   };
+}
+
+export interface WatchedDevice {
+  broker: Mosquitto;
+  /** The persistent QoS 1 watcher. */
+  sub: Subscriber;
+  /** The fault proxy between the device and the broker, when there is one. */
+  proxy?: TcpProxy;
+  device: Device;
+}
+
+/**
+ * One scenario's rig, each part stopped when the test finishes (`add`): a mosquitto; a watcher
+ * `<name>-watcher` on `topic` with a persistent session; a fault proxy in front of the broker
+ * (none with `viaProxy` false); and the device `name` on it, a reading every 200 ms.
+ */
+export function watchedDevice(
+  add: AddCleanup,
+  name: string,
+  topic: string,
+): Promise<WatchedDevice & { proxy: TcpProxy }>;
+export function watchedDevice(add: AddCleanup, name: string, topic: string, viaProxy: boolean): Promise<WatchedDevice>;
+export async function watchedDevice(
+  add: AddCleanup,
+  name: string,
+  topic: string,
+  viaProxy = true,
+): Promise<WatchedDevice> {
+  const { broker, sub } = await watchedBroker(add, topic, `${name}-watcher`);
+  let proxy: TcpProxy | undefined;
+  if (viaProxy) {
+    proxy = await startTcpProxy(broker.port);
+    add(() => proxy!.close());
+  }
+  const device = await startDevice({
+    MQTT_URL: proxy ? proxy.url : broker.url,
+    DEVICE_ID: name,
+    PUBLISH_INTERVAL_MS: "200",
+  });
+  add(() => device.firmware.kill());
+  return { broker, sub, proxy, device };
+}
+
+/**
+ * Waits (up to 45 s) for every seq 1..n on `data` at the watcher, and returns how many times each
+ * came: one still missing then is for the test's expect to name.
+ */
+export async function arrivals(sub: Subscriber, data: string, n: number): Promise<Map<number, number>> {
+  await until(
+    () => missing(seqCounts(sub.messages, data), n).length === 0,
+    45000,
+    `readings 1..${n} at the subscriber`,
+  ).catch(() => undefined);
+  return seqCounts(sub.messages, data);
+}
+
+/** The device went through it whole: its queue never full, no exception nobody caught, still running. */
+export function expectUnhurt(expect: typeof import("vitest").expect, device: Device): void {
+  expect(device.find(/queue full/)).toBe(-1);
+  expect(device.uncaught).toEqual([]);
+  expect(device.alive()).toBe(true);
+}
+
+/** Waits for the device's CONNECTED, then for 5 of its readings (on `data`) at the watcher. */
+export async function firstReadings(device: Device, sub: Subscriber, data: string): Promise<void> {
+  await device.waitFor(CONNECTED, 20000);
+  await until(() => seqCounts(sub.messages, data).size >= 5, 20000, "5 readings at the subscriber");
 }
 
 let builder: { child: ChildProcess; waiting: Map<number, (error?: string) => void>; next: number } | undefined;

@@ -19,7 +19,6 @@
  */
 import { describe, it } from "vitest";
 import { startMosquitto } from "../../tools/support/mosquitto";
-import { subscribe } from "../support/subscriber";
 import { startTcpProxy } from "../../tools/support/tcp-proxy";
 import { startHostileBroker } from "../support/hostile-broker";
 import { freePort } from "../../tools/support/ports";
@@ -35,10 +34,12 @@ import {
   report,
   RUNTIME,
   seconds,
-  seqCounts,
   sleep,
   startDevice,
-  until,
+  watchedDevice,
+  firstReadings,
+  arrivals,
+  expectUnhurt,
   type Device,
 } from "./harness";
 
@@ -156,19 +157,10 @@ describe.concurrent(`reconnecting, firmware on the ${RUNTIME}`, () => {
     "random cuts every 0.5-3 s: back within ~1.5 s of each cut on average, every reading delivered",
     { timeout: 240_000 },
     async ({ expect, onTestFinished }) => {
-      const add = cleanups(onTestFinished);
       const name = "rel-reconnect-cuts";
-      const broker = await startMosquitto();
-      add(() => broker.stop());
       const data = `sensors/${name}/temperature`;
-      const sub = await subscribe(broker.url, data, { clientId: `${name}-watcher`, clean: false });
-      add(() => sub.close());
-      const proxy = await startTcpProxy(broker.port);
-      add(() => proxy.close());
-      const device = await startDevice({ MQTT_URL: proxy.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
-      add(() => device.firmware.kill());
-      await device.waitFor(CONNECTED, 20000);
-      await until(() => seqCounts(sub.messages, data).size >= 5, 20000, "5 readings at the subscriber");
+      const { sub, proxy, device } = await watchedDevice(cleanups(onTestFinished), name, data);
+      await firstReadings(device, sub, data);
 
       const cuts: { at: number; index: number }[] = [];
       const durationMs = count("RECONNECT_S", 50) * 1000;
@@ -201,12 +193,7 @@ describe.concurrent(`reconnecting, firmware on the ${RUNTIME}`, () => {
         .map((m) => Number(m[1]));
 
       const n = device.lastSeq();
-      await until(
-        () => missing(seqCounts(sub.messages, data), n).length === 0,
-        45000,
-        `readings 1..${n} at the subscriber`,
-      ).catch(() => undefined);
-      const counts = seqCounts(sub.messages, data);
+      const counts = await arrivals(sub, data, n);
       const avg = mean(latencies);
       const max = Math.max(...latencies);
       report(
@@ -215,9 +202,7 @@ describe.concurrent(`reconnecting, firmware on the ${RUNTIME}`, () => {
           `readings 1..${n}: ${missing(counts, n).length} missing, ${duplicates(counts)} duplicates`,
       );
       expect(missing(counts, n), "readings lost").toEqual([]);
-      expect(device.find(/queue full/)).toBe(-1);
-      expect(device.uncaught).toEqual([]);
-      expect(device.alive()).toBe(true);
+      expectUnhurt(expect, device);
       expect(avg, `mean cut -> CONNACK (latencies ${latencies.join(", ")} ms)`).toBeLessThanOrEqual(RECOVERY_MS);
       expect(max, `longest cut -> CONNACK (latencies ${latencies.join(", ")} ms)`).toBeLessThanOrEqual(RECOVERY_MAX_MS);
     },

@@ -5,10 +5,8 @@
  * mosquitto's own keepalive check ends the session.
  */
 import { describe, it } from "vitest";
-import { startMosquitto } from "../../tools/support/mosquitto";
 import { subscribe } from "../support/subscriber";
-import { startTcpProxy } from "../../tools/support/tcp-proxy";
-import { cleanups, KEEPALIVE_S, report, RUNTIME, startDevice, until } from "./harness";
+import { cleanups, KEEPALIVE_S, report, RUNTIME, until, watchedDevice } from "./harness";
 
 /** The device is gone: 1.5 x keepalive, as MQTT 3.1.1 asks of the broker. */
 const WILL_MS = KEEPALIVE_S * 1500;
@@ -29,14 +27,7 @@ describe.concurrent(`the Will, firmware on the ${RUNTIME}`, () => {
       const add = cleanups(onTestFinished);
       const name = silent ? "rel-will-silent" : "rel-will-closed";
       const status = `sensors/${name}/status`;
-      const broker = await startMosquitto();
-      add(() => broker.stop());
-      const sub = await subscribe(broker.url, status, { clientId: `${name}-watcher`, clean: false });
-      add(() => sub.close());
-      const proxy = await startTcpProxy(broker.port);
-      add(() => proxy.close());
-      const device = await startDevice({ MQTT_URL: proxy.url, DEVICE_ID: name, PUBLISH_INTERVAL_MS: "200" });
-      add(() => device.firmware.kill());
+      const { broker, sub, proxy, device } = await watchedDevice(add, name, status);
       await until(() => sub.messages.some((m) => m.payload === "online"), 20000, "online");
       await until(() => device.lines.some((l) => /reading #2 delivered/.test(l.text)), 10000, "2 readings delivered");
 
