@@ -1,5 +1,5 @@
 /**
- * The .env file: each problem issue 15 saw (a `#` that cut a Wi-Fi password, a line without `=` that
+ * The .env file: each problem users have hit (a `#` that cut a Wi-Fi password, a line without `=` that
  * swallowed the next key, a BOM that hid the first key, a misspelt key and a missing ENV_FILE that
  * were ignored without a word) reproduced with the functions the build reads it through.
  */

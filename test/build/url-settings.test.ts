@@ -1,5 +1,5 @@
 /**
- * MQTT_URL mistakes issue 15 saw: a password with "/" shown in the error, a bare URIError for a "%",
+ * MQTT_URL mistakes users have made: a password with "/" shown in the error, a bare URIError for a "%",
  * port 0 accepted and 99999 called "not a URL". Each message names MQTT_URL and never the password.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Issue 14 end to end: Home Assistant discovery, diagnostics and settings over MQTT. The built
+ * End to end: Home Assistant discovery, diagnostics and settings over MQTT. The built
  * `linux` bundle, in the host runtime or on Espruino's Linux interpreter (ESPRUINO=...), against a
  * real mosquitto on loopback.
  *

@@ -1,5 +1,5 @@
 /**
- * The session's issue-14 additions (src/session/session.ts): several listeners, each told every
+ * The session's listeners and large payloads (src/session/session.ts): several listeners, each told every
  * event in the order they were added; a string payload over 256 bytes written apart from its
  * header, the bytes on the wire unchanged.
  */
