@@ -21,15 +21,22 @@ const ROOT = new URL("../", import.meta.url).pathname;
 
 /** What a signal has to stop, as it comes up. */
 const running: { broker?: { close(): Promise<void> }; watch?: Watch; firmware?: RunningFirmware } = {};
-let stopping = false;
+/** When the first signal came (0: none yet). */
+let stoppingSince = 0;
+/**
+ * A terminal's Ctrl-C reaches this process twice: from the terminal (the whole process group) and
+ * from npm, which forwards it. Both come within milliseconds; a second press comes later.
+ */
+const SAME_PRESS_MS = 500;
 
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) {
+  if (stoppingSince) {
+    if (Date.now() - stoppingSince < SAME_PRESS_MS) return;
     console.log(`[start] ${signal} again: stopping at once`);
     running.firmware?.kill();
     process.exit(1);
   }
-  stopping = true;
+  stoppingSince = Date.now();
   console.log(
     `[start] stopping (${signal})${running.firmware ? ": the firmware's socket closes, the broker's Will says offline" : ""}`,
   );
@@ -71,13 +78,13 @@ async function main(): Promise<void> {
   const file = resolve(ROOT, "dist/linux.js");
   const code = await buildBundle("linux", settings, file);
   console.log(`[start] built dist/linux.js (${code.length} bytes)`);
-  if (stopping) return;
+  if (stoppingSince) return;
 
   const firmware = runFirmware(file, { console: (line) => console.log(line) });
   running.firmware = firmware;
   console.log(`[start] running on the ${firmware.runtime}; Ctrl-C stops it cleanly`);
   await firmware.exited;
-  if (!stopping) {
+  if (!stoppingSince) {
     console.log("[start] the firmware exited");
     await watch?.close();
     await broker.close();

@@ -97,15 +97,19 @@ async function waitFor(what: string, check: () => boolean, ms: number, run: Run)
   }
 }
 
-/** Sends `signal` to npm's own pid, as `kill -INT <pid>` does, and checks the whole tree ends. */
+/**
+ * Sends `signal` to npm's own pid, as `kill -INT <pid>` does (or, `toGroup`, to its whole process
+ * group, as a terminal's Ctrl-C does: npm then forwards a second one), and checks the whole tree ends.
+ */
 async function stopWith(
   run: Run,
   signal: NodeJS.Signals,
+  toGroup = false,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const pid = run.child.pid!;
   const tree = descendants(pid);
   expect(tree.length).toBeGreaterThan(0);
-  process.kill(pid, signal);
+  process.kill(toGroup ? -pid : pid, signal);
   const result = await Promise.race([run.exited, sleep(15000).then(() => undefined)]);
   try {
     expect(result, `npm did not exit within 15 s of ${signal}; output:\n${run.output().slice(-1500)}`).toBeDefined();
@@ -149,6 +153,19 @@ describe.concurrent("npm start", () => {
     },
     90000,
   );
+
+  it("Ctrl-C at a terminal (SIGINT to the whole group, npm forwarding it once more): the same clean stop", async () => {
+    const run = npm(["start"], { BROKER_PORT: "0" });
+    await waitFor(
+      "the first reading at the subscriber",
+      () => /\[subscriber\] \S+\/temperature /.test(run.output()),
+      60000,
+      run,
+    );
+    await stopWith(run, "SIGINT", true);
+    expect(run.output()).toMatch(/\[subscriber\] sensors\/linux-sim\/status offline/);
+    expect(run.output()).not.toContain("stopping at once");
+  }, 90000);
 
   it("a wrong ESPRUINO= is said plainly: no spawn ENOENT, no stack trace, exit 2", async () => {
     const run = npm(["start"], { ESPRUINO: "/nonexistent/espruino" });
