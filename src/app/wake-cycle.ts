@@ -34,15 +34,12 @@ export interface WakePorts {
 
 /** How often the wake looks whether it is done, ms. */
 const POLL_MS = 50;
-/** A CONNECT on the wire when time is up gets this long for its CONNACK: closing then could have the broker send the Will. */
-const CONNACK_GRACE_MS = 1000;
 
 /** `awakeSince`: clock.now() when this boot started. */
 export function runWake(options: WakeOptions, ports: WakePorts, awakeSince: number): void {
   const { session, clock, log } = ports;
   let reading = true;
   let ending = false;
-  let graced = false;
   const awake = () => Math.round(clock.now() - awakeSince);
 
   ports.readOnce(options.readAttempts, (stored) => {
@@ -64,17 +61,14 @@ export function runWake(options: WakeOptions, ports: WakePorts, awakeSince: numb
   }
 
   function end(why: string): void {
-    if (session.state() === SessionState.MQTT_CONNECTING && !graced) {
-      graced = true;
-      clock.setTimeout(() => end(why), CONNACK_GRACE_MS);
-      return;
-    }
     if (ending) return;
     ending = true;
     clock.clearTimeout(deadline);
-    const connected = session.state() === SessionState.CONNECTED;
+    // Connected, or a CONNECT on the wire: stop() writes a DISCONNECT, which needs time to leave.
+    const state = session.state();
+    const disconnecting = state === SessionState.CONNECTED || state === SessionState.MQTT_CONNECTING;
     log("[sleep] " + why + "; " + ports.delivered() + " delivered this wake");
-    session.stop(() => clock.setTimeout(sleepNow, connected ? DISCONNECT_FLUSH_MS : 0), true);
+    session.stop(() => clock.setTimeout(sleepNow, disconnecting ? DISCONNECT_FLUSH_MS : 0), true);
   }
 
   function sleepNow(): void {

@@ -546,6 +546,11 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       } else if (state === SessionState.STOPPED) {
         onStopped = undefined;
         if (done) done();
+      } else if (state === SessionState.MQTT_CONNECTING) {
+        // The CONNECT is on the wire, and the broker may have accepted it already: the DISCONNECT
+        // after it (a client need not wait for the CONNACK) makes it drop the Will.
+        send(serializeEmpty(PacketType.DISCONNECT));
+        go(SessionState.STOPPED, "stop");
       } else if (state !== SessionState.CLOSING) {
         go(SessionState.STOPPED, "stop");
       }

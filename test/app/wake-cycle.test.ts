@@ -1,7 +1,8 @@
 /**
  * One battery-mode wake on a fake clock and the scripted transport: it sleeps once everything is
- * delivered, with a DISCONNECT and no `offline`; past AWAKE_MAX_MS it sleeps anyway; a CONNECT on
- * the wire gets its CONNACK grace; the sleep is the period less the time awake.
+ * delivered, with a DISCONNECT and no `offline`; past AWAKE_MAX_MS it sleeps anyway, and a CONNECT
+ * on the wire then is followed by a DISCONNECT, so the broker drops the Will; the sleep is the
+ * period less the time awake.
  */
 import { describe, expect, it } from "vitest";
 import { runWake, type WakePorts } from "../../src/app/wake-cycle";
@@ -81,17 +82,18 @@ describe("battery-mode wake", () => {
     expect(r.logs).toContain("[sleep] awake 10000 ms: 5 readings wait in flash; 0 delivered this wake");
   });
 
-  it("gives a CONNECT on the wire at AWAKE_MAX_MS a second for its CONNACK, then DISCONNECTs", () => {
+  it("a CONNECT on the wire at AWAKE_MAX_MS: a DISCONNECT at once, without waiting for the CONNACK, then the flush and sleep", () => {
     const r = rig();
     const w = wake(r, 1, { ok: true, afterMs: 100 });
     const c = r.transport.last;
     r.clock.advance(9500);
     c.events.open(); // CONNECT goes
-    r.clock.advance(600); // time is up, the CONNACK not yet in
-    expect(w.slept).toEqual([]);
-    c.receive({ cmd: "connack", returnCode: 0, sessionPresent: false });
-    r.clock.advance(1000);
-    expect(c.take().some((p) => p.cmd === "disconnect")).toBe(true);
-    expect(w.slept).toHaveLength(1);
+    expect(c.take().map((p) => p.cmd)).toEqual(["connect"]);
+    r.clock.advance(500); // time is up, the CONNACK not yet in
+    expect(c.take().map((p) => p.cmd)).toEqual(["disconnect"]);
+    expect(c.closed).toBe(true);
+    expect(w.slept).toEqual([]); // the DISCONNECT's time to leave
+    r.clock.advance(100);
+    expect(w.slept).toEqual([OPTIONS.sleepMs - OPTIONS.awakeMaxMs - 100]);
   });
 });

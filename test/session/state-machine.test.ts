@@ -161,6 +161,22 @@ describe("reconnect state machine", () => {
     expect(name(r.session.state())).toBe("STOPPED");
   });
 
+  it("MQTT_CONNECTING -> STOPPED on stop(): the CONNECT on the wire is followed by a DISCONNECT (no Will), then closed", () => {
+    const r = rig();
+    r.session.start();
+    const c = r.transport.last;
+    c.events.open();
+    expect(name(r.session.state())).toBe("MQTT_CONNECTING");
+    expect(c.take().map((p) => p.cmd)).toEqual(["connect"]);
+    let stopped = false;
+    r.session.stop(() => (stopped = true));
+    expect(c.take().map((p) => p.cmd)).toEqual(["disconnect"]);
+    expect(c.closed).toBe(true);
+    expect(stopped).toBe(true);
+    expect(name(r.session.state())).toBe("STOPPED");
+    expect(r.clock.pending()).toBe(0);
+  });
+
   it("stops from BACKOFF without a timer left behind", () => {
     const r = rig();
     r.transport.throwOnConnect = new Error("Unable to locate host");
