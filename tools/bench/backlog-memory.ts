@@ -1,6 +1,6 @@
 /**
  * Figure 6: JsVars of the firmware run from flash with a backlog of stored readings, against the
- * same firmware connected with its store empty. Issue 12's target: RAM does not grow with the
+ * same firmware connected with its store empty. Target: RAM does not grow with the
  * backlog, the two within 64 JsVars, on the fixed 2,500-JsVar build of Espruino (ESPRUINO_SMALL:
  * no resizable pool, no Unicode: the memory an ESP32 leaves with Wi-Fi on), and the same on the
  * normal Linux build (ESPRUINO) for comparison.

@@ -4,7 +4,7 @@
  *
  *   npx tsx tools/bench/bundle-size.ts
  *
- * Target (issue 7): the esp32 bundle, everything included, at most 12 KB.
+ * Target (retired, kept as a regression figure): the esp32 bundle, everything included, at most 12 KB.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -6,7 +6,7 @@
  *
  *   npx tsx tools/bench/codec.ts
  *
- * Targets (issue 3): ours/theirs >= 1.0 for each packet; minified size <= 3072 bytes.
+ * Targets: ours/theirs >= 1.0 for each packet; minified size <= 3072 bytes.
  */
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";

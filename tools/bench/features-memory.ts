@@ -2,7 +2,7 @@
  * Figure 9: JsVars connected, from flash, on the fixed 2,500-JsVar build (what an ESP32 leaves
  * with Wi-Fi on), with Home Assistant discovery, diagnostics and the set topic on (the default),
  * and with parts of them off in the same run: the peer is the same firmware less a feature, so
- * the difference is that feature's cost. Target (issue 14): at most 1,000 with everything on.
+ * the difference is that feature's cost. Target: at most 1,000 with everything on.
  *
  *   ESPRUINO_SMALL=/path/to/espruino_small npx tsx tools/bench/features-memory.ts
  *

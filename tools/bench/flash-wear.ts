@@ -402,7 +402,7 @@ export function steadyWear(marks: WearMark[]): SteadyWear {
   };
 }
 
-/** Erase cycles a page of the ESP32's SPI flash is rated for (issue 12's assumption). */
+/** Erase cycles a page of the ESP32's SPI flash is rated for (the figure's assumption). */
 export const ERASE_CYCLES = 100000;
 export const LIFETIME_TARGET_YEARS = 10;
 const YEAR_S = 365.25 * 86400;

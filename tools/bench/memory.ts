@@ -7,12 +7,12 @@
  * interpreter without a script). The peer: Espruino's own MQTT module (modules/MQTT.js of
  * espruino/EspruinoDocs), minified with the build's terser settings and connected to the same
  * broker the same way, when ESPRUINO_MQTT_MODULE names a copy of it (its code is never part of
- * this repository, nor downloaded here); otherwise issue 7's reference figure, labelled as such.
+ * this repository, nor downloaded here); otherwise a reference figure measured once, labelled as such.
  *
  *   ESPRUINO=/path/to/espruino [ESPRUINO_MQTT_MODULE=/path/to/MQTT.js] npx tsx tools/bench/memory.ts
  *
  * Every figure is process.memory().usage minus .history (the console's history holds the probe
- * line), read from a timer 300 ms after the console line that marks the state. Target (issue 7):
+ * line), read from a timer 300 ms after the console line that marks the state. Target (retired, kept as a figure):
  * our firmware connected uses no more JsVars than the MQTT module alone connected (ratio <= 1.0).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,7 +26,7 @@ import { bootDirectory, startEspruino, type EspruinoDevice } from "./device";
 import { missingRow, type BenchRow } from "./table";
 import { buildLinuxBundle, runAlone } from "./shared";
 
-/** Issue 7: modules/MQTT.js, minified, connected, on Espruino 2v29 for Linux. */
+/** modules/MQTT.js, minified, connected, on Espruino 2v29 for Linux, measured once. */
 export const MQTT_MODULE_REFERENCE_JSVARS = 607;
 export const MQTT_MODULE_REFERENCE_AFTER_LOAD = 445;
 const SETTLE_MS = 300;
@@ -165,7 +165,7 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
       unit: "JsVars",
       target: "",
       runtime: "reference",
-      note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
+      note: "reference: 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
     });
     rows.push({
       group,
@@ -174,7 +174,7 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
       unit: "JsVars",
       target: "",
       runtime: "reference",
-      note: "issue 7, 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
+      note: "reference: 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
     });
   };
   if (!o.espruino) {

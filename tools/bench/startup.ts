@@ -8,7 +8,7 @@
  *
  *   [ESPRUINO=/path/to/espruino] npx tsx tools/bench/startup.ts
  *
- * Target (issue 7): the first PUBACK under 100 ms on the Linux interpreter.
+ * Target: the first PUBACK under 100 ms on the Linux interpreter.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
