@@ -290,7 +290,7 @@ describe("lifecycle", () => {
         bundle,
         `setInterval(function(){}, 1000); E.on("kill", function(){ console.log("kill"); }); console.log("up");`,
       );
-      const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/cli.ts");
+      const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/main.ts");
       const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", dir], {
         stdio: ["ignore", "pipe", "inherit"],
       });

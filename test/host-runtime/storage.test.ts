@@ -295,7 +295,7 @@ describe("Storage persistence", () => {
       }, 0);
       console.log("up");`,
     );
-    const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/cli.ts");
+    const cli = path.resolve(import.meta.dirname, "../../tools/host-runtime/main.ts");
     for (let round = 0; round < 4; round++) {
       const child = spawn(process.execPath, ["--import", "tsx", cli, bundle, "--cwd", cwd], {
         stdio: ["ignore", "pipe", "inherit"],

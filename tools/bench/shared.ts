@@ -27,7 +27,7 @@ export async function buildLinuxBundle(
 
 /**
  * When the file at `moduleUrl` is the script node was started with (`npx tsx tools/bench/x.ts`,
- * not index.ts): starts a broker, prints the rows `bench` measures with it as a table, stops the
+ * not main.ts): starts a broker, prints the rows `bench` measures with it as a table, stops the
  * broker and ends the process (an interpreter or socket left behind would keep it).
  */
 export async function runAlone(moduleUrl: string, bench: (broker: Broker) => Promise<BenchRow[]>): Promise<void> {

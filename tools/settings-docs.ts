@@ -5,10 +5,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { boardNames, loadBoard } from "./boards";
-import { envExample, readmeWithSettingsTable } from "./settings-schema";
+import { boardNames, loadBoard } from "./build/boards";
+import { envExample, readmeWithSettingsTable } from "./build/settings-schema";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
 const check = process.argv.includes("--check");
 const boards = boardNames().map(loadBoard);
 const files: [string, (old: string) => string][] = [

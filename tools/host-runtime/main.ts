@@ -1,4 +1,4 @@
-// Usage: tsx tools/host-runtime/cli.ts <bundle.js> [--cwd <dir>] [--connect-failure throw|event]
+// Usage: tsx tools/host-runtime/main.ts <bundle.js> [--cwd <dir>] [--connect-failure throw|event]
 // Runs the bundle like a device: console on stdout; SIGINT/SIGTERM -> stop() (E 'kill', then the
 // sockets close, as Espruino's exit does); a second signal -> kill(). Like Espruino it keeps running when idle.
 import { mkdirSync } from "node:fs";
@@ -14,7 +14,7 @@ function parseArgs(argv: string[]): HostRuntimeOptions {
     else opts.file = arg;
   }
   if (opts.file === undefined)
-    throw new Error("usage: cli.ts <bundle.js> [--cwd <dir>] [--connect-failure throw|event]");
+    throw new Error("usage: tools/host-runtime/main.ts <bundle.js> [--cwd <dir>] [--connect-failure throw|event]");
   if (opts.cwd !== undefined) mkdirSync(opts.cwd, { recursive: true });
   return opts;
 }
