@@ -19,6 +19,15 @@ export interface SavedWifiStore {
 }
 
 /**
+ * Whether `.wificfg` holds these settings. A function of its own so that the file's object is not
+ * kept: every local of wifiLink lives as long as the link does.
+ */
+function savedWifiIs(storage: SavedWifiStore, ssid: string, password: string): boolean {
+  const saved = storage.readJSON(SAVED_WIFI, true) as { ssid?: unknown; password?: unknown } | undefined;
+  return !!saved && saved.ssid === ssid && saved.password === password;
+}
+
+/**
  * `wifi` is Espruino's `require("Wifi")` and `storage` its `require("Storage")`, passed in so the
  * logic is testable off the board. Once joined, the clock is set from `sntpServer` (readings carry
  * their time from then on). The first join with these settings saves them, so that every later
@@ -32,8 +41,7 @@ export function wifiLink(
   log: Log,
   storage: SavedWifiStore,
 ): NetworkLink {
-  const saved = storage.readJSON(SAVED_WIFI, true) as { ssid?: unknown; password?: unknown } | undefined;
-  let isSaved = !!saved && saved.ssid === ssid && saved.password === password;
+  let isSaved = savedWifiIs(storage, ssid, password);
   /** The board is joining with the saved settings; the first connect() waits for it. */
   let boardJoining = isSaved;
   let up = false;
