@@ -2,7 +2,14 @@
 export * from "./packets";
 export * from "./encode";
 export { decodeBody, fixedHeaderError } from "./decode";
-export { createPacketStream, decodePacket, type PacketStream } from "./stream-decoder";
+export {
+  bufferedBytes,
+  createPacketStream,
+  decodePacket,
+  pushBytes,
+  streamIdle,
+  type PacketStream,
+} from "./stream-decoder";
 export { utf8Encode, utf8Decode, isUtf8 } from "./utf8";
 export { topicNameError, topicFilterError, topicMatches } from "./topic";
 export { bytesToBinaryString, binaryStringToBytes } from "./binary-string";

@@ -7,95 +7,113 @@
 import { decodeBody, fixedHeaderError, malformed } from "./decode";
 import { PacketType, type IncomingPacket, type MalformedPacket } from "./packets";
 
-const enum Step {
+export const enum DecodeStep {
   HEADER,
   LENGTH,
   BODY,
   FAILED,
 }
 
+/**
+ * A stream's state, a plain object read by the functions below: on Espruino an object of methods
+ * costs a function, its scope and its parameters per method, all held while connected.
+ */
 export interface PacketStream {
-  /**
-   * Feeds one chunk; calls `onPacket` for each complete packet, in order.
-   * Returns a MalformedPacket when the stream breaks the spec (now or earlier), else undefined.
-   */
-  push(chunk: Uint8Array, onPacket: (packet: IncomingPacket) => void): MalformedPacket | undefined;
-  /** True between packets: nothing half-read is buffered. */
-  idle(): boolean;
-  /** Bytes of a packet body held right now (never more than the maximum packet size). */
-  buffered(): number;
+  _step: DecodeStep;
+  _firstByte: number;
+  _remaining: number;
+  /** Bytes of remaining length read so far (each worth 128 times the one before). */
+  _lengthBytes: number;
+  _body: Uint8Array;
+  _filled: number;
+  _failure: string;
+  /** The largest whole packet accepted, fixed header included. */
+  _max: number;
 }
 
 /** @param maxPacketSize largest whole packet accepted, fixed header included */
 export function createPacketStream(maxPacketSize: number): PacketStream {
-  let step = Step.HEADER;
-  let firstByte = 0;
-  let remaining = 0;
-  let multiplier = 1;
-  let lengthBytes = 0;
-  let body = new Uint8Array(0);
-  let filled = 0;
-  let failure = "";
-
-  function fail(why: string): MalformedPacket {
-    step = Step.FAILED;
-    failure = why;
-    body = new Uint8Array(0);
-    return malformed(why);
-  }
-
   return {
-    push(chunk, onPacket) {
-      for (let i = 0; i < chunk.length && step !== Step.FAILED;) {
-        if (step === Step.HEADER) {
-          const why = fixedHeaderError(chunk[i]);
-          if (why) return fail(why);
-          firstByte = chunk[i++];
-          remaining = 0;
-          multiplier = 1;
-          lengthBytes = 0;
-          step = Step.LENGTH;
-        } else if (step === Step.LENGTH) {
-          const digit = chunk[i++];
-          remaining += (digit & 127) * multiplier;
-          multiplier *= 128;
-          if (++lengthBytes === 4 && digit & 128) return fail("remaining length over 4 bytes");
-          if (digit & 128) continue;
-          if (1 + lengthBytes + remaining > maxPacketSize) {
-            return fail("packet of " + (1 + lengthBytes + remaining) + " bytes over the limit " + maxPacketSize);
-          }
-          // A new body for every packet, never reused: a decoded PUBLISH's payload is a view of it.
-          body = new Uint8Array(remaining);
-          filled = 0;
-          step = Step.BODY;
-        } else {
-          const take = Math.min(remaining - filled, chunk.length - i);
-          body.set(chunk.subarray(i, i + take), filled);
-          filled += take;
-          i += take;
-        }
-        if (step === Step.BODY && filled === remaining) {
-          const packet = decodeBody(firstByte, body);
-          step = Step.HEADER;
-          body = new Uint8Array(0);
-          if (packet.type === PacketType.MALFORMED) return fail(packet.error);
-          onPacket(packet);
-        }
-      }
-      return step === Step.FAILED ? malformed(failure) : undefined;
-    },
-    idle: () => step === Step.HEADER,
-    buffered: () => body.length,
+    _step: DecodeStep.HEADER,
+    _firstByte: 0,
+    _remaining: 0,
+    _lengthBytes: 0,
+    _body: new Uint8Array(0),
+    _filled: 0,
+    _failure: "",
+    _max: maxPacketSize,
   };
+}
+
+function fail(s: PacketStream, why: string): MalformedPacket {
+  s._step = DecodeStep.FAILED;
+  s._failure = why;
+  s._body = new Uint8Array(0);
+  return malformed(why);
+}
+
+/**
+ * Feeds one chunk; calls `onPacket` for each complete packet, in order.
+ * Returns a MalformedPacket when the stream breaks the spec (now or earlier), else undefined.
+ */
+export function pushBytes(
+  s: PacketStream,
+  chunk: Uint8Array,
+  onPacket: (packet: IncomingPacket) => void,
+): MalformedPacket | undefined {
+  for (let i = 0; i < chunk.length && s._step !== DecodeStep.FAILED;) {
+    if (s._step === DecodeStep.HEADER) {
+      const why = fixedHeaderError(chunk[i]);
+      if (why) return fail(s, why);
+      s._firstByte = chunk[i++];
+      s._remaining = 0;
+      s._lengthBytes = 0;
+      s._step = DecodeStep.LENGTH;
+    } else if (s._step === DecodeStep.LENGTH) {
+      const digit = chunk[i++];
+      s._remaining += (digit & 127) * Math.pow(128, s._lengthBytes);
+      if (++s._lengthBytes === 4 && digit & 128) return fail(s, "remaining length over 4 bytes");
+      if (digit & 128) continue;
+      const size = 1 + s._lengthBytes + s._remaining;
+      if (size > s._max) return fail(s, "packet of " + size + " bytes over the limit " + s._max);
+      // A new body for every packet, never reused: a decoded PUBLISH's payload is a view of it.
+      s._body = new Uint8Array(s._remaining);
+      s._filled = 0;
+      s._step = DecodeStep.BODY;
+    } else {
+      const take = Math.min(s._remaining - s._filled, chunk.length - i);
+      s._body.set(chunk.subarray(i, i + take), s._filled);
+      s._filled += take;
+      i += take;
+    }
+    if (s._step === DecodeStep.BODY && s._filled === s._remaining) {
+      const packet = decodeBody(s._firstByte, s._body);
+      s._step = DecodeStep.HEADER;
+      s._body = new Uint8Array(0);
+      if (packet.type === PacketType.MALFORMED) return fail(s, packet.error);
+      onPacket(packet);
+    }
+  }
+  return s._step === DecodeStep.FAILED ? malformed(s._failure) : undefined;
+}
+
+/** True between packets: nothing half-read is buffered. */
+export function streamIdle(s: PacketStream): boolean {
+  return s._step === DecodeStep.HEADER;
+}
+
+/** Bytes of a packet body held right now (never more than the maximum packet size). */
+export function bufferedBytes(s: PacketStream): number {
+  return s._body.length;
 }
 
 /** Decodes exactly one whole packet from `bytes` (tests and tools; the session uses a PacketStream). */
 export function decodePacket(bytes: Uint8Array, maxPacketSize = 268435460): IncomingPacket | MalformedPacket {
   const stream = createPacketStream(maxPacketSize);
   const packets: IncomingPacket[] = [];
-  const error = stream.push(bytes, (p) => packets.push(p));
+  const error = pushBytes(stream, bytes, (p) => packets.push(p));
   if (error) return error;
-  if (packets.length !== 1 || !stream.idle())
+  if (packets.length !== 1 || !streamIdle(stream))
     return malformed(packets.length > 1 ? "more than one packet" : "truncated packet");
   return packets[0];
 }

@@ -11,7 +11,7 @@
  */
 import { connackCodeName, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
 import { publishHeaderText, publishText, serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
-import { createPacketStream, type PacketStream } from "../mqtt/stream-decoder";
+import { createPacketStream, pushBytes, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
 import { createOutbox, EntryState, type OutboxEntry } from "../outbox/outbox";
@@ -449,7 +449,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function receive(bytes: Uint8Array): void {
     const reading = decoder;
     if (!reading) return;
-    const error = reading.push(bytes, (packet) => {
+    const error = pushBytes(reading, bytes, (packet) => {
       if (decoder === reading) handle(packet);
     });
     if (error && decoder === reading) go(SessionState.BACKOFF, "malformed packet from broker: " + error.error);

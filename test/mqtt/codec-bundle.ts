@@ -14,7 +14,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const ENTRY = resolve(ROOT, "src/mqtt/\0device-decode-entry.ts");
 
 /** What the firmware's receive path uses of src/mqtt. */
-const ENTRY_SOURCE = `export { createPacketStream } from "./stream-decoder";\n`;
+const ENTRY_SOURCE = `export { createPacketStream, pushBytes } from "./stream-decoder";\n`;
 
 /** `var MQTT = {createPacketStream: ...}`, ES5, minified. */
 export async function buildDecoderBundle(): Promise<string> {
@@ -91,7 +91,7 @@ export function probeScript(p: DecodeProbe, maxPacketSize: number): string {
     while (at < total) {
       var chunk = "", end = Math.min(at + 536, total);
       for (; at < end; at++) chunk += String.fromCharCode(byteAt(at));
-      var error = stream.push(E.toUint8Array(chunk), function (packet) { got.push(packet); });
+      var error = MQTT.pushBytes(stream, E.toUint8Array(chunk), function (packet) { got.push(packet); });
       chunk = undefined;
       if (error) throw new Error("malformed: " + error.error);
     }

@@ -8,7 +8,9 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  bufferedBytes,
   createPacketStream,
+  pushBytes,
   type PacketStream,
   PacketType,
   decodeBody,
@@ -24,7 +26,7 @@ const prng = seededUint32;
 type Random = ReturnType<typeof prng>;
 
 /** Bytes of a packet body the stream holds right now. */
-const bufferedBody = (stream: PacketStream): number => stream.buffered();
+const bufferedBody = (stream: PacketStream): number => bufferedBytes(stream);
 const below = (rnd: Random, n: number): number => rnd() % n;
 const pick = <T>(rnd: Random, items: readonly T[]): T => items[below(rnd, items.length)];
 const randomBytes = (rnd: Random, n: number): Uint8Array => {
@@ -144,7 +146,7 @@ function run(bytes: Uint8Array, max: number, chunkSizes: number[], where: string
     const size = chunkSizes.length ? chunkSizes[k % chunkSizes.length] : bytes.length;
     let result: MalformedPacket | undefined;
     try {
-      result = stream.push(bytes.subarray(at, at + size), onPacket);
+      result = pushBytes(stream, bytes.subarray(at, at + size), onPacket);
     } catch (e) {
       throw new Error(`${where}: push threw ${String(e)}`, { cause: e });
     }
@@ -162,7 +164,7 @@ function run(bytes: Uint8Array, max: number, chunkSizes: number[], where: string
       failed = result;
     } else if (failed) throw new Error(`${where}: recovered after an error`);
   }
-  const after = failed && stream.push(new Uint8Array(0), () => {});
+  const after = failed && pushBytes(stream, new Uint8Array(0), () => {});
   if (failed && (!after || after.error !== failed.error))
     throw new Error(`${where}: a failed stream answers ${JSON.stringify(after)}`);
   return { packets, error: failed ? failed.error : "" };
@@ -278,7 +280,7 @@ describe("fuzzing PacketStream", () => {
       const max = 2 + below(rnd, 600);
       const total = header.length + remaining;
       const stream = createPacketStream(max);
-      const result = stream.push(new Uint8Array(header), () => {
+      const result = pushBytes(stream, new Uint8Array(header), () => {
         throw new Error("no packet expected from a header alone");
       });
       const body = bufferedBody(stream);

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  bufferedBytes,
   createPacketStream,
+  pushBytes,
   type PacketStream,
   PacketType,
   binaryStringToBytes,
@@ -28,7 +30,7 @@ import {
 } from "../../src/mqtt/index.ts";
 
 /** Bytes of a packet body the stream holds right now. */
-const bufferedBody = (stream: PacketStream): number => stream.buffered();
+const bufferedBody = (stream: PacketStream): number => bufferedBytes(stream);
 
 /** Decodes `bytes` as one packet; asserts it neither throws nor succeeds, and returns the error. */
 function decodeError(bytes: number[]): string {
@@ -118,11 +120,11 @@ describe("decoder: malformed packets are error values", () => {
   it("stays failed after an error, and passes on no packet", () => {
     const stream = createPacketStream(4096);
     const got: IncomingPacket[] = [];
-    const first = stream.push(new Uint8Array([0xd0, 0x00, 0x00, 0x00, 0xd0, 0x00]), (p) => got.push(p));
+    const first = pushBytes(stream, new Uint8Array([0xd0, 0x00, 0x00, 0x00, 0xd0, 0x00]), (p) => got.push(p));
     expect(first).toEqual({ type: PacketType.MALFORMED, error: "unexpected packet type 0" });
     expect(got).toEqual([{ type: PacketType.PINGRESP }]);
-    expect(stream.push(new Uint8Array([0xd0, 0x00]), (p) => got.push(p))).toEqual(first);
-    expect(stream.push(new Uint8Array(0), (p) => got.push(p))).toEqual(first);
+    expect(pushBytes(stream, new Uint8Array([0xd0, 0x00]), (p) => got.push(p))).toEqual(first);
+    expect(pushBytes(stream, new Uint8Array(0), (p) => got.push(p))).toEqual(first);
     expect(got).toHaveLength(1);
   });
 
@@ -130,11 +132,11 @@ describe("decoder: malformed packets are error values", () => {
     it("refuses a 10 MB packet from its header alone, before buffering the body", () => {
       const stream = createPacketStream(4096);
       // PUBLISH, Remaining Length 10,485,760 = 80 80 80 05.
-      const error = stream.push(new Uint8Array([0x30, 0x80, 0x80, 0x80, 0x05]), () => expect.unreachable());
+      const error = pushBytes(stream, new Uint8Array([0x30, 0x80, 0x80, 0x80, 0x05]), () => expect.unreachable());
       expect(error).toEqual({ type: PacketType.MALFORMED, error: expect.stringMatching(/10485765 .*4096/) });
       expect(bufferedBody(stream)).toBe(0);
       // Feeding the body afterwards changes nothing and buffers nothing.
-      expect(stream.push(new Uint8Array(65536), () => expect.unreachable())).toEqual(error);
+      expect(pushBytes(stream, new Uint8Array(65536), () => expect.unreachable())).toEqual(error);
       expect(bufferedBody(stream)).toBe(0);
     });
 
@@ -147,7 +149,9 @@ describe("decoder: malformed packets are error values", () => {
       });
       // 2-byte Remaining Length: 1 + 2 + 200 = 203 bytes.
       const stream = createPacketStream(202);
-      expect(stream.push(new Uint8Array([0x30, 0xc8, 0x01]), () => expect.unreachable())?.error).toMatch(/203 bytes/);
+      expect(pushBytes(stream, new Uint8Array([0x30, 0xc8, 0x01]), () => expect.unreachable())?.error).toMatch(
+        /203 bytes/,
+      );
     });
   });
 });

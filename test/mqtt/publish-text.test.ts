@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bytesToBinaryString } from "../../src/mqtt/binary-string";
-import { createPacketStream } from "../../src/mqtt/stream-decoder";
+import { createPacketStream, pushBytes } from "../../src/mqtt/stream-decoder";
 import { publishText, serializePublish } from "../../src/mqtt/serialize";
 
 const binaryString = (max: number) =>
@@ -45,7 +45,7 @@ describe("publishText", () => {
     });
     const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
     const packets: unknown[] = [];
-    expect(createPacketStream(4096).push(bytes, (p) => packets.push(p))).toBeUndefined();
+    expect(pushBytes(createPacketStream(4096), bytes, (p) => packets.push(p))).toBeUndefined();
     expect(packets).toHaveLength(1);
     expect(packets[0]).toMatchObject({
       topic: "sensors/esp32-1/temperature",

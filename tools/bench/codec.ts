@@ -17,6 +17,7 @@ import typescript from "@rollup/plugin-typescript";
 import { minify } from "terser";
 import {
   createPacketStream,
+  pushBytes,
   PacketType,
   encodeAck,
   encodePublish,
@@ -111,7 +112,7 @@ function publishPair(): Pair {
     ours() {
       id = (id % 65535) + 1;
       const bytes = encodePublish({ topic: wireTopic, payload, qos: 1, dup: false, retain: false, id });
-      stream.push(bytes, onPacket);
+      pushBytes(stream, bytes, onPacket);
       if (got === undefined) throw new Error("ours: no packet");
       got = undefined;
     },
@@ -148,7 +149,7 @@ function pubackPair(): Pair {
   return {
     ours() {
       id = (id % 65535) + 1;
-      stream.push(encodeAck(PacketType.PUBACK, id), onPacket);
+      pushBytes(stream, encodeAck(PacketType.PUBACK, id), onPacket);
       if (got === undefined) throw new Error("ours: no packet");
       got = undefined;
     },
