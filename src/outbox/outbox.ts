@@ -33,75 +33,82 @@ export interface OutboxEntry {
   ref?: number;
 }
 
-export interface Outbox {
-  /** Oldest first; the entries in flight are a prefix. */
-  readonly entries: OutboxEntry[];
-  /**
-   * Queues `entry` last, or with `first` ahead of everything waiting (the status after CONNACK).
-   * When the queue is full, removes and returns the oldest waiting entry (one in flight is on the
-   * wire already: dropping it would free its window slot early).
-   */
-  push(entry: OutboxEntry, first?: boolean): OutboxEntry | undefined;
-  /** Removes and returns the in-flight entry with packet id `id`. */
-  acknowledge(id: number): OutboxEntry | undefined;
-  remove(entry: OutboxEntry): void;
-  /** The oldest waiting entry. */
-  nextToSend(): OutboxEntry | undefined;
-  /** Entries in flight, oldest first. */
-  inFlight(): OutboxEntry[];
-  /** Is packet id `id` held by an entry (sent at least once, not yet acknowledged)? */
-  holds(id: number): boolean;
-  /** The connection is gone: everything in flight waits again, to be resent (DUP) on the next one. */
-  connectionLost(): void;
-}
+/**
+ * The queue: entries oldest first, those in flight a prefix. A plain array read by the functions
+ * below: on Espruino an object of methods costs a function, its scope and its parameters per
+ * method, all held while connected.
+ */
+export type Outbox = OutboxEntry[];
 
 /*
  * Scans use the native `some`: an Espruino array is a linked list, where a loop of entries[i]
  * costs O(i) per access.
  */
-export function createOutbox(capacity: number): Outbox {
-  const entries: OutboxEntry[] = [];
 
-  /** Index of the first entry for which `test` holds, or -1. */
-  function find(test: (e: OutboxEntry) => boolean): number {
-    let at = -1;
-    entries.some((e, i) => test(e) && ((at = i), true));
-    return at;
-  }
-  const firstWaiting = () => find((e) => e.state === EntryState.WAITING);
+/** Index of the first entry for which `test` holds, or -1. */
+function find(outbox: Outbox, test: (e: OutboxEntry) => boolean): number {
+  let at = -1;
+  outbox.some((e, i) => test(e) && ((at = i), true));
+  return at;
+}
 
-  return {
-    entries,
-    push(entry, first) {
-      const at = firstWaiting();
-      if (first && at >= 0) entries.splice(at, 0, entry);
-      else entries.push(entry);
-      if (entries.length <= capacity) return undefined;
-      return entries.splice(
-        find((e) => e.state === EntryState.WAITING && !(first && e === entry)),
-        1,
-      )[0];
-    },
-    acknowledge(id) {
-      const i = find((e) => e.state === EntryState.IN_FLIGHT && e.id === id);
-      return i < 0 ? undefined : entries.splice(i, 1)[0];
-    },
-    remove(entry) {
-      const i = entries.indexOf(entry);
-      if (i >= 0) entries.splice(i, 1);
-    },
-    nextToSend: () => entries[firstWaiting()],
-    inFlight() {
-      const end = firstWaiting();
-      return end < 0 ? entries.slice() : entries.slice(0, end);
-    },
-    holds: (id) => entries.some((e) => e.id === id),
-    connectionLost() {
-      entries.some((e) => {
-        if (e.state === EntryState.WAITING) return true;
-        e.state = EntryState.WAITING;
-        return false;
-      });
-    },
-  };
+function firstWaiting(outbox: Outbox): number {
+  return find(outbox, (e) => e.state === EntryState.WAITING);
+}
+
+/**
+ * Queues `entry` last, or with `first` ahead of everything waiting (the status after CONNACK).
+ * When the queue holds more than `capacity`, removes and returns the oldest waiting entry (one in
+ * flight is on the wire already: dropping it would free its window slot early).
+ */
+export function pushEntry(
+  outbox: Outbox,
+  capacity: number,
+  entry: OutboxEntry,
+  first?: boolean,
+): OutboxEntry | undefined {
+  const at = firstWaiting(outbox);
+  if (first && at >= 0) outbox.splice(at, 0, entry);
+  else outbox.push(entry);
+  if (outbox.length <= capacity) return undefined;
+  return outbox.splice(
+    find(outbox, (e) => e.state === EntryState.WAITING && !(first && e === entry)),
+    1,
+  )[0];
+}
+
+/** Removes and returns the in-flight entry with packet id `id`. */
+export function acknowledgeEntry(outbox: Outbox, id: number): OutboxEntry | undefined {
+  const i = find(outbox, (e) => e.state === EntryState.IN_FLIGHT && e.id === id);
+  return i < 0 ? undefined : outbox.splice(i, 1)[0];
+}
+
+export function removeEntry(outbox: Outbox, entry: OutboxEntry): void {
+  const i = outbox.indexOf(entry);
+  if (i >= 0) outbox.splice(i, 1);
+}
+
+/** The oldest waiting entry. */
+export function nextToSend(outbox: Outbox): OutboxEntry | undefined {
+  return outbox[firstWaiting(outbox)];
+}
+
+/** Entries in flight, oldest first. */
+export function inFlight(outbox: Outbox): OutboxEntry[] {
+  const end = firstWaiting(outbox);
+  return end < 0 ? outbox.slice() : outbox.slice(0, end);
+}
+
+/** Is packet id `id` held by an entry (sent at least once, not yet acknowledged)? */
+export function holdsId(outbox: Outbox, id: number): boolean {
+  return outbox.some((e) => e.id === id);
+}
+
+/** The connection is gone: everything in flight waits again, to be resent (DUP) on the next one. */
+export function connectionLost(outbox: Outbox): void {
+  outbox.some((e) => {
+    if (e.state === EntryState.WAITING) return true;
+    e.state = EntryState.WAITING;
+    return false;
+  });
 }

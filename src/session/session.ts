@@ -14,7 +14,18 @@ import { publishHeaderText, publishText, serializeAck, serializeEmpty, serialize
 import { createPacketStream, pushBytes, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
-import { createOutbox, EntryState, type OutboxEntry } from "../outbox/outbox";
+import {
+  acknowledgeEntry,
+  connectionLost,
+  EntryState,
+  holdsId,
+  inFlight,
+  nextToSend,
+  pushEntry,
+  removeEntry,
+  type Outbox,
+  type OutboxEntry,
+} from "../outbox/outbox";
 import { createBackoff, type BackoffOptions } from "./backoff";
 import { SessionState, stateName } from "./state";
 import type { Clock, Connection, Log, NetworkLink, Transport } from "./ports";
@@ -181,7 +192,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   const stableMs = options.stableMs || 60000;
   const status = options.status;
   const eager = !!options.eager;
-  const outbox = createOutbox(options.queueSize || 8);
+  const outbox: Outbox = [];
+  const queueSize = options.queueSize || 8;
   const backoff = createBackoff(options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 }, ports.random);
 
   let state = SessionState.STOPPED;
@@ -325,7 +337,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     const closing = connection;
     connection = undefined;
     decoder = undefined;
-    outbox.connectionLost();
+    connectionLost(outbox);
     if (closing) {
       try {
         closing.close();
@@ -380,9 +392,9 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
 
   /** Queues the status message ahead of everything waiting, replacing one still queued. */
   function queueStatus(payload: Payload): void {
-    if (statusEntry) outbox.remove(statusEntry);
+    if (statusEntry) removeEntry(outbox, statusEntry);
     statusEntry = entry((status as StatusMessages).topic, payload, 1, true);
-    const dropped = outbox.push(statusEntry, true);
+    const dropped = pushEntry(outbox, queueSize, statusEntry, true);
     if (dropped) emit("dropped", dropped.ref);
   }
 
@@ -391,8 +403,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
    * Closing, only the `offline` status goes.
    */
   function pump(): void {
-    while (undrained < SEND_PASS_BYTES && outbox.inFlight().length < window) {
-      const next = outbox.nextToSend();
+    while (undrained < SEND_PASS_BYTES && inFlight(outbox).length < window) {
+      const next = nextToSend(outbox);
       if (
         !next ||
         !(
@@ -428,7 +440,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
 
   /** The broker has the message (PUBACK), or at QoS 0 it was written: it leaves the queue. */
   function completed(e: OutboxEntry): void {
-    outbox.remove(e);
+    removeEntry(outbox, e);
     if (e === statusEntry) {
       statusEntry = undefined;
       if (state === SessionState.CLOSING) return disconnect();
@@ -440,7 +452,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function nextId(): number {
     do {
       lastId = (lastId % 65535) + 1;
-    } while (outbox.holds(lastId) || (inbox && inbox.holds(lastId)));
+    } while (holdsId(outbox, lastId) || (inbox && inbox.holds(lastId)));
     return lastId;
   }
 
@@ -469,7 +481,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (state !== SessionState.CONNECTED && state !== SessionState.CLOSING)
       return go(SessionState.BACKOFF, "packet before CONNACK");
     if (type === PacketType.PUBACK) {
-      const e = outbox.acknowledge(packet.id);
+      const e = acknowledgeEntry(outbox, packet.id);
       if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
       if (LOG_DEBUG) say("PUBACK #" + packet.id);
       undrained = 0;
@@ -521,7 +533,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       pingAt = now;
       send(serializeEmpty(PacketType.PINGREQ));
     }
-    outbox.inFlight().forEach((e) => {
+    inFlight(outbox).forEach((e) => {
       if (now - (e.sentAt as number) >= retryMs) {
         say("no PUBACK #" + e.id + " after " + retryMs + " ms");
         sendEntry(e);
@@ -562,12 +574,12 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         if (why) throw new Error("publish: " + why);
         checkedTopic = topic;
       }
-      const dropped = outbox.push(entry(topic, payload, qos, retain, ref));
+      const dropped = pushEntry(outbox, queueSize, entry(topic, payload, qos, retain, ref));
       if (dropped) emit("dropped", dropped.ref);
       pump();
       return dropped;
     },
-    queued: () => outbox.entries.length - (statusEntry ? 1 : 0),
+    queued: () => outbox.length - (statusEntry ? 1 : 0),
     listen(e) {
       listeners.push(e);
     },

@@ -5,7 +5,25 @@
  * nextToSend(), sets its packet id and marks it IN_FLIGHT itself.
  */
 import { describe, expect, it } from "vitest";
-import { createOutbox, EntryState, type Outbox, type OutboxEntry } from "../../src/outbox/outbox";
+import {
+  acknowledgeEntry,
+  connectionLost,
+  EntryState,
+  holdsId,
+  inFlight,
+  nextToSend,
+  pushEntry,
+  removeEntry,
+  type Outbox,
+  type OutboxEntry,
+} from "../../src/outbox/outbox";
+
+/** Each test outbox's capacity, which the session keeps beside its outbox. */
+const capacities = new WeakMap<Outbox, number>();
+
+function push(outbox: Outbox, e: OutboxEntry, first?: boolean): OutboxEntry | undefined {
+  return pushEntry(outbox, capacities.get(outbox)!, e, first);
+}
 
 /** A waiting QoS 1 entry, told apart by its topic. */
 function entry(topic: string): OutboxEntry {
@@ -14,7 +32,7 @@ function entry(topic: string): OutboxEntry {
 
 /** Sends the oldest waiting entry as session.ts's sendEntry does; returns it. */
 function send(outbox: Outbox, id: number): OutboxEntry {
-  const e = outbox.nextToSend()!;
+  const e = nextToSend(outbox)!;
   e.id = id;
   e.state = EntryState.IN_FLIGHT;
   return e;
@@ -22,45 +40,46 @@ function send(outbox: Outbox, id: number): OutboxEntry {
 
 /** An outbox holding entries named `names`, oldest first. */
 function filled(capacity: number, ...names: string[]): Outbox {
-  const outbox = createOutbox(capacity);
-  for (const n of names) expect(outbox.push(entry(n))).toBeUndefined();
+  const outbox: Outbox = [];
+  capacities.set(outbox, capacity);
+  for (const n of names) expect(push(outbox, entry(n))).toBeUndefined();
   return outbox;
 }
 
-const topics = (outbox: Outbox) => outbox.entries.map((e) => e.topic);
+const topics = (outbox: Outbox) => outbox.map((e) => e.topic);
 
 describe("outbox", () => {
   it("keeps entries oldest first and sends the oldest waiting one next", () => {
     const outbox = filled(8, "a", "b", "c");
     expect(topics(outbox)).toEqual(["a", "b", "c"]);
-    expect(outbox.nextToSend()!.topic).toBe("a");
+    expect(nextToSend(outbox)!.topic).toBe("a");
     send(outbox, 1);
-    expect(outbox.nextToSend()!.topic).toBe("b");
+    expect(nextToSend(outbox)!.topic).toBe("b");
     send(outbox, 2);
     send(outbox, 3);
-    expect(outbox.nextToSend()).toBeUndefined();
+    expect(nextToSend(outbox)).toBeUndefined();
   });
 
   it("puts a `first` entry ahead of everything waiting but behind what is in flight", () => {
     const outbox = filled(8, "a", "b", "c");
     send(outbox, 1);
-    expect(outbox.push(entry("status"), true)).toBeUndefined();
+    expect(push(outbox, entry("status"), true)).toBeUndefined();
     expect(topics(outbox)).toEqual(["a", "status", "b", "c"]);
-    expect(outbox.nextToSend()!.topic).toBe("status");
+    expect(nextToSend(outbox)!.topic).toBe("status");
   });
 
   it("queues a `first` entry last when everything is in flight", () => {
     const outbox = filled(8, "a", "b");
     send(outbox, 1);
     send(outbox, 2);
-    outbox.push(entry("status"), true);
+    push(outbox, entry("status"), true);
     expect(topics(outbox)).toEqual(["a", "b", "status"]);
   });
 
   it("when full, removes and returns the oldest waiting entry, never one in flight", () => {
     const outbox = filled(3, "a", "b", "c");
     send(outbox, 1);
-    const dropped = outbox.push(entry("d"));
+    const dropped = push(outbox, entry("d"));
     expect(dropped!.topic).toBe("b");
     expect(topics(outbox)).toEqual(["a", "c", "d"]);
   });
@@ -68,7 +87,7 @@ describe("outbox", () => {
   it("when full, a `first` entry drops the oldest waiting entry other than itself", () => {
     const outbox = filled(3, "a", "b", "c");
     send(outbox, 1);
-    expect(outbox.push(entry("status"), true)!.topic).toBe("b");
+    expect(push(outbox, entry("status"), true)!.topic).toBe("b");
     expect(topics(outbox)).toEqual(["a", "status", "c"]);
   });
 
@@ -78,9 +97,9 @@ describe("outbox", () => {
       send(outbox, 1);
       send(outbox, 2);
       const late = entry("late");
-      expect(outbox.push(late, first)).toBe(late);
+      expect(push(outbox, late, first)).toBe(late);
       expect(topics(outbox)).toEqual(["a", "b"]);
-      expect(outbox.inFlight().map((e) => e.id)).toEqual([1, 2]);
+      expect(inFlight(outbox).map((e) => e.id)).toEqual([1, 2]);
     }
   });
 
@@ -88,65 +107,65 @@ describe("outbox", () => {
     const outbox = filled(8, "a", "b", "c");
     send(outbox, 7);
     send(outbox, 8);
-    expect(outbox.acknowledge(99)).toBeUndefined();
-    expect(outbox.acknowledge(8)!.topic).toBe("b");
-    expect(outbox.acknowledge(8)).toBeUndefined();
+    expect(acknowledgeEntry(outbox, 99)).toBeUndefined();
+    expect(acknowledgeEntry(outbox, 8)!.topic).toBe("b");
+    expect(acknowledgeEntry(outbox, 8)).toBeUndefined();
     expect(topics(outbox)).toEqual(["a", "c"]);
   });
 
   it("acknowledge ignores a waiting entry, even one holding that id since a lost connection", () => {
     const outbox = filled(8, "a");
     send(outbox, 5);
-    outbox.connectionLost();
-    expect(outbox.acknowledge(5)).toBeUndefined();
+    connectionLost(outbox);
+    expect(acknowledgeEntry(outbox, 5)).toBeUndefined();
     expect(topics(outbox)).toEqual(["a"]);
   });
 
   it("remove takes out that entry, in flight or waiting, and ignores one not queued", () => {
     const outbox = filled(8, "a", "b", "c");
     const a = send(outbox, 1);
-    outbox.remove(outbox.entries[2]);
+    removeEntry(outbox, outbox[2]);
     expect(topics(outbox)).toEqual(["a", "b"]);
-    outbox.remove(a);
+    removeEntry(outbox, a);
     expect(topics(outbox)).toEqual(["b"]);
-    outbox.remove(entry("stranger"));
+    removeEntry(outbox, entry("stranger"));
     expect(topics(outbox)).toEqual(["b"]);
   });
 
   it("inFlight lists the entries in flight, oldest first, as a copy", () => {
     const outbox = filled(8, "a", "b", "c");
-    expect(outbox.inFlight()).toEqual([]);
+    expect(inFlight(outbox)).toEqual([]);
     send(outbox, 1);
     send(outbox, 2);
-    expect(outbox.inFlight().map((e) => e.topic)).toEqual(["a", "b"]);
+    expect(inFlight(outbox).map((e) => e.topic)).toEqual(["a", "b"]);
     send(outbox, 3);
-    const all = outbox.inFlight();
+    const all = inFlight(outbox);
     expect(all.map((e) => e.topic)).toEqual(["a", "b", "c"]);
     all.pop();
-    expect(outbox.entries).toHaveLength(3);
+    expect(outbox).toHaveLength(3);
   });
 
   it("holds a packet id while an entry has it, in flight or waiting to be resent", () => {
     const outbox = filled(8, "a", "b");
-    expect(outbox.holds(1)).toBe(false);
+    expect(holdsId(outbox, 1)).toBe(false);
     send(outbox, 1);
-    expect(outbox.holds(1)).toBe(true);
-    expect(outbox.holds(2)).toBe(false);
-    outbox.connectionLost();
-    expect(outbox.holds(1)).toBe(true);
+    expect(holdsId(outbox, 1)).toBe(true);
+    expect(holdsId(outbox, 2)).toBe(false);
+    connectionLost(outbox);
+    expect(holdsId(outbox, 1)).toBe(true);
     send(outbox, 1);
-    outbox.acknowledge(1);
-    expect(outbox.holds(1)).toBe(false);
+    acknowledgeEntry(outbox, 1);
+    expect(holdsId(outbox, 1)).toBe(false);
   });
 
   it("connectionLost makes everything in flight wait again, in order, keeping the ids", () => {
     const outbox = filled(8, "a", "b", "c");
     send(outbox, 1);
     send(outbox, 2);
-    outbox.connectionLost();
-    expect(outbox.entries.map((e) => e.state)).toEqual([EntryState.WAITING, EntryState.WAITING, EntryState.WAITING]);
-    expect(outbox.entries.map((e) => e.id)).toEqual([1, 2, undefined]);
-    expect(outbox.inFlight()).toEqual([]);
-    expect(outbox.nextToSend()!.topic).toBe("a");
+    connectionLost(outbox);
+    expect(outbox.map((e) => e.state)).toEqual([EntryState.WAITING, EntryState.WAITING, EntryState.WAITING]);
+    expect(outbox.map((e) => e.id)).toEqual([1, 2, undefined]);
+    expect(inFlight(outbox)).toEqual([]);
+    expect(nextToSend(outbox)!.topic).toBe("a");
   });
 });
