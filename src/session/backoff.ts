@@ -11,27 +11,13 @@ export interface BackoffOptions {
   minMs: number;
 }
 
-export interface Backoff {
-  /**
-   * Next delay in ms. `long`: bad credentials or not authorised; retrying soon cannot help,
-   * so wait between half the cap and the cap.
-   */
-  next(long: boolean): number;
-  /** A connection stayed up: start again from the first delay. */
-  reset(): void;
-}
-
-export function createBackoff(o: BackoffOptions, random: () => number): Backoff {
-  let attempt = 0;
-  return {
-    next(long) {
-      const ceiling = Math.min(o.capMs, o.baseMs * Math.pow(2, attempt));
-      if (ceiling < o.capMs) attempt++;
-      const delay = long ? o.capMs / 2 + (random() * o.capMs) / 2 : random() * ceiling;
-      return Math.max(o.minMs, Math.floor(delay));
-    },
-    reset() {
-      attempt = 0;
-    },
-  };
+/**
+ * The delay before the next attempt, ms, after `failures` attempts in a row (0: the first retry).
+ * `long`: bad credentials or not authorised; retrying soon cannot help, so wait between half the
+ * cap and the cap. A pure function: the session counts the failures.
+ */
+export function backoffDelay(o: BackoffOptions, failures: number, long: boolean, random: () => number): number {
+  const ceiling = Math.min(o.capMs, o.baseMs * Math.pow(2, failures));
+  const delay = long ? o.capMs / 2 + (random() * o.capMs) / 2 : random() * ceiling;
+  return Math.max(o.minMs, Math.floor(delay));
 }

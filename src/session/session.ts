@@ -26,7 +26,7 @@ import {
   type Outbox,
   type OutboxEntry,
 } from "../outbox/outbox";
-import { createBackoff, type BackoffOptions } from "./backoff";
+import { backoffDelay, type BackoffOptions } from "./backoff";
 import { SessionState, stateName } from "./state";
 import type { Clock, Connection, Log, NetworkLink, Transport } from "./ports";
 
@@ -194,7 +194,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   const eager = !!options.eager;
   const outbox: Outbox = [];
   const queueSize = options.queueSize || 8;
-  const backoff = createBackoff(options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 }, ports.random);
+  const backoff = options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 };
 
   let state = SessionState.STOPPED;
   let connection: Connection | undefined;
@@ -203,6 +203,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   let timer = 0;
   let timerDue = 0;
   let lastId = 0;
+  /** Connection attempts that failed since the last one that lasted or delivered. */
+  let failures = 0;
   /** The status message queued (`online` or, when closing, `offline`): there is at most one. */
   let statusEntry: OutboxEntry | undefined;
   let inbox: Inbox | undefined;
@@ -239,7 +241,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     state = next;
     // A connection that delivered, or stayed up, resets the backoff: a flapping link is retried at
     // once; a broker that drops clients before acknowledging anything sees the delays grow.
-    if (previous === SessionState.CONNECTED && (progressed || clock.now() - connectedAt >= stableMs)) backoff.reset();
+    if (previous === SessionState.CONNECTED && (progressed || clock.now() - connectedAt >= stableMs)) failures = 0;
     if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING)
       dropConnection();
 
@@ -266,7 +268,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       tick();
     } else if (next === SessionState.BACKOFF) {
       // The timer before the log line: an interrupted callback must not leave no timer.
-      const delay = backoff.next(!!patient);
+      const delay = backoffDelay(backoff, failures++, !!patient, ports.random);
       arm(() => reconnect("retry"), delay);
       say("retry in " + delay + " ms");
     } else if (next === SessionState.CLOSING) {

@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { createBackoff } from "../../src/session/backoff";
+import { backoffDelay, type BackoffOptions } from "../../src/session/backoff";
 import { seededRandom } from "./harness";
 
 describe("backoff with full jitter", () => {
   const options = { baseMs: 1000, capMs: 60000, minMs: 100 };
+
+  /** Retries in a row, counted as the session counts them; reset() is a connection that lasted. */
+  function createBackoff(o: BackoffOptions, random: () => number) {
+    let failures = 0;
+    return {
+      next: (long: boolean) => backoffDelay(o, failures++, long, random),
+      reset: () => (failures = 0),
+    };
+  }
 
   it("keeps each delay within [min, min(cap, base * 2^n)] for a seeded random source", () => {
     for (let seed = 1; seed <= 20; seed++) {
