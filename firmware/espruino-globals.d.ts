@@ -19,7 +19,9 @@ interface EspruinoSocket {
   end(): void;
   on(event: "data", listener: (data: string) => void): void;
   on(event: "error", listener: (error: { message?: string } | string) => void): void;
-  on(event: "close" | "end" | "drain", listener: () => void): void;
+  /** `close` passes whether the socket ended in an error (libs/network/socketserver.c). */
+  on(event: "close", listener: (hadError: boolean) => void): void;
+  on(event: "end" | "drain", listener: () => void): void;
   removeAllListeners(event?: string): void;
 }
 

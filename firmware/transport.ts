@@ -4,28 +4,32 @@
  * Espruino's native E.toString / E.toUint8Array convert (since 2v18 E.toString always returns a
  * string); src/mqtt/binary-string.ts is the portable equivalent.
  */
-import type { Transport } from "../src/session/ports";
+import { ConnectionEvent, type Transport } from "../src/session/ports";
 import type { TlsCredentials } from "./config";
 
 /** `tls` undefined: plain TCP. */
 export function espruinoTransport(tls: TlsCredentials | undefined): Transport {
   return {
-    connect(host, port, events) {
+    connect(host, port, listener) {
       let ended = false;
-      // `error` and `close` may both come, in either order: the session hears of the end once.
-      const end = (reason: string) => {
-        if (!ended) events.closed(reason);
+      // `error` (an object with a message) and `close` (a flag) may both come, in either order:
+      // the session hears of the end once, with the first one's reason.
+      const end = (e: unknown) => {
+        if (!ended)
+          listener(
+            ConnectionEvent.CLOSED,
+            typeof e === "string" ? e : e && typeof e === "object" ? (e as Error).message || "socket error" : "closed",
+          );
         ended = true;
       };
-      const onOpen = () => events.open();
       // Only the certificates that are set: an option present as undefined crashes Espruino 2v29.
       const socket = tls
-        ? require("tls").connect(Object.assign({ host, port }, tls), onOpen)
-        : require("net").connect({ host, port }, onOpen);
-      socket.on("data", (data) => events.data(E.toUint8Array(data)));
-      socket.on("drain", () => events.drain());
-      socket.on("error", (e) => end(typeof e === "string" ? e : e.message || "socket error"));
-      socket.on("close", () => end("closed"));
+        ? require("tls").connect(Object.assign({ host, port }, tls), () => listener(ConnectionEvent.OPEN))
+        : require("net").connect({ host, port }, () => listener(ConnectionEvent.OPEN));
+      socket.on("data", (data) => listener(ConnectionEvent.DATA, E.toUint8Array(data)));
+      socket.on("drain", () => listener(ConnectionEvent.DRAIN));
+      socket.on("error", end);
+      socket.on("close", end);
       return {
         // E.toString copies even a string (11 JsVars for a 137-byte PUBLISH, measured).
         write: (bytes) => socket.write(typeof bytes === "string" ? bytes : E.toString(bytes)),

@@ -6,7 +6,7 @@
  */
 import type { WireString } from "../mqtt/packets";
 import type { Log } from "../session/ports";
-import type { MqttSession } from "../session/session";
+import { SessionEvent, type MqttSession } from "../session/session";
 import { SessionState } from "../session/state";
 import type { ReadingStore, StoredReading } from "../store/reading-store";
 import { readingPayload, type PayloadFormat } from "./reading";
@@ -74,29 +74,24 @@ export function createDelivery(
     }
   }
 
-  session.listen({
-    connected() {
-      connects++;
-      feed();
-    },
-    connecting: feed,
-    // Readings' refs are their seqs, from 1; other messages have none, or one below 1.
-    sent(seq) {
-      if (seq !== undefined && seq > 0) store.sent(seq);
-    },
-    delivered(seq) {
-      if (seq === undefined || seq < 1) return;
+  // Readings' refs are their seqs, from 1; other messages have none, or one below 1.
+  session.listen((event, ref) => {
+    if (event === SessionEvent.CONNECTED) connects++;
+    if (event === SessionEvent.CONNECTED || event === SessionEvent.CONNECTING) return feed();
+    const seq = ref as number | undefined;
+    if (seq === undefined || seq < 1) return;
+    if (event === SessionEvent.SENT) {
+      store.sent(seq);
+    } else if (event === SessionEvent.DELIVERED) {
       store.delivered(seq);
       delivered++;
       if (LOG_DEBUG) log("[app] reading #" + seq + " delivered");
       feed();
-    },
-    dropped(seq) {
-      if (seq === undefined || seq < 1) return;
-      // Only readings kept in RAM (flash refused them) can be here: stored ones wait in flash.
+    } else {
+      // Only readings kept in RAM (flash refused them) can be dropped: stored ones wait in flash.
       droppedInRam++;
       log("[app] reading #" + seq + " dropped: the RAM queue is full");
-    },
+    }
   });
 
   return {

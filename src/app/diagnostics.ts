@@ -5,7 +5,7 @@
  */
 import type { WireString } from "../mqtt/packets";
 import type { Clock, Log } from "../session/ports";
-import type { MqttSession } from "../session/session";
+import { SessionEvent, type MqttSession } from "../session/session";
 import { SessionState } from "../session/state";
 
 /** What a diagnostics message holds, gathered when it is sent. Numbers and ASCII text only. */
@@ -66,16 +66,14 @@ export function createDiagnostics(
     send();
   }
 
-  session.listen({
-    connected: () => send(),
-    delivered(ref) {
-      if (ref !== DIAGNOSTICS_REF) return;
-      queued = false;
-      if (answerWaiting) {
-        answerWaiting = false;
-        send();
-      }
-    },
+  session.listen((event, ref) => {
+    if (event === SessionEvent.CONNECTED) return send();
+    if (event !== SessionEvent.DELIVERED || ref !== DIAGNOSTICS_REF) return;
+    queued = false;
+    if (answerWaiting) {
+      answerWaiting = false;
+      send();
+    }
   });
   every(everyMs);
   return { send, every };

@@ -6,7 +6,7 @@
  */
 import type { WireString } from "../mqtt/packets";
 import type { Log } from "../session/ports";
-import type { MqttSession } from "../session/session";
+import { SessionEvent, type MqttSession } from "../session/session";
 
 export interface Discovery {
   topic: WireString;
@@ -28,10 +28,8 @@ export function announceToHomeAssistant(session: MqttSession, discovery: Discove
     session.publish(discovery.topic, discovery.payload(), 1, true);
   }
 
-  session.listen({
-    connected() {
-      if (!announced) announce("first connect of this boot");
-    },
+  session.listen((event) => {
+    if (event === SessionEvent.CONNECTED && !announced) announce("first connect of this boot");
   });
   // A retained birth message comes again at every subscribe: it is news only once a boot.
   return (payload, retained) => {

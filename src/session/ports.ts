@@ -19,22 +19,32 @@ export interface Connection {
   close(): void;
 }
 
-/** Called by a transport, always later than the call that caused them (Espruino's emit is asynchronous). */
-export interface ConnectionEvents {
-  open(): void;
-  data(bytes: Uint8Array): void;
+/** What happens to a connection, in the order it can happen. */
+export const enum ConnectionEvent {
+  OPEN,
+  DATA,
   /** The send buffer has emptied. */
-  drain(): void;
+  DRAIN,
   /** The stream ended, for whatever reason (refused, reset, closed by the peer). */
-  closed(reason: string): void;
+  CLOSED,
+}
+
+/**
+ * Called by a transport, always later than the call that caused the event (Espruino's emit is
+ * asynchronous). One function rather than one per event: on Espruino each is held while connected.
+ */
+export interface ConnectionListener {
+  (event: ConnectionEvent.OPEN | ConnectionEvent.DRAIN): void;
+  (event: ConnectionEvent.DATA, bytes: Uint8Array): void;
+  (event: ConnectionEvent.CLOSED, reason: string): void;
 }
 
 export interface Transport {
   /**
    * Opens a stream to host:port. May throw synchronously (Espruino on Linux throws for a refused
-   * connection or an unknown host) or report the failure later through `closed`.
+   * connection or an unknown host) or report the failure later as CLOSED.
    */
-  connect(host: string, port: number, events: ConnectionEvents): Connection;
+  connect(host: string, port: number, listener: ConnectionListener): Connection;
 }
 
 /** The link under TCP: Wi-Fi on the ESP32, always up on Linux. */

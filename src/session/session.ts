@@ -28,7 +28,7 @@ import {
 } from "../outbox/outbox";
 import { backoffDelay, type BackoffOptions } from "./backoff";
 import { SessionState, stateName } from "./state";
-import type { Clock, Connection, Log, NetworkLink, Transport } from "./ports";
+import { ConnectionEvent, type Clock, type Connection, type Log, type NetworkLink, type Transport } from "./ports";
 
 /** A status message: `offline` as the Will, `online` after every CONNACK. */
 export interface StatusMessages {
@@ -86,22 +86,26 @@ export interface SessionPorts {
 /** What publish() returns: the oldest message, when the queue was full and dropped it. */
 export type Dropped = OutboxEntry | undefined;
 
-/**
- * What the session tells its listeners (added with listen(), told in that order). `ref` is the
- * number given to publish() (a reading's seq), absent for messages published without one.
- */
-export interface SessionEvents {
+/** What the session tells its listeners (added with listen(), told in that order). */
+export const enum SessionEvent {
   /** After every CONNACK, once the `online` status is queued first: queue what should follow. */
-  connected?(sessionPresent: boolean): void;
+  CONNECTED,
   /** Eager sessions: the CONNECT is written and `online` queued; what is queued now goes before the CONNACK. */
-  connecting?(): void;
+  CONNECTING,
   /** A message left in a PUBLISH for the first time. */
-  sent?(ref: number | undefined): void;
+  SENT,
   /** The broker acknowledged a message (QoS 1), or it was written (QoS 0). */
-  delivered?(ref: number | undefined): void;
+  DELIVERED,
   /** The RAM queue was full: this message, the oldest waiting, was dropped to make room. */
-  dropped?(ref: number | undefined): void;
+  DROPPED,
 }
+
+/**
+ * A listener of the session's events. `ref` is the number given to publish() (a reading's seq),
+ * absent for messages published without one; CONNECTED passes whether the broker kept a session.
+ * One function rather than one per event: on Espruino each is held for the firmware's life.
+ */
+export type SessionListener = (event: SessionEvent, ref?: number | boolean) => void;
 
 /**
  * The receiving side of a session (subscriptions.ts attaches one). Optional: a publish-only
@@ -146,7 +150,7 @@ export interface MqttSession {
   /** Messages waiting or in flight (the status message aside). */
   queued(): number;
   /** Adds a listener of the session's events; listeners are told in the order they were added. */
-  listen(events: SessionEvents): void;
+  listen(listener: SessionListener): void;
   /** For an Inbox: receives what the broker sends from now on (one inbox; a second replaces it). */
   attach(inbox: Inbox): void;
   /** For an Inbox: writes one packet; false when not connected or the write failed. */
@@ -208,7 +212,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   /** The status message queued (`online` or, when closing, `offline`): there is at most one. */
   let statusEntry: OutboxEntry | undefined;
   let inbox: Inbox | undefined;
-  const listeners: SessionEvents[] = [];
+  const listeners: SessionListener[] = [];
   let lastSentAt = 0;
   let lastReceivedAt = 0;
   /** When the last PINGREQ went: one at a time while the broker is silent. */
@@ -259,7 +263,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       deadline(connectTimeoutMs, "no CONNACK");
       if (send(options.connectPacket) && eager) {
         if (status) queueStatus(status.online);
-        emit("connecting");
+        emit(SessionEvent.CONNECTING);
         pump();
       }
     } else if (next === SessionState.CONNECTED) {
@@ -304,28 +308,24 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     undrained = 0;
     unsent = 0;
     let opened: Connection | undefined;
-    // Each connection's events only count while it is the current one: a late event from an
-    // old socket must not disturb the next.
-    const current = () => opened !== undefined && connection === opened;
     try {
-      opened = ports.transport.connect(options.host, options.port, {
-        open: () => {
-          if (current() && state === SessionState.TCP_CONNECTING) go(SessionState.MQTT_CONNECTING, "TCP open");
-        },
-        data: (bytes) => {
-          if (current()) receive(bytes);
-        },
-        drain: () => {
-          if (!current()) return;
+      opened = ports.transport.connect(options.host, options.port, (event: ConnectionEvent, detail?: unknown) => {
+        // Each connection's events only count while it is the current one: a late event from an
+        // old socket must not disturb the next.
+        if (!opened || connection !== opened) return;
+        if (event === ConnectionEvent.OPEN) {
+          if (state === SessionState.TCP_CONNECTING) go(SessionState.MQTT_CONNECTING, "TCP open");
+        } else if (event === ConnectionEvent.DATA) {
+          receive(detail as Uint8Array);
+        } else if (event === ConnectionEvent.DRAIN) {
           undrained = 0;
           unsent = 0;
           pump();
-        },
-        closed: (why) => {
-          if (!current()) return;
-          if (state === SessionState.CLOSING) go(SessionState.STOPPED, "closed");
-          else go(SessionState.BACKOFF, "connection closed: " + why);
-        },
+        } else if (state === SessionState.CLOSING) {
+          go(SessionState.STOPPED, "closed");
+        } else {
+          go(SessionState.BACKOFF, "connection closed: " + detail);
+        }
       });
     } catch (e) {
       // Espruino on Linux throws at once for a refused connection or an unknown host.
@@ -355,12 +355,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       go(SessionState.STOPPED, "disconnected");
   }
 
-  /** Tells every listener that has a handler for `event`. */
-  function emit(event: keyof SessionEvents, arg?: boolean | number): void {
-    for (let i = 0; i < listeners.length; i++) {
-      const handler = listeners[i][event] as ((arg?: boolean | number) => void) | undefined;
-      if (handler) handler(arg);
-    }
+  function emit(event: SessionEvent, arg?: boolean | number): void {
+    for (let i = 0; i < listeners.length; i++) listeners[i](event, arg);
   }
 
   // ---- Sending ----
@@ -397,7 +393,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (statusEntry) removeEntry(outbox, statusEntry);
     statusEntry = entry((status as StatusMessages).topic, payload, 1, true);
     const dropped = pushEntry(outbox, queueSize, statusEntry, true);
-    if (dropped) emit("dropped", dropped.ref);
+    if (dropped) emit(SessionEvent.DROPPED, dropped.ref);
   }
 
   /**
@@ -436,7 +432,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     undrained += packet.length + (split ? o.payload.length : 0);
     e.state = EntryState.IN_FLIGHT;
     e.sentAt = clock.now();
-    if (!resend) emit("sent", e.ref);
+    if (!resend) emit(SessionEvent.SENT, e.ref);
     if (e.qos === 0) completed(e);
   }
 
@@ -447,7 +443,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       statusEntry = undefined;
       if (state === SessionState.CLOSING) return disconnect();
     }
-    emit("delivered", e.ref);
+    emit(SessionEvent.DELIVERED, e.ref);
   }
 
   /** Packet ids 1..65535, wrapping, never one still held by an unacknowledged message. */
@@ -508,7 +504,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (inbox) inbox.connected(sessionPresent);
     // An eager session queued (and sent) `online` with the CONNECT already.
     if (status && !eager) queueStatus(status.online);
-    emit("connected", sessionPresent);
+    emit(SessionEvent.CONNECTED, sessionPresent);
     pump();
   }
 
@@ -577,13 +573,13 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         checkedTopic = topic;
       }
       const dropped = pushEntry(outbox, queueSize, entry(topic, payload, qos, retain, ref));
-      if (dropped) emit("dropped", dropped.ref);
+      if (dropped) emit(SessionEvent.DROPPED, dropped.ref);
       pump();
       return dropped;
     },
     queued: () => outbox.length - (statusEntry ? 1 : 0),
-    listen(e) {
-      listeners.push(e);
+    listen(listener) {
+      listeners.push(listener);
     },
     attach(i) {
       inbox = i;

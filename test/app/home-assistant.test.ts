@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { announceToHomeAssistant, type Discovery } from "../../src/app/home-assistant";
-import { ackPublishes as published, connectAfterBackoff as connect, rig, type Sent } from "../session/harness";
+import { ackPublishes as published, byEvent, connectAfterBackoff as connect, rig, type Sent } from "../session/harness";
 
 const CONFIG_TOPIC = "homeassistant/device/dev-1/config";
 const CONFIG = JSON.stringify({
@@ -113,7 +113,9 @@ describe("Home Assistant discovery", () => {
 
   it("queues the config at the CONNACK before what a later listener queues then (the readings)", () => {
     const { r } = setup();
-    r.session.listen({ connected: () => r.session.publish("sensors/dev-1/temperature", '{"seq":1}', 1, false, 1) });
+    r.session.listen(
+      byEvent({ connected: () => r.session.publish("sensors/dev-1/temperature", '{"seq":1}', 1, false, 1) }),
+    );
     const sent = published(connect(r));
     expect(sent.map((p) => p.topic)).toEqual(["sensors/dev-1/status", CONFIG_TOPIC, "sensors/dev-1/temperature"]);
   });

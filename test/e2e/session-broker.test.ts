@@ -12,6 +12,7 @@ import { createSubscriptions } from "../../src/session/subscriptions";
 import type { Mosquitto } from "../../tools/support/mosquitto";
 import { cleanupAfterEach, startBroker, startWatcher } from "../support/e2e";
 import { nodeClock, nodeTransport, type NodeTransport } from "../support/node-transport";
+import { byEvent } from "../session/harness";
 
 const cleanup = cleanupAfterEach();
 
@@ -78,7 +79,7 @@ describe("session against mosquitto", () => {
     const d = device(b);
     const acked: number[] = [];
     d.session.start();
-    d.session.listen({ delivered: (ref) => ref !== undefined && acked.push(ref) });
+    d.session.listen(byEvent({ delivered: (ref) => ref !== undefined && acked.push(ref) }));
     for (let i = 1; i <= 50; i++) d.session.publish("data/n", String(i), 1, false, i);
     await until(() => acked.length === 50, 10000, "50 PUBACKs");
     await sub.waitFor((m) => m.length >= 50, 5000, "50 messages");
@@ -177,7 +178,7 @@ describe("session against mosquitto", () => {
     d.session.start();
     const total = 60;
     let sent = 0;
-    d.session.listen({ delivered: (ref) => ref !== undefined && acked.add(ref) });
+    d.session.listen(byEvent({ delivered: (ref) => ref !== undefined && acked.add(ref) }));
     const producer = setInterval(() => {
       sent++;
       const n = sent;

@@ -3,9 +3,22 @@ import mqttPacket from "mqtt-packet";
 import { seededRandom } from "../../tools/support/random";
 
 export { seededRandom };
-import { createSession, type MqttSession, type SessionOptions } from "../../src/session/session";
+import {
+  createSession,
+  SessionEvent,
+  type MqttSession,
+  type SessionListener,
+  type SessionOptions,
+} from "../../src/session/session";
 import { sessionConnectPacket, type SessionIdentity } from "../../src/session/connect-packet";
-import type { Clock, Connection, ConnectionEvents, NetworkLink, Transport } from "../../src/session/ports";
+import {
+  ConnectionEvent,
+  type Clock,
+  type Connection,
+  type ConnectionListener,
+  type NetworkLink,
+  type Transport,
+} from "../../src/session/ports";
 import type { Payload } from "../../src/mqtt/packets";
 import { SessionState } from "../../src/session/state";
 
@@ -56,11 +69,24 @@ export class FakeConnection implements Connection {
   closed = false;
   /** One parser for the connection's byte stream: a packet may span writes. */
   private readonly parser = mqttPacket.parser({ protocolVersion: 4 });
+  /** The transport's side: the events it reports to the session, one call each. */
+  readonly events: {
+    open(): void;
+    data(bytes: Uint8Array): void;
+    drain(): void;
+    closed(reason: string): void;
+  };
   constructor(
     readonly host: string,
     readonly port: number,
-    readonly events: ConnectionEvents,
+    listener: ConnectionListener,
   ) {
+    this.events = {
+      open: () => listener(ConnectionEvent.OPEN),
+      data: (bytes) => listener(ConnectionEvent.DATA, bytes),
+      drain: () => listener(ConnectionEvent.DRAIN),
+      closed: (reason) => listener(ConnectionEvent.CLOSED, reason),
+    };
     this.parser.on("packet", (p: Sent) => this.written.push(p));
     this.parser.on("error", (e: Error) => {
       throw e;
@@ -88,9 +114,9 @@ export class ScriptedTransport implements Transport {
   readonly connections: FakeConnection[] = [];
   /** When set, the next connect() throws it (Espruino's synchronous refusal). */
   throwOnConnect: Error | undefined;
-  connect(host: string, port: number, events: ConnectionEvents): Connection {
+  connect(host: string, port: number, listener: ConnectionListener): Connection {
     if (this.throwOnConnect) throw this.throwOnConnect;
-    const c = new FakeConnection(host, port, events);
+    const c = new FakeConnection(host, port, listener);
     this.connections.push(c);
     return c;
   }
@@ -129,6 +155,23 @@ export class FakeLink implements NetworkLink {
     this.up = false;
     this.downListener(reason);
   }
+}
+
+/** Handlers by event name, for tests: a listener that calls the one for each event, if any. */
+export function byEvent(handlers: {
+  connected?(sessionPresent: boolean): void;
+  connecting?(): void;
+  sent?(ref: number | undefined): void;
+  delivered?(ref: number | undefined): void;
+  dropped?(ref: number | undefined): void;
+}): SessionListener {
+  return (event, arg) => {
+    if (event === SessionEvent.CONNECTED) handlers.connected?.(arg as boolean);
+    else if (event === SessionEvent.CONNECTING) handlers.connecting?.();
+    else if (event === SessionEvent.SENT) handlers.sent?.(arg as number | undefined);
+    else if (event === SessionEvent.DELIVERED) handlers.delivered?.(arg as number | undefined);
+    else handlers.dropped?.(arg as number | undefined);
+  };
 }
 
 export interface Rig {

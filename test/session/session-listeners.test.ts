@@ -6,19 +6,21 @@
 import mqttPacket from "mqtt-packet";
 import { describe, expect, it } from "vitest";
 import type { Payload } from "../../src/mqtt/packets";
-import { connect, puback, rig, type FakeConnection } from "./harness";
+import { byEvent, connect, puback, rig, type FakeConnection } from "./harness";
 
 describe("several listeners", () => {
   it("are all told every event, in the order listen() added them", () => {
     const r = rig({ queueSize: 2, keepalive: 0 });
     const heard: string[] = [];
     for (const name of ["a", "b", "c"]) {
-      r.session.listen({
-        connected: (present) => heard.push(`${name}:connected:${present}`),
-        sent: (ref) => heard.push(`${name}:sent:${ref}`),
-        delivered: (ref) => heard.push(`${name}:delivered:${ref}`),
-        dropped: (ref) => heard.push(`${name}:dropped:${ref}`),
-      });
+      r.session.listen(
+        byEvent({
+          connected: (present) => heard.push(`${name}:connected:${present}`),
+          sent: (ref) => heard.push(`${name}:sent:${ref}`),
+          delivered: (ref) => heard.push(`${name}:delivered:${ref}`),
+          dropped: (ref) => heard.push(`${name}:dropped:${ref}`),
+        }),
+      );
     }
     const c = connect(r, true);
     expect(heard).toEqual([
@@ -45,12 +47,14 @@ describe("several listeners", () => {
   it("a listener without a handler for an event is skipped, the others still told", () => {
     const r = rig({ keepalive: 0 });
     const heard: string[] = [];
-    r.session.listen({ delivered: (ref) => heard.push("first:" + ref) });
-    r.session.listen({});
-    r.session.listen({
-      connected: () => heard.push("third:connected"),
-      delivered: (ref) => heard.push("third:" + ref),
-    });
+    r.session.listen(byEvent({ delivered: (ref) => heard.push("first:" + ref) }));
+    r.session.listen(byEvent({}));
+    r.session.listen(
+      byEvent({
+        connected: () => heard.push("third:connected"),
+        delivered: (ref) => heard.push("third:" + ref),
+      }),
+    );
     const c = connect(r);
     const [online] = c.take();
     puback(c, online.messageId);
@@ -60,8 +64,8 @@ describe("several listeners", () => {
   it("eager sessions tell every listener `connecting`, in order", () => {
     const r = rig({ eager: true, keepalive: 0 });
     const heard: string[] = [];
-    r.session.listen({ connecting: () => heard.push("a") });
-    r.session.listen({ connecting: () => heard.push("b") });
+    r.session.listen(byEvent({ connecting: () => heard.push("a") }));
+    r.session.listen(byEvent({ connecting: () => heard.push("b") }));
     r.session.start();
     r.transport.last.events.open();
     expect(heard).toEqual(["a", "b"]);
@@ -69,8 +73,8 @@ describe("several listeners", () => {
 
   it("what a listener queues at the CONNACK goes in listener order, behind the online status", () => {
     const r = rig({ keepalive: 0, inflightWindow: 4 });
-    r.session.listen({ connected: () => r.session.publish("first", "1", 1, true) });
-    r.session.listen({ connected: () => r.session.publish("second", "2", 1, false) });
+    r.session.listen(byEvent({ connected: () => r.session.publish("first", "1", 1, true) }));
+    r.session.listen(byEvent({ connected: () => r.session.publish("second", "2", 1, false) }));
     const c = connect(r);
     expect(c.take().map((p) => p.topic)).toEqual(["sensors/dev-1/status", "first", "second"]);
   });

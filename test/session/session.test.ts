@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SessionState } from "../../src/session/state";
 import { createSubscriptions } from "../../src/session/subscriptions";
 import type { QoS } from "../../src/mqtt/packets";
-import { connect, puback, rig, type Rig } from "./harness";
+import { byEvent, connect, puback, rig, type Rig } from "./harness";
 
 /** Connects and acknowledges the `online` status, leaving a quiet connection. */
 function ready(r: Rig, sessionPresent = false) {
@@ -20,7 +20,7 @@ describe("QoS 1 publish", () => {
   it("sends the online status first, then queued messages one at a time (window 1), each completed by its PUBACK", () => {
     const r = rig();
     const acked: number[] = [];
-    r.session.listen({ delivered: (ref) => ref !== undefined && acked.push(ref) });
+    r.session.listen(byEvent({ delivered: (ref) => ref !== undefined && acked.push(ref) }));
     r.session.publish("t/a", "1", 1, false, 1);
     r.session.publish("t/a", "2", 1, false, 2);
     const c = connect(r);
@@ -110,7 +110,7 @@ describe("QoS 1 publish", () => {
     const r = rig({ queueSize: 3 });
     const dropped: (string | undefined)[] = [];
     const refs: (number | undefined)[] = [];
-    r.session.listen({ dropped: (ref) => refs.push(ref) });
+    r.session.listen(byEvent({ dropped: (ref) => refs.push(ref) }));
     for (let i = 1; i <= 5; i++)
       dropped.push(r.session.publish("t", String(i), 1, false, i)?.payload as string | undefined);
     expect(dropped).toEqual([undefined, undefined, undefined, "1", "2"]);

@@ -17,11 +17,10 @@
  *
  *   ESPRUINO=/path/to/espruino npx tsx tools/bench/drain-cost.ts
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startEspruino } from "./device";
+import { isEntryPoint, tempDir } from "./shared";
 import { srcModule } from "./store-workload";
 
 export interface DrainCost {
@@ -80,13 +79,13 @@ var session=SES.createSession({host:"h",port:1,connectPacket:"\\x10\\x0c\\x00\\x
  {clock:clock,transport:transport,network:{isUp:function(){return true},connect:function(d){d()},onDown:function(){}},random:Math.random,log:function(){}});
 var delivery=DLV.createDelivery(session,store,{uptime:function(){return 1},unixTime:function(){return 1767225600}},
  {topic:${JSON.stringify(TOPIC)},format:{prefix:${JSON.stringify(PREFIX)},valueKey:',"temperature":'},readAhead:2,boot:1},function(){});
-session.start();ev.open();out=[];
-ev.data(E.toUint8Array("\\x20\\x02\\x00\\x00"));
+session.start();ev(0);out=[];${"" /* ConnectionEvent.OPEN; DATA is 1 */}
+ev(1,E.toUint8Array("\\x20\\x02\\x00\\x00"));
 var acked=0,t=0;
 while(out.length){var p=out.shift();if((p.charCodeAt(0)>>4)!==3)continue;
  var at=1;while(p.charCodeAt(at)&128)at++;at++;var id=p.substr(at+2+((p.charCodeAt(at)<<8)|p.charCodeAt(at+1)),2);
  if(acked===1)t=getTime();${"" /* timed from the first reading's PUBACK: the status goes first */}
- ev.data(E.toUint8Array("\\x40\\x02"+id));acked++;}
+ ev(1,E.toUint8Array("\\x40\\x02"+id));acked++;}
 var ms=(getTime()-t)*1000/(acked-1);
 print("${MARK}"+JSON.stringify({what:"${label}",ms:ms,delivered:acked-1}));
 session.stop();
@@ -169,7 +168,7 @@ export async function measureDrainCost(espruino: string, backlog = 400, repeats 
   const results: Record<string, Record<string, number>> = {};
   for (let k = 0; k < repeats; k++) {
     for (const [label, body] of runs) {
-      const dir = mkdtempSync(join(tmpdir(), "bench-drain-cost-"));
+      const dir = tempDir("bench-drain-cost-");
       try {
         writeFileSync(join(dir, "cost.js"), modules + "\n" + RAM_FLASH + body);
         const device = startEspruino(espruino, "cost.js", dir, "drain cost");
@@ -209,7 +208,7 @@ export async function measureDrainCost(espruino: string, backlog = 400, repeats 
   };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   const espruino = process.env.ESPRUINO;
   if (!espruino) throw new Error("needs ESPRUINO");
   console.log(await measureDrainCost(espruino));
