@@ -17,7 +17,7 @@ import { createDiagnostics } from "../src/app/diagnostics";
 import { announceToHomeAssistant } from "../src/app/home-assistant";
 import { handleSetMessage, restoreSettings, type SetMessagePorts } from "../src/app/remote-settings";
 import { subscribeFixed } from "../src/session/fixed-subscriptions";
-import { openReadingStore } from "../src/store/reading-store";
+import { lastSeq, openReadingStore } from "../src/store/reading-store";
 import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
 import { espruinoTransport } from "./transport";
@@ -74,8 +74,8 @@ if (sleepMs)
   log("[sleep] woke: " + startCause + "; a wake every " + sleepMs + " ms, awake at most " + awakeMaxMs + " ms");
 if (tls) log("[boot] WARNING: TLS encrypts the link, but Espruino does not verify the broker's certificate");
 const store = openReadingStore(flash, E.CRC32, { segments: config.storeSegments, log });
-const held = store.counts();
-log("[store] room for " + store.capacity + " readings; " + held.stored + " waiting, last seq " + store.lastSeq());
+const held = store.counts;
+log("[store] room for " + store.capacity + " readings; " + held.stored + " waiting, last seq " + lastSeq(store));
 if (held.resent)
   log(
     "[store] " + held.resent + " sent before the restart without a PUBACK: sent again (the broker may get them twice)",
@@ -216,7 +216,7 @@ setTimeout(() => {
   }
   const ports = {
     session,
-    pending: () => store.counts().stored,
+    pending: () => store.counts.stored,
     delivered: () => delivery.counts().delivered,
     readOnce: loop.readOnce,
     clock: espruinoClock,

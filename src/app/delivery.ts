@@ -8,7 +8,16 @@ import type { WireString } from "../mqtt/packets";
 import type { Log } from "../session/ports";
 import { SessionEvent, type MqttSession } from "../session/session";
 import { SessionState } from "../session/state";
-import type { ReadingStore, StoredReading } from "../store/reading-store";
+import {
+  appendReading,
+  handedOut,
+  lastSeq,
+  markDelivered,
+  markSent,
+  nextReading,
+  type ReadingStore,
+  type StoredReading,
+} from "../store/reading-store";
 import { readingPayload, type PayloadFormat } from "./reading";
 
 export interface DeliveryOptions {
@@ -67,8 +76,8 @@ export function createDelivery(
 
   /** Hands the oldest stored readings to the session while it has room for them. */
   function feed(): void {
-    while (store.handedOut() < (options.lowMemory && options.lowMemory() ? 1 : options.readAhead)) {
-      const r = store.next();
+    while (handedOut(store) < (options.lowMemory && options.lowMemory() ? 1 : options.readAhead)) {
+      const r = nextReading(store);
       if (!r) return;
       session.publish(options.topic, readingPayload(options.format, r, timeOf(r)), 1, false, r.seq);
     }
@@ -81,9 +90,9 @@ export function createDelivery(
     const seq = ref as number | undefined;
     if (seq === undefined || seq < 1) return;
     if (event === SessionEvent.SENT) {
-      store.sent(seq);
+      markSent(store, seq);
     } else if (event === SessionEvent.DELIVERED) {
-      store.delivered(seq);
+      markDelivered(store, seq);
       delivered++;
       if (LOG_DEBUG) log("[app] reading #" + seq + " delivered");
       feed();
@@ -99,10 +108,10 @@ export function createDelivery(
       const reading = { boot: options.boot, uptime: clock.uptime(), time: clock.unixTime(), centi };
       let seq: number;
       try {
-        seq = store.append(reading);
+        seq = appendReading(store, reading);
       } catch (e) {
         // Flash refused it (full, or failing): it still goes out, from RAM, and is lost at a reset.
-        seq = store.lastSeq();
+        seq = lastSeq(store);
         log("[store] reading #" + seq + " not stored (" + ((e as Error).message || e) + "): kept in RAM only");
         session.publish(
           options.topic,
@@ -117,11 +126,11 @@ export function createDelivery(
       if (session.state() === SessionState.CONNECTED) feed();
       return seq;
     },
-    waiting: () => store.counts().stored,
+    waiting: () => store.counts.stored,
     counts: () => ({
       delivered,
-      waiting: store.counts().stored,
-      dropped: store.counts().dropped + droppedInRam,
+      waiting: store.counts.stored,
+      dropped: store.counts.dropped + droppedInRam,
       connects,
     }),
   };

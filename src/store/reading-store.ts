@@ -41,27 +41,6 @@ export interface StoreCounts {
   resent: number;
 }
 
-export interface ReadingStore {
-  /** Readings the store always has room for (one segment is the spare of the ring). */
-  readonly capacity: number;
-  /** Sequence number of the newest reading ever stored (0 for a store that never held one). */
-  lastSeq(): number;
-  /**
-   * Numbers the reading (lastSeq + 1) and writes it to flash. Throws when the flash write fails
-   * (flash full, ...): the seq is taken all the same, and the caller keeps the reading in RAM.
-   */
-  append(reading: Omit<StoredReading, "seq">): number;
-  /** The oldest stored reading not yet handed out (this start), or undefined. */
-  next(): StoredReading | undefined;
-  /** Handed-out readings not yet delivered. */
-  handedOut(): number;
-  /** Reading `seq` (handed out) has left in a PUBLISH for the first time. */
-  sent(seq: number): void;
-  /** Reading `seq` (handed out) is delivered: settled in flash. False if it was not handed out. */
-  delivered(seq: number): boolean;
-  counts(): StoreCounts;
-}
-
 export interface StoreOptions {
   /** Segment files in the ring, at least 2 (`capacity` is (segments - 1) x 186). */
   segments: number;
@@ -80,251 +59,310 @@ interface HandedOut {
   unsent: boolean;
 }
 
-export function openReadingStore(flash: FlashStorage, crc: Checksum, options: StoreOptions): ReadingStore {
-  const log = (line: string) => options.log("[store] " + line);
-  const limit = options.segments;
-  const counts: StoreCounts = { stored: 0, dropped: 0, torn: 0, resent: 0 };
+/**
+ * A store: its state, read and changed by the functions below (on Espruino an object of methods
+ * costs a function, its scope and its parameters per method, all held for the firmware's life).
+ * Outside this file, only `capacity` and `counts` are read, and nothing is written.
+ */
+export interface ReadingStore {
+  /** Readings the store always has room for (one segment is the spare of the ring). */
+  readonly capacity: number;
+  readonly counts: StoreCounts;
+  _flash: FlashStorage;
+  _crc: Checksum;
+  _log: Log;
+  /** Segment files in the ring. */
+  _limit: number;
   /** Oldest and newest segment numbers (first > last: no segment). */
-  let first = 1;
-  let last = 0;
+  _first: number;
+  _last: number;
   /** Next free slot of the newest segment. */
-  let writeSlot = SLOTS;
+  _writeSlot: number;
   /** The next reading to hand out: segment and slot. */
-  let sendSegment = 1;
-  let sendSlot = 0;
-  let seq = 0;
-  const out: HandedOut[] = [];
+  _sendSegment: number;
+  _sendSlot: number;
+  /** The newest seq given. */
+  _seq: number;
+  _out: HandedOut[];
   /**
    * The send cursor's segment's marks, read once as it enters it (flash-backed strings: a few
    * JsVars). Only slots ahead of the cursor are looked at, and nothing but the cursor marks those.
    */
-  let marksOf = 0;
-  let settledMarks: string | undefined;
-  let sentMarks: string | undefined;
+  _marksOf: number;
+  _settledMarks: string | undefined;
+  _sentMarks: string | undefined;
+}
 
-  const name = (n: number) => PREFIX + n;
-  const mark = (n: number, at: number, value: string) => flash.write(name(n), value, at);
-  const readRecord = (n: number, slot: number) => flash.read(name(n), recordOffset(slot), ERASED_RECORD.length);
-
-  /** Slots written in segment n: records fill in order, so the erased ones are a suffix. */
-  function writtenSlots(n: number): number {
-    let low = 0;
-    let high = SLOTS;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (readRecord(n, mid) === ERASED_RECORD) high = mid;
-      else low = mid + 1;
-    }
-    return low;
-  }
-
-  /** Erases segment n once every reading in it is settled (not the newest: it is being written). */
-  function eraseIfSettled(n: number): void {
-    if (n >= last || out.some((h) => h.segment === n)) return;
-    const settled = flash.read(name(n), SETTLED_AT, SLOTS);
-    if (settled === undefined || settled.indexOf("\xff") >= 0) return;
-    flash.erase(name(n));
-    if (n === first) advanceFirst();
-  }
-
-  /** `first` moves to the oldest segment still in flash. */
-  function advanceFirst(): void {
-    while (first < last && flash.read(name(first), 0, 1) === undefined) first++;
-  }
-
-  // ---- Start: find what is stored ----
-
-  function scan(): void {
-    const found: number[] = [];
-    let foreign = 0;
-    flash.list(ANY_FORMAT).forEach((file) => {
-      if (file.indexOf(PREFIX) !== 0) foreign++;
-      else found.push(Number(file.slice(PREFIX.length)));
-    });
-    if (foreign) log(foreign + " segment(s) of another store format left as they are (not sent)");
-    found.sort((a, b) => a - b);
-    found.forEach((n) => {
-      const header = flash.read(name(n), 0, HEADER.length);
-      if (header !== HEADER) {
-        // A segment whose creation was cut holds nothing; anything else unreadable is set aside.
-        if (header === "\xff\xff\xff\xff") flash.erase(name(n));
-        else log("segment " + name(n) + " has an unknown header: left as it is (not sent)");
-        return;
-      }
-      if (first > last) first = n;
-      last = n;
-      const written = writtenSlots(n);
-      const settled = flash.read(name(n), SETTLED_AT, written) as string;
-      const sentMarks = flash.read(name(n), SENT_AT, written) as string;
-      for (let i = 0; i < written; i++) {
-        if (settled.charCodeAt(i) !== 0xff) continue;
-        if (!counts.stored++) {
-          sendSegment = n;
-          sendSlot = i;
-        }
-        if (sentMarks.charCodeAt(i) !== 0xff) counts.resent++;
-      }
-      writeSlot = written;
-    });
-    if (!counts.stored) {
-      sendSegment = last;
-      sendSlot = writeSlot;
-    }
-    if (last >= first && writeSlot > 0) readOrSkip(last, writeSlot - 1);
-    seq = newestSeq();
-    for (let n = first; n < last; n++) eraseIfSettled(n);
-  }
-
-  /**
-   * The reading in slot `slot` of segment n; when its check fails (a torn write, or an empty slot)
-   * it is settled as skipped, never sent, so its segment can go. The newest written record is
-   * checked at start (a power cut tears only the write in progress); any other when the send
-   * cursor reaches it.
-   */
-  function readOrSkip(n: number, slot: number): StoredReading | undefined {
-    const record = readRecord(n, slot) || "";
-    const r = decodeRecord(record, crc);
-    if (r || flash.read(name(n), SETTLED_AT + slot, 1) !== "\xff") return r;
-    mark(n, SETTLED_AT + slot, SKIPPED);
-    if (record !== ERASED_RECORD) {
-      counts.torn++;
-      counts.stored--;
-      log("torn record skipped in " + name(n) + " slot " + slot + " (" + counts.torn + " so far)");
-    }
-    return undefined;
-  }
-
-  /** The seq of the newest readable record, from the newest segment back. */
-  function newestSeq(): number {
-    for (let n = last; n >= first; n--) {
-      for (let slot = n === last ? writeSlot - 1 : SLOTS - 1; slot >= 0; slot--) {
-        const r = decodeRecord(readRecord(n, slot) || "", crc);
-        if (r) return r.seq;
-      }
-    }
-    return 0;
-  }
-
-  // ---- Writing ----
-
-  /** Starts segment last + 1, erasing the oldest (and its undelivered readings) when the ring is full. */
-  function newSegment(): void {
-    if (first <= last && last - first + 1 >= limit) dropOldest();
-    flash.write(name(last + 1), HEADER, 0, SEGMENT_BYTES);
-    if (first > last) first = last + 1;
-    last++;
-    writeSlot = 0;
-    eraseIfSettled(last - 1);
-  }
-
-  function dropOldest(): void {
-    const n = first;
-    const settled = flash.read(name(n), SETTLED_AT, SLOTS) || "";
-    let dropped = 0;
-    let from = 0;
-    let to = 0;
-    for (let i = 0; i < SLOTS; i++) {
-      if (settled.charCodeAt(i) !== 0xff || out.some((h) => h.segment === n && h.slot === i)) continue;
-      const r = decodeRecord(readRecord(n, i) || "", crc);
-      if (!r) continue;
-      if (!dropped++) from = r.seq;
-      to = r.seq;
-    }
-    flash.erase(name(n));
-    first++;
-    advanceFirst();
-    if (sendSegment <= n) {
-      sendSegment = n + 1;
-      sendSlot = 0;
-    }
-    counts.stored -= dropped;
-    counts.dropped += dropped;
-    if (dropped)
-      log(
-        "full: dropped the " +
-          dropped +
-          " oldest readings, seq " +
-          from +
-          ".." +
-          to +
-          " (" +
-          counts.dropped +
-          " dropped so far)",
-      );
-  }
-
-  function append(reading: Omit<StoredReading, "seq">): number {
-    const r = reading as StoredReading;
-    r.seq = ++seq;
-    if (writeSlot >= SLOTS) newSegment();
-    // The slot is used whatever happens next: a write cut half-way must not be written over.
-    const slot = writeSlot++;
-    flash.write(name(last), encodeRecord(r, crc), recordOffset(slot));
-    counts.stored++;
-    return r.seq;
-  }
-
-  // ---- Sending ----
-
-  function next(): StoredReading | undefined {
-    for (;;) {
-      if (sendSegment > last || (sendSegment === last && sendSlot >= writeSlot)) return undefined;
-      const n = sendSegment;
-      if (marksOf !== n || !settledMarks) {
-        marksOf = n;
-        settledMarks = flash.read(name(n), SETTLED_AT, SLOTS);
-        sentMarks = flash.read(name(n), SENT_AT, SLOTS);
-      }
-      if (sendSlot >= SLOTS || !settledMarks) {
-        sendSegment++;
-        sendSlot = 0;
-        eraseIfSettled(n);
-        continue;
-      }
-      const slot = sendSlot++;
-      if (settledMarks.charCodeAt(slot) !== 0xff) continue;
-      const r = readOrSkip(n, slot);
-      if (!r) continue;
-      out.push({ seq: r.seq, segment: n, slot, unsent: (sentMarks as string).charCodeAt(slot) === 0xff });
-      return r;
-    }
-  }
-
-  function find(seq: number): HandedOut | undefined {
-    let found: HandedOut | undefined;
-    out.some((h) => (h.seq === seq ? ((found = h), true) : false));
-    return found;
-  }
-
-  /** Segments are erased in order, and never one holding a handed-out reading but by dropOldest. */
-  const segmentKept = (h: HandedOut) => h.segment >= first;
-
-  scan();
-
-  return {
-    capacity: (limit - 1) * SLOTS,
-    lastSeq: () => seq,
-    append,
-    next,
-    handedOut: () => out.length,
-    sent(seq) {
-      const h = find(seq);
-      if (!h || !h.unsent || !segmentKept(h)) return;
-      h.unsent = false;
-      mark(h.segment, SENT_AT + h.slot, SENT);
-    },
-    delivered(seq) {
-      const h = find(seq);
-      if (!h) return false;
-      out.splice(out.indexOf(h), 1);
-      if (segmentKept(h)) {
-        mark(h.segment, SETTLED_AT + h.slot, DELIVERED);
-        counts.stored--;
-      }
-      // Only a segment the send cursor has left can be all settled.
-      if (h.segment < sendSegment) eraseIfSettled(h.segment);
-      return true;
-    },
-    counts: () => counts,
+export function openReadingStore(flash: FlashStorage, crc: Checksum, options: StoreOptions): ReadingStore {
+  const s: ReadingStore = {
+    capacity: (options.segments - 1) * SLOTS,
+    counts: { stored: 0, dropped: 0, torn: 0, resent: 0 },
+    _flash: flash,
+    _crc: crc,
+    _log: options.log,
+    _limit: options.segments,
+    _first: 1,
+    _last: 0,
+    _writeSlot: SLOTS,
+    _sendSegment: 1,
+    _sendSlot: 0,
+    _seq: 0,
+    _out: [],
+    _marksOf: 0,
+    _settledMarks: undefined,
+    _sentMarks: undefined,
   };
+  scan(s);
+  return s;
+}
+
+function log(s: ReadingStore, line: string): void {
+  s._log("[store] " + line);
+}
+
+function name(n: number): string {
+  return PREFIX + n;
+}
+
+function mark(s: ReadingStore, n: number, at: number, value: string): void {
+  s._flash.write(name(n), value, at);
+}
+
+function readRecord(s: ReadingStore, n: number, slot: number): string | undefined {
+  return s._flash.read(name(n), recordOffset(slot), ERASED_RECORD.length);
+}
+
+/** Slots written in segment n: records fill in order, so the erased ones are a suffix. */
+function writtenSlots(s: ReadingStore, n: number): number {
+  let low = 0;
+  let high = SLOTS;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (readRecord(s, n, mid) === ERASED_RECORD) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+/** Erases segment n once every reading in it is settled (not the newest: it is being written). */
+function eraseIfSettled(s: ReadingStore, n: number): void {
+  if (n >= s._last || s._out.some((h) => h.segment === n)) return;
+  const settled = s._flash.read(name(n), SETTLED_AT, SLOTS);
+  if (settled === undefined || settled.indexOf("\xff") >= 0) return;
+  s._flash.erase(name(n));
+  if (n === s._first) advanceFirst(s);
+}
+
+/** `first` moves to the oldest segment still in flash. */
+function advanceFirst(s: ReadingStore): void {
+  while (s._first < s._last && s._flash.read(name(s._first), 0, 1) === undefined) s._first++;
+}
+
+// ---- Start: find what is stored ----
+
+function scan(s: ReadingStore): void {
+  const flash = s._flash;
+  const counts = s.counts;
+  const found: number[] = [];
+  let foreign = 0;
+  flash.list(ANY_FORMAT).forEach((file) => {
+    if (file.indexOf(PREFIX) !== 0) foreign++;
+    else found.push(Number(file.slice(PREFIX.length)));
+  });
+  if (foreign) log(s, foreign + " segment(s) of another store format left as they are (not sent)");
+  found.sort((a, b) => a - b);
+  found.forEach((n) => {
+    const header = flash.read(name(n), 0, HEADER.length);
+    if (header !== HEADER) {
+      // A segment whose creation was cut holds nothing; anything else unreadable is set aside.
+      if (header === "\xff\xff\xff\xff") flash.erase(name(n));
+      else log(s, "segment " + name(n) + " has an unknown header: left as it is (not sent)");
+      return;
+    }
+    if (s._first > s._last) s._first = n;
+    s._last = n;
+    const written = writtenSlots(s, n);
+    const settled = flash.read(name(n), SETTLED_AT, written) as string;
+    const sentMarks = flash.read(name(n), SENT_AT, written) as string;
+    for (let i = 0; i < written; i++) {
+      if (settled.charCodeAt(i) !== 0xff) continue;
+      if (!counts.stored++) {
+        s._sendSegment = n;
+        s._sendSlot = i;
+      }
+      if (sentMarks.charCodeAt(i) !== 0xff) counts.resent++;
+    }
+    s._writeSlot = written;
+  });
+  if (!counts.stored) {
+    s._sendSegment = s._last;
+    s._sendSlot = s._writeSlot;
+  }
+  if (s._last >= s._first && s._writeSlot > 0) readOrSkip(s, s._last, s._writeSlot - 1);
+  s._seq = newestSeq(s);
+  for (let n = s._first; n < s._last; n++) eraseIfSettled(s, n);
+}
+
+/**
+ * The reading in slot `slot` of segment n; when its check fails (a torn write, or an empty slot)
+ * it is settled as skipped, never sent, so its segment can go. The newest written record is
+ * checked at start (a power cut tears only the write in progress); any other when the send
+ * cursor reaches it.
+ */
+function readOrSkip(s: ReadingStore, n: number, slot: number): StoredReading | undefined {
+  const record = readRecord(s, n, slot) || "";
+  const r = decodeRecord(record, s._crc);
+  if (r || s._flash.read(name(n), SETTLED_AT + slot, 1) !== "\xff") return r;
+  mark(s, n, SETTLED_AT + slot, SKIPPED);
+  if (record !== ERASED_RECORD) {
+    s.counts.torn++;
+    s.counts.stored--;
+    log(s, "torn record skipped in " + name(n) + " slot " + slot + " (" + s.counts.torn + " so far)");
+  }
+  return undefined;
+}
+
+/** The seq of the newest readable record, from the newest segment back. */
+function newestSeq(s: ReadingStore): number {
+  for (let n = s._last; n >= s._first; n--) {
+    for (let slot = n === s._last ? s._writeSlot - 1 : SLOTS - 1; slot >= 0; slot--) {
+      const r = decodeRecord(readRecord(s, n, slot) || "", s._crc);
+      if (r) return r.seq;
+    }
+  }
+  return 0;
+}
+
+// ---- Writing ----
+
+/** Starts segment last + 1, erasing the oldest (and its undelivered readings) when the ring is full. */
+function newSegment(s: ReadingStore): void {
+  if (s._first <= s._last && s._last - s._first + 1 >= s._limit) dropOldest(s);
+  s._flash.write(name(s._last + 1), HEADER, 0, SEGMENT_BYTES);
+  if (s._first > s._last) s._first = s._last + 1;
+  s._last++;
+  s._writeSlot = 0;
+  eraseIfSettled(s, s._last - 1);
+}
+
+function dropOldest(s: ReadingStore): void {
+  const n = s._first;
+  const settled = s._flash.read(name(n), SETTLED_AT, SLOTS) || "";
+  let dropped = 0;
+  let from = 0;
+  let to = 0;
+  for (let i = 0; i < SLOTS; i++) {
+    if (settled.charCodeAt(i) !== 0xff || s._out.some((h) => h.segment === n && h.slot === i)) continue;
+    const r = decodeRecord(readRecord(s, n, i) || "", s._crc);
+    if (!r) continue;
+    if (!dropped++) from = r.seq;
+    to = r.seq;
+  }
+  s._flash.erase(name(n));
+  s._first++;
+  advanceFirst(s);
+  if (s._sendSegment <= n) {
+    s._sendSegment = n + 1;
+    s._sendSlot = 0;
+  }
+  s.counts.stored -= dropped;
+  s.counts.dropped += dropped;
+  if (dropped)
+    log(
+      s,
+      "full: dropped the " +
+        dropped +
+        " oldest readings, seq " +
+        from +
+        ".." +
+        to +
+        " (" +
+        s.counts.dropped +
+        " dropped so far)",
+    );
+}
+
+/** Sequence number of the newest reading ever stored (0 for a store that never held one). */
+export function lastSeq(s: ReadingStore): number {
+  return s._seq;
+}
+
+/**
+ * Numbers the reading (lastSeq + 1) and writes it to flash. Throws when the flash write fails
+ * (flash full, ...): the seq is taken all the same, and the caller keeps the reading in RAM.
+ */
+export function appendReading(s: ReadingStore, reading: Omit<StoredReading, "seq">): number {
+  const r = reading as StoredReading;
+  r.seq = ++s._seq;
+  if (s._writeSlot >= SLOTS) newSegment(s);
+  // The slot is used whatever happens next: a write cut half-way must not be written over.
+  const slot = s._writeSlot++;
+  s._flash.write(name(s._last), encodeRecord(r, s._crc), recordOffset(slot));
+  s.counts.stored++;
+  return r.seq;
+}
+
+// ---- Sending ----
+
+/** The oldest stored reading not yet handed out (this start), or undefined. */
+export function nextReading(s: ReadingStore): StoredReading | undefined {
+  for (;;) {
+    if (s._sendSegment > s._last || (s._sendSegment === s._last && s._sendSlot >= s._writeSlot)) return undefined;
+    const n = s._sendSegment;
+    if (s._marksOf !== n || !s._settledMarks) {
+      s._marksOf = n;
+      s._settledMarks = s._flash.read(name(n), SETTLED_AT, SLOTS);
+      s._sentMarks = s._flash.read(name(n), SENT_AT, SLOTS);
+    }
+    if (s._sendSlot >= SLOTS || !s._settledMarks) {
+      s._sendSegment++;
+      s._sendSlot = 0;
+      eraseIfSettled(s, n);
+      continue;
+    }
+    const slot = s._sendSlot++;
+    if (s._settledMarks.charCodeAt(slot) !== 0xff) continue;
+    const r = readOrSkip(s, n, slot);
+    if (!r) continue;
+    s._out.push({ seq: r.seq, segment: n, slot, unsent: (s._sentMarks as string).charCodeAt(slot) === 0xff });
+    return r;
+  }
+}
+
+/** Handed-out readings not yet delivered. */
+export function handedOut(s: ReadingStore): number {
+  return s._out.length;
+}
+
+function find(s: ReadingStore, seq: number): HandedOut | undefined {
+  let found: HandedOut | undefined;
+  s._out.some((h) => (h.seq === seq ? ((found = h), true) : false));
+  return found;
+}
+
+/** Segments are erased in order, and never one holding a handed-out reading but by dropOldest. */
+function segmentKept(s: ReadingStore, h: HandedOut): boolean {
+  return h.segment >= s._first;
+}
+
+/** Reading `seq` (handed out) has left in a PUBLISH for the first time. */
+export function markSent(s: ReadingStore, seq: number): void {
+  const h = find(s, seq);
+  if (!h || !h.unsent || !segmentKept(s, h)) return;
+  h.unsent = false;
+  mark(s, h.segment, SENT_AT + h.slot, SENT);
+}
+
+/** Reading `seq` (handed out) is delivered: settled in flash. False if it was not handed out. */
+export function markDelivered(s: ReadingStore, seq: number): boolean {
+  const h = find(s, seq);
+  if (!h) return false;
+  s._out.splice(s._out.indexOf(h), 1);
+  if (segmentKept(s, h)) {
+    mark(s, h.segment, SETTLED_AT + h.slot, DELIVERED);
+    s.counts.stored--;
+  }
+  // Only a segment the send cursor has left can be all settled.
+  if (h.segment < s._sendSegment) eraseIfSettled(s, h.segment);
+  return true;
 }

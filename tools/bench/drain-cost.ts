@@ -70,7 +70,7 @@ var FLASH=${flash};
 ${"" /* Segment files left by an earlier run in this process are erased first. */}
 FLASH.list(/^rs/).forEach(function(n){FLASH.erase(n)});
 var store=STORE.openReadingStore(FLASH,E.CRC32,{segments:34,log:function(){}});
-for(var i=0;i<${backlog};i++)store.append({boot:1,uptime:i,time:1767225600+i*10,centi:2150});
+for(var i=0;i<${backlog};i++)STORE.appendReading(store,{boot:1,uptime:i,time:1767225600+i*10,centi:2150});
 var out=[],ev;
 var transport={connect:function(h,p,e){ev=e;return{write:function(b){out.push(E.toString(b))},close:function(){}}}};
 var clock={now:function(){return Date.now()},setTimeout:function(f,ms){return setTimeout(f,ms)},clearTimeout:function(id){if(id)clearTimeout(id)}};
@@ -102,10 +102,10 @@ F.list(/^rs/).forEach(function(n){F.erase(n)});
 var C={read:function(n,o,l){calls.read++;return F.read(n,o,l)},write:function(n,d,o,s){calls.write++;return s===undefined?F.write(n,d,o):F.write(n,d,o,s)},erase:function(n){F.erase(n)},list:function(r){return F.list(r)}};
 var store=STORE.openReadingStore(C,E.CRC32,{segments:34,log:function(){}});
 var t=getTime();
-for(var i=0;i<${backlog};i++)store.append({boot:1,uptime:i,time:1767225600+i*10,centi:2150});
+for(var i=0;i<${backlog};i++)STORE.appendReading(store,{boot:1,uptime:i,time:1767225600+i*10,centi:2150});
 var append=(getTime()-t)*1000/${backlog};
 calls={read:0,write:0};t=getTime();var r,n=0;
-while((r=store.next())){store.sent(r.seq);store.delivered(r.seq);n++}
+while((r=STORE.nextReading(store))){STORE.markSent(store,r.seq);STORE.markDelivered(store,r.seq);n++}
 var drain=(getTime()-t)*1000/n;
 print("${MARK}"+JSON.stringify({what:"${label}",append:append,drain:drain,read:calls.read/n,write:calls.write/n}));
 })();

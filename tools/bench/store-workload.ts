@@ -17,8 +17,7 @@
 import { rollup } from "rollup";
 import typescript from "@rollup/plugin-typescript";
 import { minify } from "terser";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { REPO_ROOT } from "./shared";
 
 export interface StoreWorkload {
   /** Segment files of the ring (the firmware's storeSegments: STORE_READINGS / 186 rounded up, + 1). */
@@ -39,6 +38,11 @@ export interface StoreWorkload {
 export const WEAR_MARK = "<<wear ";
 
 const bundles = new Map<string, Promise<string>>();
+/**
+ * One renaming of private (`_`) properties for every module: a script may hand one module's
+ * object to another's functions (the store's state to the delivery's copy of them).
+ */
+const nameCache: Record<string, unknown> = {};
 
 /**
  * A module of src/ (path from the repository's root) as an ES5 script defining global `name`
@@ -52,12 +56,12 @@ export function srcModule(path: string, name: string): Promise<string> {
 
 async function bundleModule(path: string, name: string): Promise<string> {
   const bundle = await rollup({
-    input: `${ROOT}${path}`,
+    input: `${REPO_ROOT}${path}`,
     onwarn(warning) {
       throw new Error(`${path}: ${warning.message}`);
     },
     plugins: [
-      typescript({ tsconfig: `${ROOT}firmware/tsconfig.json`, noEmitOnError: true, outputToFilesystem: false }),
+      typescript({ tsconfig: `${REPO_ROOT}firmware/tsconfig.json`, noEmitOnError: true, outputToFilesystem: false }),
     ],
   });
   try {
@@ -67,6 +71,7 @@ async function bundleModule(path: string, name: string): Promise<string> {
       compress: { passes: 2, hoist_vars: true, inline: 2, global_defs: { LOG_INFO: true, LOG_DEBUG: false } },
       mangle: { properties: { regex: /^_/ } },
       format: { ascii_only: true, comments: false },
+      nameCache,
     });
     return min.code ?? "";
   } finally {
@@ -92,17 +97,17 @@ ${files}
 var W=${JSON.stringify({ segments: w.segments, readings: w.readings, outage: w.mode === "outage" ? (w.outage ?? 1500) : 0, chunk: w.chunk })};
 var store=STORE.openReadingStore(require("Storage"),E.CRC32,{segments:W.segments,log:function(l){print(l)}});
 var taken=0;
-function deliver(){var r;while((r=store.next())){store.sent(r.seq);if(!store.delivered(r.seq))throw new Error("not handed out: "+r.seq)}}
+function deliver(){var r;while((r=STORE.nextReading(store))){STORE.markSent(store,r.seq);if(!STORE.markDelivered(store,r.seq))throw new Error("not handed out: "+r.seq)}}
 function step(){
   var end=Math.min(W.readings,taken+W.chunk);
   while(taken<end){
-    store.append({boot:1,uptime:taken,time:1767225600+taken*10,centi:2150+(taken%50)});
+    STORE.appendReading(store,{boot:1,uptime:taken,time:1767225600+taken*10,centi:2150+(taken%50)});
     taken++;
     if(!W.outage||taken%W.outage===0)deliver();
   }
   print("${WEAR_MARK}"+taken+">>");
   if(taken<W.readings)setTimeout(step,0);
-  else{deliver();var c=store.counts();print("${WEAR_MARK}done>> "+JSON.stringify({stored:c.stored,dropped:c.dropped,torn:c.torn,lastSeq:store.lastSeq()}))}
+  else{deliver();var c=store.counts;print("${WEAR_MARK}done>> "+JSON.stringify({stored:c.stored,dropped:c.dropped,torn:c.torn,lastSeq:STORE.lastSeq(store)}))}
 }
 setTimeout(function(){print("${WEAR_MARK}0>>");step()},0);
 `;
