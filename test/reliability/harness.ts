@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RUNTIME } from "../support/firmware";
-import { runFirmware, type RunningFirmware } from "../../tools/firmware-runner";
+import { recordConsole, runFirmware, type ConsoleLine, type RunningFirmware } from "../../tools/firmware-runner";
 import type { Received, Subscriber } from "../support/subscriber";
 import { watchedBroker, type AddCleanup } from "../support/e2e";
 import { startTcpProxy, type TcpProxy } from "../../tools/support/tcp-proxy";
@@ -34,11 +34,8 @@ export const DEAD_LINK_MS = KEEPALIVE_S * 1500 + 1000;
 /** Host-side timing slack: concurrent devices, brokers and interpreters share two CPUs in CI. */
 export const SLACK_MS = 2000;
 
-export interface Line {
-  /** Date.now() on the host when the line came. */
-  at: number;
-  text: string;
-}
+/** A console line; `at` is Date.now() on the host when it came (the tests time faults with Date.now()). */
+export type Line = ConsoleLine;
 
 export interface Device {
   firmware: RunningFirmware;
@@ -48,7 +45,10 @@ export interface Device {
   find(pattern: RegExp, index?: number): number;
   /** Index of the newest line matching `pattern`, or -1. */
   last(pattern: RegExp): number;
-  /** Resolves with the first line from `index` on matching `pattern`; rejects after `timeoutMs`. */
+  /**
+   * Resolves with the first line from `index` on matching `pattern`; rejects after `timeoutMs`, or
+   * once the firmware has exited without one.
+   */
   waitFor(pattern: RegExp, timeoutMs: number, index?: number): Promise<Line & { index: number }>;
   /** The seq of the newest reading the device queued (0 before the first). */
   lastSeq(): number;
@@ -83,50 +83,35 @@ export async function startDevice(
 ): Promise<Device> {
   // LOG_LEVEL=debug: the suite follows each delivery on the console.
   const file = await buildLinux({ KEEPALIVE_S: String(KEEPALIVE_S), LOG_LEVEL: "debug", ...settings });
-  const lines: Line[] = [];
   const uncaught: string[] = [];
   let seq = 0;
   let running = true;
   const keep = options.keepLines !== false;
-  const firmware = runFirmware(file, {
-    console: (text) => {
-      if (keep) lines.push({ at: Date.now(), text });
-      if (isUncaughtLine(text)) uncaught.push(text);
-      const queued = QUEUED.exec(text);
-      if (queued) seq = Number(queued[1]);
-      if (process.env.ECHO) console.log(text);
-      options.onLine?.(text);
-    },
-  });
+  const { firmware, lines, waitFor } = recordConsole(settings.DEVICE_ID ?? "the device", (record) =>
+    runFirmware(file, {
+      console: (text) => {
+        if (keep) record(text, Date.now());
+        if (isUncaughtLine(text)) uncaught.push(text);
+        const queued = QUEUED.exec(text);
+        if (queued) seq = Number(queued[1]);
+        if (process.env.ECHO) console.log(text);
+        options.onLine?.(text);
+      },
+    }),
+  );
   void firmware.exited.then(() => (running = false));
-  const find = (pattern: RegExp, index = 0) => {
-    for (let i = index; i < lines.length; i++) if (pattern.test(lines[i].text)) return i;
-    return -1;
-  };
   return {
     firmware,
     lines,
-    find,
+    find(pattern, index = 0) {
+      for (let i = index; i < lines.length; i++) if (pattern.test(lines[i].text)) return i;
+      return -1;
+    },
     last(pattern) {
       for (let i = lines.length - 1; i >= 0; i--) if (pattern.test(lines[i].text)) return i;
       return -1;
     },
-    async waitFor(pattern, timeoutMs, index = 0) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const i = find(pattern, index);
-        if (i >= 0) return { ...lines[i], index: i };
-        if (Date.now() > deadline) {
-          throw new Error(
-            `no console line like ${pattern} within ${timeoutMs} ms; last lines:\n${lines
-              .slice(-15)
-              .map((l) => l.text)
-              .join("\n")}`,
-          );
-        }
-        await sleep(20);
-      }
-    },
+    waitFor,
     lastSeq: () => seq,
     uncaught,
     alive: () => running,

@@ -7,13 +7,16 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundle } from "../../tools/build/build-bundle";
-import { runFirmware, type RunningFirmware } from "../../tools/firmware-runner";
+import { recordConsole, runFirmware, type RunningFirmware } from "../../tools/firmware-runner";
 
 export interface Device {
   firmware: RunningFirmware;
   /** Console lines so far. */
   lines: string[];
-  /** Resolves when a console line matches, or rejects after `timeoutMs`. */
+  /**
+   * The first console line so far or to come that matches; rejects after `timeoutMs`, or once the
+   * firmware has exited without one.
+   */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
@@ -52,28 +55,20 @@ export function runDevice(
   { cwd, espruino, echo = !!process.env.ECHO }: { cwd?: string; espruino?: string; echo?: boolean } = {},
 ): Device {
   const lines: string[] = [];
-  const firmware = runFirmware(file, {
-    cwd,
-    espruino,
-    console: (line) => {
-      lines.push(line);
-      if (echo) console.log(line);
-    },
-  });
+  const { firmware, waitFor } = recordConsole((espruino ?? process.env.ESPRUINO) || "the host runtime", (record) =>
+    runFirmware(file, {
+      cwd,
+      espruino,
+      console: (line, at) => {
+        lines.push(line);
+        record(line, at);
+        if (echo) console.log(line);
+      },
+    }),
+  );
   return {
     firmware,
     lines,
-    async waitForLine(pattern, timeoutMs = 10000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = lines.find((l) => pattern.test(l));
-        if (found) return found;
-        if (Date.now() > deadline)
-          throw new Error(
-            `no console line like ${pattern} after ${timeoutMs} ms; last lines:\n${lines.slice(-15).join("\n")}`,
-          );
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    waitForLine: async (pattern, timeoutMs = 10000) => (await waitFor(pattern, timeoutMs)).text,
   };
 }
