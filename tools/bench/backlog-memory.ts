@@ -24,19 +24,25 @@
  *
  *   ESPRUINO_SMALL=/path/to/espruino_small [ESPRUINO=/path/to/espruino] npx tsx tools/bench/backlog-memory.ts
  */
-import { copyFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion } from "../espruino-binary";
-import { bootDirectory, startEspruino, type EspruinoDevice } from "./device";
+import {
+  bootDirectory,
+  jsVarsAfter,
+  newestSeq,
+  OUT_OF_MEMORY,
+  SETTLE_MS,
+  startEspruino,
+  type EspruinoDevice,
+} from "./device";
 import { missingRow, type BenchRow } from "./table";
-import { buildLinuxBundle, runAlone } from "./shared";
+import { buildLinuxBundle, readingAcks, runAlone, tempDir, type BenchOptions } from "./shared";
 
 export const BACKLOG = Number(process.env.BENCH_BACKLOG || 1500);
 export const SAME_WITHIN = 64;
-const SETTLE_MS = 300;
 /**
  * Readings of a short outage: the control, with the same history (refused connects, a reconnect,
  * a drain) and a drain long enough to be sampled (a few seconds), but no backlog to speak of.
@@ -45,7 +51,6 @@ export const SHORT_BACKLOG = 60;
 const SAMPLES = 8;
 /** Not a multiple of the 100 ms reading interval: the samples fall at different points of it. */
 const SAMPLE_GAP_MS = 130;
-const TEMPERATURE = /\/temperature$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -58,12 +63,10 @@ interface Sampled {
 }
 
 async function sample(device: EspruinoDevice): Promise<Sampled> {
-  await sleep(SETTLE_MS);
   const got: Array<{ used: number; free: number }> = [];
   for (let i = 0; i < SAMPLES; i++) {
-    if (i) await sleep(SAMPLE_GAP_MS);
-    const m = await device.memory();
-    got.push({ used: m.usage - m.history, free: m.free });
+    const m = await jsVarsAfter(device, i ? SAMPLE_GAP_MS : SETTLE_MS);
+    got.push(m);
     if (process.env.BENCH_VERBOSE)
       console.error(`[backlog] ${device.runtime}: usage ${m.usage} history ${m.history} free ${m.free}`);
   }
@@ -74,16 +77,12 @@ async function sample(device: EspruinoDevice): Promise<Sampled> {
   };
 }
 
-/** Seq of the newest reading on the console (a fresh flash: seq 1 is this boot's first). */
-const newestSeq = (device: EspruinoDevice) =>
-  Math.max(0, ...device.lines.map((l) => Number(/\[app\] reading #(\d+) /.exec(l.text)?.[1] ?? 0)));
-
-const acked = (proxy: TcpProxy) => proxy.stats.acks.filter((a) => TEMPERATURE.test(a.topic)).length;
+const acked = (proxy: TcpProxy) => readingAcks(proxy.stats).length;
 
 async function until(test: () => boolean, timeoutMs: number, what: string, device: EspruinoDevice): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!test()) {
-    const bad = device.lines.find((l) => /OUT OF MEMORY|Execution Interrupted|Uncaught/.test(l.text));
+    const bad = device.lines.find((l) => OUT_OF_MEMORY.test(l.text) || /Uncaught/.test(l.text));
     if (bad) throw new Error(`${device.runtime}: ${bad.text}`);
     if (Date.now() > deadline)
       throw new Error(
@@ -123,9 +122,9 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
       { PUBLISH_INTERVAL_MS: "100", RECONNECT_MAX_MS: "1000", LOG_LEVEL: "info" },
     );
     const emptyDir = await bootDirectory(espruino, code);
-    const backlogDir = mkdtempSync(join(tmpdir(), "bench-backlog-"));
+    const backlogDir = tempDir("bench-backlog-");
     copyFileSync(join(emptyDir, "espruino.flash"), join(backlogDir, "espruino.flash"));
-    const shortDir = mkdtempSync(join(tmpdir(), "bench-backlog-short-"));
+    const shortDir = tempDir("bench-backlog-short-");
     copyFileSync(join(emptyDir, "espruino.flash"), join(shortDir, "espruino.flash"));
 
     // Store empty, connected: readings delivered as they come.
@@ -157,7 +156,12 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
       const draining = during ? { ...(await sample(device)), ackedAtEnd: acked(proxy) } : undefined;
       // Drained: every reading taken so far acknowledged (those taken during the drain queue
       // behind the backlog), bar the one that may be in flight.
-      await until(() => acked(proxy) >= Math.max(waiting, newestSeq(device) - 1), 600000, "the store drained", device);
+      await until(
+        () => acked(proxy) >= Math.max(waiting, newestSeq(device.lines) - 1),
+        600000,
+        "the store drained",
+        device,
+      );
       const drained = await sample(device);
       await device.kill();
       await proxy.close();
@@ -165,7 +169,7 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
     };
     const long = await outage(backlogDir, backlog, true);
     const short = await outage(shortDir, SHORT_BACKLOG, true);
-    const outOfMemory = devices.some((d) => d.lines.some((l) => /OUT OF MEMORY|Execution Interrupted/.test(l.text)));
+    const outOfMemory = devices.some((d) => d.lines.some((l) => OUT_OF_MEMORY.test(l.text)));
     return {
       runtime,
       empty,
@@ -184,11 +188,9 @@ async function measure(espruino: string, label: string, broker: Broker, backlog:
   }
 }
 
-export interface BacklogMemoryOptions {
-  espruino?: string;
+export interface BacklogMemoryOptions extends BenchOptions {
+  /** The fixed 2,500-JsVar build (ESPRUINO_SMALL). */
   small?: string;
-  broker: Broker;
-  group?: string;
   backlog?: number;
 }
 
@@ -204,153 +206,61 @@ export async function benchBacklogMemory(o: BacklogMemoryOptions): Promise<Bench
   const measured = await Promise.all(
     interpreters.map(([label, path]) => (path ? measure(path, label, o.broker, backlog) : Promise.resolve(undefined))),
   );
+  const range = (s: Sampled) => `${SAMPLES} samples ${s.min}..${s.max}, least free ${s.free}`;
+  const sampled = (s: Sampled, more = "") => ({ value: s.max, note: range(s) + more });
+  const ackedAtEnd = (s: Measured["draining"], waiting: number) =>
+    `; ${s.ackedAtEnd} of ${waiting} acknowledged at the last sample`;
+  /** Each state's figure: the most of its samples. */
+  const states: Array<[string, (m: Measured) => { value: number; note: string }]> = [
+    ["connected, store empty", (m) => sampled(m.empty)],
+    [`disconnected, ${backlog} stored`, (m) => sampled(m.offline)],
+    [`connected, draining ${backlog} stored`, (m) => sampled(m.draining, ackedAtEnd(m.draining, m.waiting))],
+    [`connected, ${backlog} drained`, (m) => sampled(m.drained)],
+    [
+      `connected, draining ${SHORT_BACKLOG} stored (control: a short outage)`,
+      (m) => sampled(m.shortDraining, ackedAtEnd(m.shortDraining, m.shortWaiting)),
+    ],
+    [`connected, ${SHORT_BACKLOG} drained (control)`, (m) => sampled(m.shortDrained)],
+  ];
+  const within = (d: number) => ({ value: d, ok: Math.abs(d) <= SAME_WITHIN });
+  /** The differences the targets are about, each with its target. */
+  const differences: Array<[string, string, (m: Measured) => { value: number; ok: boolean; note?: string }]> = [
+    [`draining ${backlog} stored - store empty`, `within ${SAME_WITHIN}`, (m) => within(m.draining.max - m.empty.max)],
+    [
+      `disconnected ${backlog} stored - store empty`,
+      `<= +${SAME_WITHIN}`,
+      (m) => ({
+        value: m.offline.max - m.empty.max,
+        ok: m.offline.max - m.empty.max <= SAME_WITHIN,
+        note: "as the long-outage test checks it: not more than 64 above the connected baseline",
+      }),
+    ],
+    [
+      `draining ${backlog} stored - draining ${SHORT_BACKLOG} stored`,
+      `within ${SAME_WITHIN}`,
+      (m) => ({
+        ...within(m.draining.max - m.shortDraining.max),
+        note: "the backlog's own effect: the same history of refused connects, a reconnect and a drain",
+      }),
+    ],
+    [`${backlog} drained - store empty`, `within ${SAME_WITHIN}`, (m) => within(m.drained.max - m.empty.max)],
+  ];
   interpreters.forEach(([label, path, what], i) => {
     const name = (state: string) => `${what}: ${state}`;
-    const m = measured[i];
-    if (!path || !m) {
-      for (const state of [
-        "connected, store empty",
-        `disconnected, ${backlog} stored`,
-        `connected, draining ${backlog} stored`,
-        `connected, ${backlog} drained`,
-        `connected, draining ${SHORT_BACKLOG} stored (control: a short outage)`,
-        `connected, ${SHORT_BACKLOG} drained (control)`,
-      ]) {
-        rows.push(missingRow(name(state), "JsVars", "", `needs ${label}`, group));
-      }
+    const m = path ? measured[i] : undefined;
+    for (const [state, figure] of states)
       rows.push(
-        missingRow(
-          name(`draining ${backlog} stored - store empty`),
-          "JsVars",
-          `within ${SAME_WITHIN}`,
-          `needs ${label}`,
-          group,
-        ),
+        m
+          ? { group, name: name(state), unit: "JsVars", target: "", runtime: m.runtime, ...figure(m) }
+          : missingRow(name(state), "JsVars", "", `needs ${label}`, group),
       );
+    for (const [difference, target, figure] of differences)
       rows.push(
-        missingRow(
-          name(`disconnected ${backlog} stored - store empty`),
-          "JsVars",
-          `<= +${SAME_WITHIN}`,
-          `needs ${label}`,
-          group,
-        ),
+        m
+          ? { group, name: name(difference), unit: "JsVars", target, runtime: m.runtime, ...figure(m) }
+          : missingRow(name(difference), "JsVars", target, `needs ${label}`, group),
       );
-      rows.push(
-        missingRow(
-          name(`draining ${backlog} stored - draining ${SHORT_BACKLOG} stored`),
-          "JsVars",
-          `within ${SAME_WITHIN}`,
-          `needs ${label}`,
-          group,
-        ),
-      );
-      rows.push(
-        missingRow(
-          name(`${backlog} drained - store empty`),
-          "JsVars",
-          `within ${SAME_WITHIN}`,
-          `needs ${label}`,
-          group,
-        ),
-      );
-      return;
-    }
-    const range = (s: Sampled) => `${SAMPLES} samples ${s.min}..${s.max}, least free ${s.free}`;
-    rows.push({
-      group,
-      name: name("connected, store empty"),
-      value: m.empty.max,
-      unit: "JsVars",
-      target: "",
-      runtime: m.runtime,
-      note: range(m.empty),
-    });
-    rows.push({
-      group,
-      name: name(`disconnected, ${backlog} stored`),
-      value: m.offline.max,
-      unit: "JsVars",
-      target: "",
-      runtime: m.runtime,
-      note: range(m.offline),
-    });
-    rows.push({
-      group,
-      name: name(`connected, draining ${backlog} stored`),
-      value: m.draining.max,
-      unit: "JsVars",
-      target: "",
-      runtime: m.runtime,
-      note: `${range(m.draining)}; ${m.draining.ackedAtEnd} of ${m.waiting} acknowledged at the last sample`,
-    });
-    rows.push({
-      group,
-      name: name(`connected, ${backlog} drained`),
-      value: m.drained.max,
-      unit: "JsVars",
-      target: "",
-      runtime: m.runtime,
-      note: range(m.drained),
-    });
-    rows.push({
-      group,
-      name: name(`connected, draining ${SHORT_BACKLOG} stored (control: a short outage)`),
-      value: m.shortDraining.max,
-      unit: "JsVars",
-      target: "",
-      runtime: m.runtime,
-      note: `${range(m.shortDraining)}; ${m.shortDraining.ackedAtEnd} of ${m.shortWaiting} acknowledged at the last sample`,
-    });
-    rows.push({
-      group,
-      name: name(`connected, ${SHORT_BACKLOG} drained (control)`),
-      value: m.shortDrained.max,
-      unit: "JsVars",
-      target: "",
-      runtime: m.runtime,
-      note: range(m.shortDrained),
-    });
-    const diff = (s: Sampled, from = m.empty) => s.max - from.max;
-    const within = (d: number) => Math.abs(d) <= SAME_WITHIN;
-    rows.push({
-      group,
-      name: name(`draining ${backlog} stored - store empty`),
-      value: diff(m.draining),
-      unit: "JsVars",
-      target: `within ${SAME_WITHIN}`,
-      ok: within(diff(m.draining)),
-      runtime: m.runtime,
-    });
-    rows.push({
-      group,
-      name: name(`disconnected ${backlog} stored - store empty`),
-      value: diff(m.offline),
-      unit: "JsVars",
-      target: `<= +${SAME_WITHIN}`,
-      ok: diff(m.offline) <= SAME_WITHIN,
-      runtime: m.runtime,
-      note: "as the long-outage test checks it: not more than 64 above the connected baseline",
-    });
-    rows.push({
-      group,
-      name: name(`draining ${backlog} stored - draining ${SHORT_BACKLOG} stored`),
-      value: diff(m.draining, m.shortDraining),
-      unit: "JsVars",
-      target: `within ${SAME_WITHIN}`,
-      ok: within(diff(m.draining, m.shortDraining)),
-      runtime: m.runtime,
-      note: "the backlog's own effect: the same history of refused connects, a reconnect and a drain",
-    });
-    rows.push({
-      group,
-      name: name(`${backlog} drained - store empty`),
-      value: diff(m.drained),
-      unit: "JsVars",
-      target: `within ${SAME_WITHIN}`,
-      ok: within(diff(m.drained)),
-      runtime: m.runtime,
-    });
+    if (!m) return;
     rows.push({
       group,
       name: name("OUT OF MEMORY or Execution Interrupted on the console"),

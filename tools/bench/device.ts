@@ -20,6 +20,15 @@ import {
 
 export type Line = ConsoleLine;
 
+/** Where the host runtime's figures come from. */
+export const HOST_RUNTIME = `host runtime (Node ${process.versions.node})`;
+
+/** Espruino's own words when its JsVars run out or a callback is cut short. */
+export const OUT_OF_MEMORY = /OUT OF MEMORY|Execution Interrupted/;
+
+/** A state is read this long after the console line (or the proxy's packet) that marks it. */
+export const SETTLE_MS = 300;
+
 export interface Device {
   runtime: string;
   /** performance.now() just before the process was spawned (or the host runtime was started). */
@@ -123,4 +132,19 @@ export function startHost(file: string, runtime: string, storageLayout: "linux" 
     (console) => runFirmware(file, { espruino: "", storageLayout, wake: false, console }),
     (firmware) => ({ flashStats: () => firmware.flashStats!() }),
   );
+}
+
+/**
+ * The benchmarks' JsVar figure, `afterMs` from now: process.memory().usage less .history (the
+ * console's history holds the probe line), read from a timer (EspruinoDevice.memory()).
+ */
+export async function jsVarsAfter(device: EspruinoDevice, afterMs: number): Promise<MemoryInfo & { used: number }> {
+  await new Promise((r) => setTimeout(r, afterMs));
+  const m = await device.memory();
+  return { ...m, used: m.usage - m.history };
+}
+
+/** The seq of the newest reading on the console, 0 before the first (a fresh flash: seq 1 is this boot's first). */
+export function newestSeq(lines: Line[]): number {
+  return Math.max(0, ...lines.map((l) => Number(/\[app\] reading #(\d+) /.exec(l.text)?.[1] ?? 0)));
 }

@@ -24,19 +24,18 @@
  *
  *   ESPRUINO=/path/to/espruino [ESPRUINO_MQTT_MODULE=/path/to/MQTT.js] npx tsx tools/bench/drain.ts
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { IN_FLIGHT_WINDOW } from "../build/firmware-config";
 import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion } from "../espruino-binary";
-import { startEspruino, startHost, type Device } from "./device";
+import { HOST_RUNTIME, newestSeq, startEspruino, startHost, type Device } from "./device";
 import { measureDrainCost } from "./drain-cost";
-import { minifyLikeTheBuild } from "./memory";
+import { mqttModuleScript } from "./mqtt-module";
 import { missingRow, type BenchRow } from "./table";
-import { buildLinuxBundle, runAlone } from "./shared";
+import { buildLinuxBundle, readingAcks, runAlone, tempDir, type BenchOptions } from "./shared";
 
 /** Readings in the backlog at reconnect (about 111 s of filling at 100 ms, 10 % of reads failing). */
 export const DRAIN_BACKLOG = Number(process.env.BENCH_DRAIN_BACKLOG || 1000);
@@ -44,7 +43,6 @@ export const DRAIN_BACKLOG = Number(process.env.BENCH_DRAIN_BACKLOG || 1000);
 const WINDOW = IN_FLIGHT_WINDOW;
 /** A Wi-Fi link's round trip to a broker on the local network, ms: what a board drains across. */
 export const WIFI_ROUND_TRIP_MS = 20;
-const TEMPERATURE = /\/temperature$/;
 
 interface Drained {
   label: string;
@@ -81,12 +79,12 @@ function legs(stats: TcpProxy["stats"], n: number): { turnaroundMs: number; brok
   return { turnaroundMs: turnaround / Math.max(1, turns), brokerMs: broker / Math.max(1, count) };
 }
 
-/** N over the time from the first CONNACK to the Nth PUBACK of a `/temperature` PUBLISH, at the proxy. */
+/** N over the time from the first CONNACK to the Nth PUBACK of a reading, at the proxy. */
 async function untilAcked(proxy: TcpProxy, n: number, label: string, alive: () => void): Promise<{ ms: number }> {
   const deadline = performance.now() + 120000 + n * 50;
   for (;;) {
     const s = proxy.stats;
-    const acks = s.acks.filter((a) => TEMPERATURE.test(a.topic));
+    const acks = readingAcks(s);
     if (s.connacks.length && acks.length >= n) return { ms: acks[n - 1].at - s.connacks[0] };
     alive();
     if (performance.now() > deadline)
@@ -112,8 +110,7 @@ async function drainOurs(label: string, device: Device, proxy: TcpProxy, n: numb
   let wear: Drained["wear"];
   if (device.flashStats) {
     const w = device.flashStats();
-    const readings = Math.max(0, ...device.lines.map((l) => Number(/\[app\] reading #(\d+) /.exec(l.text)?.[1] ?? 0)));
-    wear = { bytesWritten: w.bytesWritten, pagesErased: w.pagesErased, readings };
+    wear = { bytesWritten: w.bytesWritten, pagesErased: w.pagesErased, readings: newestSeq(device.lines) };
   }
   return {
     label,
@@ -134,21 +131,21 @@ export async function peerDrainProgram(
   n: number,
   payloadLength: number,
 ): Promise<string> {
-  const { readFileSync } = await import("node:fs");
-  const source = readFileSync(modulePath, "utf8");
   // The payload of a stored reading, padded to the firmware's length (same bytes on the wire).
   const head = `{"device":"bench-drain-peer","seq":`;
   const tail = `,"temperature":21.5,"uptime":12,"boot":1,"time":1767225600}`;
   const pad = Math.max(0, payloadLength - head.length - tail.length - String(n).length);
-  return minifyLikeTheBuild(
-    `var MQTT=function(exports){${source}\nreturn exports}({});\n` +
-      `var mqtt=MQTT.create("127.0.0.1",{port:${port},client_id:"bench-drain-peer",keep_alive:30});\n` +
-      `var n=0,N=${n},PAD=${JSON.stringify(" ".repeat(pad))};\n` +
+  return mqttModuleScript(
+    modulePath,
+    port,
+    "bench-drain-peer",
+    `var n=0,N=${n},PAD=${JSON.stringify(" ".repeat(pad))};\n` +
       `function pub(){n++;mqtt.publish("sensors/bench-drain-peer/temperature",${JSON.stringify(head)}+n+PAD+${JSON.stringify(tail)},{qos:1})}\n` +
       `mqtt.on("connected",function(){console.log("[peer] connected");pub()});\n` +
       `mqtt.on("puback",function(){if(n<N)pub();else console.log("[peer] done "+n)});\n` +
       `mqtt.on("disconnected",function(){console.log("[peer] disconnected")});\n` +
       `setTimeout(function(){mqtt.connect()},200);\n`,
+    { keep_alive: 30 },
   );
 }
 
@@ -163,7 +160,7 @@ async function drainPeer(
 ): Promise<Drained> {
   const proxy = await startTcpProxy(broker.port, { roundTripMs, listening: false, timeline: true });
   await proxy.open();
-  const dir = mkdtempSync(join(tmpdir(), "bench-drain-peer-"));
+  const dir = tempDir("bench-drain-peer-");
   const file = join(dir, "peer.js");
   writeFileSync(file, await peerDrainProgram(modulePath, proxy.port, n, payloadLength));
   const device = startEspruino(espruino, file, dir, `${version}, RAM`);
@@ -198,11 +195,8 @@ function payloadLengthOf(deviceId: string, seq: number): number {
   return JSON.stringify({ device: deviceId, seq, temperature: 21.5, uptime: 12, boot: 1, time: 1767225600 }).length;
 }
 
-export interface DrainOptions {
-  espruino?: string;
+export interface DrainOptions extends BenchOptions {
   mqttModule?: string;
-  broker: Broker;
-  group?: string;
   backlog?: number;
 }
 
@@ -233,8 +227,7 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
     const contenders: Contender[] = [];
     if (o.espruino) {
       const espruino = o.espruino;
-      const onEspruino = (file: string) =>
-        startEspruino(espruino, file, mkdtempSync(join(tmpdir(), "bench-drain-")), `${version}, RAM`);
+      const onEspruino = (file: string) => startEspruino(espruino, file, tempDir("bench-drain-"), `${version}, RAM`);
       contenders.push({ key: "ours", logLevel: "info", start: onEspruino });
       contenders.push({ key: "debug", logLevel: "debug", start: onEspruino });
       contenders.push({ key: "wifi", logLevel: "info", start: onEspruino, roundTripMs: WIFI_ROUND_TRIP_MS });
@@ -242,7 +235,7 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
     contenders.push({
       key: "host",
       logLevel: "info",
-      start: (file) => startHost(file, `host runtime (Node ${process.versions.node}), linux Storage layout`),
+      start: (file) => startHost(file, `${HOST_RUNTIME}, linux Storage layout`),
     });
     // One bundle per contender: each behind its own proxy port, with its own client id.
     const running = [];
@@ -271,21 +264,15 @@ export async function benchDrain(o: DrainOptions): Promise<BenchRow[]> {
       await c.proxy.close();
     }
     if (o.espruino && o.mqttModule) {
-      results.peer = await drainPeer(
-        o.espruino,
-        version,
-        o.mqttModule,
-        o.broker,
-        n,
-        payloadLengthOf("bench-drain-ours", n),
-      );
+      const payloadLength = payloadLengthOf("bench-drain-ours", n);
+      results.peer = await drainPeer(o.espruino, version, o.mqttModule, o.broker, n, payloadLength);
       results.peerWifi = await drainPeer(
         o.espruino,
         version,
         o.mqttModule,
         o.broker,
         n,
-        payloadLengthOf("bench-drain-ours", n),
+        payloadLength,
         WIFI_ROUND_TRIP_MS,
       );
     }

@@ -12,7 +12,7 @@
  */
 import type { Broker } from "./broker";
 import { espruinoVersion } from "../espruino-binary";
-import { bootDirectory, startEspruino } from "./device";
+import { bootDirectory, jsVarsAfter, OUT_OF_MEMORY, startEspruino } from "./device";
 import { missingRow, type BenchRow } from "./table";
 import { buildLinuxBundle, runAlone } from "./shared";
 
@@ -38,12 +38,11 @@ async function measure(
   const device = startEspruino(espruino, undefined, await bootDirectory(espruino, code), "features");
   try {
     await device.waitFor(/-> CONNECTED/, 15000);
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const m = await device.memory();
+    const m = await jsVarsAfter(device, SETTLE_MS);
     const lines = device.lines.map((l) => l.text);
-    if (lines.some((t) => /OUT OF MEMORY|Execution Interrupted|-> BACKOFF/.test(t)))
+    if (lines.some((t) => OUT_OF_MEMORY.test(t) || /-> BACKOFF/.test(t)))
       throw new Error("the firmware ran short or lost its connection:\n" + lines.join("\n"));
-    return { used: m.usage - m.history, free: m.free, lines };
+    return { used: m.used, free: m.free, lines };
   } finally {
     await device.kill();
   }

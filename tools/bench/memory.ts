@@ -15,21 +15,18 @@
  * line), read from a timer 300 ms after the console line that marks the state. Target (retired, kept as a figure):
  * our firmware connected uses no more JsVars than the MQTT module alone connected (ratio <= 1.0).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { minify } from "terser";
-import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { espruinoVersion } from "../espruino-binary";
-import { bootDirectory, startEspruino, type EspruinoDevice } from "./device";
+import { bootDirectory, jsVarsAfter, SETTLE_MS, startEspruino, type EspruinoDevice } from "./device";
+import { mqttModuleScript } from "./mqtt-module";
 import { missingRow, type BenchRow } from "./table";
-import { buildLinuxBundle, runAlone } from "./shared";
+import { buildLinuxBundle, runAlone, tempDir, type BenchOptions } from "./shared";
 
 /** modules/MQTT.js, minified, connected, on Espruino 2v29 for Linux, measured once. */
 export const MQTT_MODULE_REFERENCE_JSVARS = 607;
 export const MQTT_MODULE_REFERENCE_AFTER_LOAD = 445;
-const SETTLE_MS = 300;
 /** The peer connects this long after load, so its after-load figure is read before. */
 const PEER_CONNECT_AFTER_MS = 1500;
 
@@ -77,14 +74,12 @@ async function measureOnce(
 ): Promise<number> {
   const device =
     mode === "RAM"
-      ? startEspruino(espruino, file, mkdtempSync(join(tmpdir(), "bench-ram-")), program.label)
+      ? startEspruino(espruino, file, tempDir("bench-ram-"), program.label)
       : startEspruino(espruino, undefined, flashDir!, program.label);
   try {
     const line = await device.waitFor(marker, 15000);
     if (settle) await settle(device, line.index);
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const m = await device.memory();
-    return m.usage - m.history;
+    return (await jsVarsAfter(device, SETTLE_MS)).used;
   } finally {
     await device.kill();
   }
@@ -95,7 +90,7 @@ async function measureProgram(
   program: Program,
   proxy: TcpProxy,
 ): Promise<Record<Mode, { loaded: number; connected: number }>> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-mem-"));
+  const dir = tempDir("bench-mem-");
   const file = join(dir, "program.js");
   writeFileSync(file, program.code);
   const flashDir = await bootDirectory(espruino, program.code);
@@ -112,26 +107,13 @@ async function measureProgram(
   return out;
 }
 
-/** The build's terser settings (tools/build/targets.ts). */
-export async function minifyLikeTheBuild(code: string): Promise<string> {
-  const result = await minify(code, {
-    ecma: 5,
-    compress: { passes: 2, hoist_vars: true },
-    mangle: {
-      properties: { regex: /^_/, reserved: ["on", "emit", "removeListener", "removeAllListeners", "prependListener"] },
-    },
-    format: { ascii_only: true, comments: false },
-  });
-  return result.code ?? "";
-}
-
 /** The MQTT module, loaded as Espruino loads a module (a function of `exports`), connected like the firmware. */
 export async function peerProgram(modulePath: string, port: number): Promise<Program> {
-  const source = readFileSync(modulePath, "utf8");
-  const code = await minifyLikeTheBuild(
-    `var MQTT=function(exports){${source}\nreturn exports}({});\n` +
-      `var mqtt=MQTT.create("127.0.0.1",{port:${port},client_id:"bench-peer"});\n` +
-      `mqtt.on("connected",function(){console.log("[peer] connected")});\n` +
+  const code = await mqttModuleScript(
+    modulePath,
+    port,
+    "bench-peer",
+    `mqtt.on("connected",function(){console.log("[peer] connected")});\n` +
       // After load: read before connect() is called (a script with nothing pending ends the
       // interpreter, so a failed connect cannot be the marker as it is for the firmware).
       `setTimeout(function(){console.log("[peer] loaded")},0);\n` +
@@ -140,11 +122,8 @@ export async function peerProgram(modulePath: string, port: number): Promise<Pro
   return { label: "MQTT module", code, loaded: /\[peer\] loaded/, connected: /\[peer\] connected/ };
 }
 
-export interface MemoryOptions {
-  espruino?: string;
+export interface MemoryOptions extends BenchOptions {
   mqttModule?: string;
-  broker: Broker;
-  group?: string;
 }
 
 export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
@@ -157,25 +136,12 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
     peerConnected: (mode: Mode) => `Espruino MQTT module connected, ${mode}`,
     ratio: (mode: Mode) => `ratio firmware/MQTT module connected, ${mode}`,
   };
+  const jsVarsRow = (name: string, value: number, runtime: string, note?: string) =>
+    rows.push({ group, name, value, unit: "JsVars", target: "", runtime, ...(note && { note }) });
   const referenceRows = (): void => {
-    rows.push({
-      group,
-      name: names.peerLoaded("RAM"),
-      value: MQTT_MODULE_REFERENCE_AFTER_LOAD,
-      unit: "JsVars",
-      target: "",
-      runtime: "reference",
-      note: "reference: 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
-    });
-    rows.push({
-      group,
-      name: names.peerConnected("RAM"),
-      value: MQTT_MODULE_REFERENCE_JSVARS,
-      unit: "JsVars",
-      target: "",
-      runtime: "reference",
-      note: "reference: 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE",
-    });
+    const note = "reference: 2v29 Linux, minified; not measured: set ESPRUINO_MQTT_MODULE";
+    jsVarsRow(names.peerLoaded("RAM"), MQTT_MODULE_REFERENCE_AFTER_LOAD, "reference", note);
+    jsVarsRow(names.peerConnected("RAM"), MQTT_MODULE_REFERENCE_JSVARS, "reference", note);
   };
   if (!o.espruino) {
     rows.push(missingRow("interpreter alone (same probe)", "JsVars", "", "needs ESPRUINO", group));
@@ -197,27 +163,29 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
   const version = espruinoVersion(o.espruino);
   const runtime = (mode: Mode) =>
     `${version}, ${mode === "RAM" ? "RAM (espruino file.js)" : "flash (.bootcde, run at boot)"}`;
+  const ratioRow = (mode: Mode, ratio: number, note?: string) =>
+    rows.push({
+      group,
+      name: names.ratio(mode),
+      value: ratio,
+      unit: "x",
+      target: "<= 1.0",
+      ok: ratio <= 1,
+      runtime: runtime(mode),
+      ...(note && { note }),
+    });
   const proxy = await startTcpProxy(o.broker.port, { listening: false });
   try {
     // The interpreter alone, read the same way: what every figure below includes.
-    const idle = startEspruino(o.espruino, undefined, mkdtempSync(join(tmpdir(), "bench-idle-")), "interpreter");
+    const idle = startEspruino(o.espruino, undefined, tempDir("bench-idle-"), "interpreter");
     let baseline: number;
     try {
       await idle.waitFor(/espruino\.com/, 5000);
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      const m = await idle.memory();
-      baseline = m.usage - m.history;
+      baseline = (await jsVarsAfter(idle, SETTLE_MS)).used;
     } finally {
       await idle.kill();
     }
-    rows.push({
-      group,
-      name: "interpreter alone (same probe)",
-      value: baseline,
-      unit: "JsVars",
-      target: "",
-      runtime: version,
-    });
+    jsVarsRow("interpreter alone (same probe)", baseline, version);
 
     const { code } = await buildLinuxBundle(proxy.port, "bench-memory", {
       PUBLISH_INTERVAL_MS: "3600000",
@@ -235,68 +203,21 @@ export async function benchMemory(o: MemoryOptions): Promise<BenchRow[]> {
       proxy,
     );
     for (const mode of ["RAM", "flash"] as Mode[]) {
-      rows.push({
-        group,
-        name: names.loaded(mode),
-        value: ours[mode].loaded,
-        unit: "JsVars",
-        target: "",
-        runtime: runtime(mode),
-      });
-      rows.push({
-        group,
-        name: names.connected(mode),
-        value: ours[mode].connected,
-        unit: "JsVars",
-        target: "",
-        runtime: runtime(mode),
-      });
+      jsVarsRow(names.loaded(mode), ours[mode].loaded, runtime(mode));
+      jsVarsRow(names.connected(mode), ours[mode].connected, runtime(mode));
     }
     if (o.mqttModule) {
       const theirs = await measureProgram(o.espruino, await peerProgram(o.mqttModule, proxy.port), proxy);
       for (const mode of ["RAM", "flash"] as Mode[]) {
-        rows.push({
-          group,
-          name: names.peerLoaded(mode),
-          value: theirs[mode].loaded,
-          unit: "JsVars",
-          target: "",
-          runtime: runtime(mode),
-        });
-        rows.push({
-          group,
-          name: names.peerConnected(mode),
-          value: theirs[mode].connected,
-          unit: "JsVars",
-          target: "",
-          runtime: runtime(mode),
-        });
+        jsVarsRow(names.peerLoaded(mode), theirs[mode].loaded, runtime(mode));
+        jsVarsRow(names.peerConnected(mode), theirs[mode].connected, runtime(mode));
       }
       for (const mode of ["RAM", "flash"] as Mode[]) {
-        const ratio = ours[mode].connected / theirs[mode].connected;
-        rows.push({
-          group,
-          name: names.ratio(mode),
-          value: ratio,
-          unit: "x",
-          target: "<= 1.0",
-          ok: ratio <= 1,
-          runtime: runtime(mode),
-        });
+        ratioRow(mode, ours[mode].connected / theirs[mode].connected);
       }
     } else {
       referenceRows();
-      const ratio = ours.RAM.connected / MQTT_MODULE_REFERENCE_JSVARS;
-      rows.push({
-        group,
-        name: names.ratio("RAM"),
-        value: ratio,
-        unit: "x",
-        target: "<= 1.0",
-        ok: ratio <= 1,
-        runtime: runtime("RAM"),
-        note: "against the reference figure",
-      });
+      ratioRow("RAM", ours.RAM.connected / MQTT_MODULE_REFERENCE_JSVARS, "against the reference figure");
       rows.push(missingRow(names.ratio("flash"), "x", "<= 1.0", "needs ESPRUINO_MQTT_MODULE", group));
     }
   } finally {
