@@ -19,7 +19,7 @@ export interface TlsCredentials {
   key?: string;
 }
 
-/** Field names match SessionOptions, so the config itself is the session's options. */
+/** Field names match SessionOptions: the firmware hands the session its fields by name. */
 export interface FirmwareConfig {
   board: string;
   /** The broker URL as the console shows it: the password masked. */

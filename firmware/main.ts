@@ -3,7 +3,8 @@
  * durable store and the sensor loop, with the settings baked in at build time. Loading the
  * bundle starts it.
  */
-import config, { awakeMaxMs, discovery, runtimeRules, schedule, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
+import * as config from "virtual:config";
+import { awakeMaxMs, discovery, runtimeRules, schedule, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
 import { deepSleep } from "virtual:sleep";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
@@ -80,16 +81,29 @@ if (held.resent)
   log(
     "[store] " + held.resent + " sent before the restart without a PUBACK: sent again (the broker may get them twice)",
   );
-const networkLink = createNetwork(config, log);
-// The config is the session's options: the type system checks that the two agree.
-const session = createSession(config, {
-  clock: espruinoClock,
-  transport: espruinoTransport(tls),
-  network: networkLink,
-  // The device, this boot and the time: no two devices, and no two boots, share the jitter.
-  random: seededRandom(config.clientId + ":" + boot + ":" + Date.now()),
-  log,
-});
+const networkLink = createNetwork(config.wifi, log);
+// The session's settings one by one, never the config object itself: used only field by field,
+// the minifier turns the config into constants, and no object of every setting stays in RAM.
+const session = createSession(
+  {
+    host: config.host,
+    port: config.port,
+    connectPacket: config.connectPacket,
+    keepalive: config.keepalive,
+    status: config.status,
+    inflightWindow: config.inflightWindow,
+    eager: config.eager,
+    backoff: config.backoff,
+  },
+  {
+    clock: espruinoClock,
+    transport: espruinoTransport(tls),
+    network: networkLink,
+    // The device, this boot and the time: no two devices, and no two boots, share the jitter.
+    random: seededRandom(config.clientId + ":" + boot + ":" + Date.now()),
+    log,
+  },
+);
 // Listeners are told in the order added: the discovery config and diagnostics are queued at a
 // CONNACK before delivery hands out readings.
 const birth = discovery ? announceToHomeAssistant(session, discovery, log) : undefined;

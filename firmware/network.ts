@@ -4,8 +4,8 @@ import type { DeviceConfig } from "./config";
 import { wifiLink } from "./wifi";
 
 /** `"network": "wifi"`. */
-export function createWifiNetwork(config: DeviceConfig, log: Log): NetworkLink {
-  const wifi = config.wifi as NonNullable<DeviceConfig["wifi"]>;
+export function createWifiNetwork(wifi: DeviceConfig["wifi"], log: Log): NetworkLink {
+  wifi = wifi as NonNullable<DeviceConfig["wifi"]>;
   return wifiLink(require("Wifi"), wifi.ssid, wifi.password, wifi.sntpServer, log, require("Storage"));
 }
 

@@ -2,8 +2,29 @@
 
 declare module "virtual:config" {
   import type { DeviceConfig, FirmwareConfig } from "./config";
-  const config: DeviceConfig;
-  export default config;
+  /** Every setting of DeviceConfig as an export of its own (tools/build/virtual-modules.ts). */
+  export const board: DeviceConfig["board"];
+  export const brokerLabel: DeviceConfig["brokerLabel"];
+  export const host: DeviceConfig["host"];
+  export const port: DeviceConfig["port"];
+  export const clientId: DeviceConfig["clientId"];
+  export const connectPacket: DeviceConfig["connectPacket"];
+  export const keepalive: DeviceConfig["keepalive"];
+  export const inflightWindow: DeviceConfig["inflightWindow"];
+  export const eager: DeviceConfig["eager"];
+  export const backoff: DeviceConfig["backoff"];
+  export const publishIntervalMs: DeviceConfig["publishIntervalMs"];
+  export const watchdogS: DeviceConfig["watchdogS"];
+  export const readingTopic: DeviceConfig["readingTopic"];
+  export const status: DeviceConfig["status"];
+  export const diagnostics: DeviceConfig["diagnostics"];
+  export const setTopic: DeviceConfig["setTopic"];
+  export const subscribe: DeviceConfig["subscribe"];
+  export const firmwareVersion: DeviceConfig["firmwareVersion"];
+  export const format: DeviceConfig["format"];
+  export const storeSegments: DeviceConfig["storeSegments"];
+  export const wifi: DeviceConfig["wifi"];
+  export const sensor: DeviceConfig["sensor"];
   /** config.tls and config.tlsPoolGrowthVars as constants, so a build without TLS drops its code. */
   export const tls: FirmwareConfig["tls"];
   export const tlsPoolGrowthVars: FirmwareConfig["tlsPoolGrowthVars"];
@@ -33,5 +54,5 @@ declare module "virtual:sensor" {
 declare module "virtual:network" {
   import type { DeviceConfig } from "./config";
   import type { Log, NetworkLink } from "../src/session/ports";
-  export function createNetwork(config: DeviceConfig, log: Log): NetworkLink;
+  export function createNetwork(wifi: DeviceConfig["wifi"], log: Log): NetworkLink;
 }

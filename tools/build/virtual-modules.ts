@@ -11,12 +11,23 @@ function constant(value: unknown): string {
   return value === undefined ? "undefined" : asciiSource(value);
 }
 
+/**
+ * Each setting as an export of its own, not one object: the firmware reads them one by one
+ * (`import * as config`), so the minifier inlines the numbers and strings where they are used,
+ * and no object of every setting stays in RAM.
+ */
+function namedExports(o: object): string {
+  return Object.entries(o)
+    .map(([k, v]) => `export const ${k} = ${constant(v)};\n`)
+    .join("");
+}
+
 export function boardModules(board: Board, config: FirmwareConfig): Plugin {
   // TLS as constants, and only there (certificates are kilobytes): a build without TLS then
   // drops the TLS code, as the minifier sees `undefined`.
   const { tls, tlsPoolGrowthVars, logLevel, sleepMs, awakeMaxMs, schedule, discovery, runtimeRules, ...device } = config;
   const modules: Record<string, string> = {
-    "virtual:config": `export default ${asciiSource(device)};
+    "virtual:config": `${namedExports(device)}
 export const tls = ${constant(tls)};
 export const tlsPoolGrowthVars = ${constant(tlsPoolGrowthVars)};
 export const sleepMs = ${constant(sleepMs)};
