@@ -166,6 +166,10 @@ export interface MqttSession {
   restart(reason: string): void;
 }
 
+/** The default retry and connect timeouts, ms. */
+const DEFAULT_TIMEOUT_MS = 10000;
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, minMs: 100 };
+
 /** The longest a closing session waits for the `offline` status to be acknowledged, ms. */
 const CLOSE_TIMEOUT_MS = 2000;
 /** How often the connected session checks its deadlines (keepalive, retries), ms. */
@@ -186,19 +190,12 @@ const SEND_PASS_BYTES = 536;
 const SPLIT_PAYLOAD_BYTES = 256;
 
 export function createSession(options: SessionOptions, ports: SessionPorts): MqttSession {
+  // The options are read where they are used, not copied: on Espruino every local of this
+  // function is a JsVar held as long as the session.
   const clock = ports.clock;
-  /** A console line of the session's own. */
-  const say = (line: string) => ports.log("[mqtt] " + line);
   const keepaliveMs = (options.keepalive === undefined ? 30 : options.keepalive) * 1000;
-  const window = options.inflightWindow || 1;
-  const retryMs = options.retryMs || 10000;
-  const connectTimeoutMs = options.connectTimeoutMs || 10000;
-  const stableMs = options.stableMs || 60000;
   const status = options.status;
-  const eager = !!options.eager;
   const outbox: Outbox = [];
-  const queueSize = options.queueSize || 8;
-  const backoff = options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 };
 
   let state = SessionState.STOPPED;
   let connection: Connection | undefined;
@@ -241,16 +238,17 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (previous === SessionState.CLOSING && next === SessionState.BACKOFF) next = SessionState.STOPPED;
     clock.clearTimeout(timer);
     timer = 0;
-    say(stateName(previous) + " -> " + stateName(next) + " (" + reason + ")");
+    ports.log("[mqtt] " + stateName(previous) + " -> " + stateName(next) + " (" + reason + ")");
     state = next;
     // A connection that delivered, or stayed up, resets the backoff: a flapping link is retried at
     // once; a broker that drops clients before acknowledging anything sees the delays grow.
-    if (previous === SessionState.CONNECTED && (progressed || clock.now() - connectedAt >= stableMs)) failures = 0;
+    if (previous === SessionState.CONNECTED && (progressed || clock.now() - connectedAt >= (options.stableMs || 60000)))
+      failures = 0;
     if (next === SessionState.BACKOFF || next === SessionState.STOPPED || next === SessionState.NETWORK_CONNECTING)
       dropConnection();
 
     if (next === SessionState.NETWORK_CONNECTING) {
-      deadline(connectTimeoutMs, "network timeout");
+      deadline(options.connectTimeoutMs || DEFAULT_TIMEOUT_MS, "network timeout");
       ports.network.connect((error) => {
         if (state !== SessionState.NETWORK_CONNECTING) return;
         if (error) go(SessionState.BACKOFF, "network: " + error);
@@ -260,8 +258,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       openConnection();
     } else if (next === SessionState.MQTT_CONNECTING) {
       // The deadline first: a failed write changes state and replaces it.
-      deadline(connectTimeoutMs, "no CONNACK");
-      if (send(options.connectPacket) && eager) {
+      deadline(options.connectTimeoutMs || DEFAULT_TIMEOUT_MS, "no CONNACK");
+      if (send(options.connectPacket) && options.eager) {
         if (status) queueStatus(status.online);
         emit(SessionEvent.CONNECTING);
         pump();
@@ -272,9 +270,12 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       tick();
     } else if (next === SessionState.BACKOFF) {
       // The timer before the log line: an interrupted callback must not leave no timer.
-      const delay = backoffDelay(backoff, failures++, !!patient, ports.random);
-      arm(() => reconnect("retry"), delay);
-      say("retry in " + delay + " ms");
+      const delay = backoffDelay(options.backoff || DEFAULT_BACKOFF, failures++, !!patient, ports.random);
+      arm(
+        () => go(ports.network.isUp() ? SessionState.TCP_CONNECTING : SessionState.NETWORK_CONNECTING, "retry"),
+        delay,
+      );
+      ports.log("[mqtt] retry in " + delay + " ms");
     } else if (next === SessionState.CLOSING) {
       deadline(CLOSE_TIMEOUT_MS, "offline status not acknowledged");
     } else if (next === SessionState.STOPPED) {
@@ -288,10 +289,6 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function arm(callback: () => void, ms: number): void {
     timerDue = clock.now() + ms;
     timer = clock.setTimeout(callback, ms);
-  }
-
-  function reconnect(reason: string): void {
-    go(ports.network.isUp() ? SessionState.TCP_CONNECTING : SessionState.NETWORK_CONNECTING, reason);
   }
 
   /** Arms the state timer: if the state has not changed by then, back off (or, closing, just leave). */
@@ -332,7 +329,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       return go(SessionState.BACKOFF, "connect failed: " + errorText(e));
     }
     connection = opened;
-    deadline(connectTimeoutMs, "TCP connect timeout");
+    deadline(options.connectTimeoutMs || DEFAULT_TIMEOUT_MS, "TCP connect timeout");
   }
 
   function dropConnection(): void {
@@ -381,18 +378,11 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
   }
 
-  function entry(topic: WireString, payload: Payload, qos: 0 | 1, retain: boolean, ref?: number): OutboxEntry {
-    const e: OutboxEntry = { topic, payload, qos, state: EntryState.WAITING };
-    if (retain) e.retain = true;
-    if (ref !== undefined) e.ref = ref;
-    return e;
-  }
-
   /** Queues the status message ahead of everything waiting, replacing one still queued. */
   function queueStatus(payload: Payload): void {
     if (statusEntry) removeEntry(outbox, statusEntry);
-    statusEntry = entry((status as StatusMessages).topic, payload, 1, true);
-    const dropped = pushEntry(outbox, queueSize, statusEntry, true);
+    statusEntry = { topic: (status as StatusMessages).topic, payload, qos: 1, state: EntryState.WAITING, retain: true };
+    const dropped = pushEntry(outbox, options.queueSize || 8, statusEntry, true);
     if (dropped) emit(SessionEvent.DROPPED, dropped.ref);
   }
 
@@ -401,13 +391,13 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
    * Closing, only the `offline` status goes.
    */
   function pump(): void {
-    while (undrained < SEND_PASS_BYTES && inFlight(outbox).length < window) {
+    while (undrained < SEND_PASS_BYTES && inFlight(outbox).length < (options.inflightWindow || 1)) {
       const next = nextToSend(outbox);
       if (
         !next ||
         !(
           state === SessionState.CONNECTED ||
-          (eager && state === SessionState.MQTT_CONNECTING) ||
+          (options.eager && state === SessionState.MQTT_CONNECTING) ||
           (state === SessionState.CLOSING && next === statusEntry)
         )
       )
@@ -419,7 +409,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function sendEntry(e: OutboxEntry): void {
     const resend = !!e.id;
     if (e.qos > 0 && !resend) e.id = nextId();
-    if (LOG_DEBUG) say("PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
+    if (LOG_DEBUG) ports.log("[mqtt] PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
     const o = { topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: !!e.retain, id: e.id || 0 };
     const text = typeof o.payload === "string" ? (o as typeof o & { payload: string }) : undefined;
     // A long payload (the discovery config) goes in a second write: one copy less in RAM.
@@ -480,8 +470,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       return go(SessionState.BACKOFF, "packet before CONNACK");
     if (type === PacketType.PUBACK) {
       const e = acknowledgeEntry(outbox, packet.id);
-      if (!e) return say("PUBACK #" + packet.id + " for no message in flight (ignored)");
-      if (LOG_DEBUG) say("PUBACK #" + packet.id);
+      if (!e) return ports.log("[mqtt] PUBACK #" + packet.id + " for no message in flight (ignored)");
+      if (LOG_DEBUG) ports.log("[mqtt] PUBACK #" + packet.id);
       undrained = 0;
       // It read our PUBLISH: what we wrote is getting through.
       unsent = 0;
@@ -494,7 +484,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       send(serializeAck(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.id));
     if (type === PacketType.PUBREL) send(serializeAck(PacketType.PUBCOMP, packet.id));
     if (inbox) inbox.received(packet);
-    else if (type === PacketType.PUBLISH) say("message on " + packet.topic + " dropped: nothing subscribes");
+    else if (type === PacketType.PUBLISH)
+      ports.log("[mqtt] message on " + packet.topic + " dropped: nothing subscribes");
     // PINGRESP, PUBREC and PUBCOMP (we publish at QoS 0 and 1 only) need nothing beyond
     // refreshing lastReceivedAt.
   }
@@ -503,7 +494,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     go(SessionState.CONNECTED, sessionPresent ? "session present" : "new session");
     if (inbox) inbox.connected(sessionPresent);
     // An eager session queued (and sent) `online` with the CONNECT already.
-    if (status && !eager) queueStatus(status.online);
+    if (status && !options.eager) queueStatus(status.online);
     emit(SessionEvent.CONNECTED, sessionPresent);
     pump();
   }
@@ -532,8 +523,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       send(serializeEmpty(PacketType.PINGREQ));
     }
     inFlight(outbox).forEach((e) => {
-      if (now - (e.sentAt as number) >= retryMs) {
-        say("no PUBACK #" + e.id + " after " + retryMs + " ms");
+      if (now - (e.sentAt as number) >= (options.retryMs || DEFAULT_TIMEOUT_MS)) {
+        ports.log("[mqtt] no PUBACK #" + e.id + " after " + (options.retryMs || DEFAULT_TIMEOUT_MS) + " ms");
         sendEntry(e);
       }
     });
@@ -542,7 +533,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   return {
     state: () => state,
     start() {
-      if (state === SessionState.STOPPED) reconnect("start");
+      if (state === SessionState.STOPPED)
+        go(ports.network.isUp() ? SessionState.TCP_CONNECTING : SessionState.NETWORK_CONNECTING, "start");
     },
     stop(done, quiet) {
       onStopped = done;
@@ -572,7 +564,11 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
         if (why) throw new Error("publish: " + why);
         checkedTopic = topic;
       }
-      const dropped = pushEntry(outbox, queueSize, entry(topic, payload, qos, retain, ref));
+      // The optional fields only when set: each is a JsVar or more on Espruino.
+      const e: OutboxEntry = { topic, payload, qos, state: EntryState.WAITING };
+      if (retain) e.retain = true;
+      if (ref !== undefined) e.ref = ref;
+      const dropped = pushEntry(outbox, options.queueSize || 8, e);
       if (dropped) emit(SessionEvent.DROPPED, dropped.ref);
       pump();
       return dropped;
