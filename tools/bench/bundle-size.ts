@@ -6,14 +6,12 @@
  *
  * Target (retired, kept as a regression figure): the esp32 bundle, everything included, at most 12 KB.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildBundle } from "../build/build-bundle";
 import { boardNames } from "../build/boards";
-import { formatRows, type BenchRow } from "./table";
+import type { BenchRow } from "./table";
+import { printAlone, tempDir } from "./shared";
 
 export const ESP32_TARGET_BYTES = 12288;
 
@@ -26,7 +24,7 @@ export const PLACEHOLDER_SETTINGS = {
 };
 
 export async function benchBundleSize(group?: string): Promise<BenchRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-bundle-"));
+  const dir = tempDir("bench-bundle-");
   const rows: BenchRow[] = [];
   for (const board of boardNames()) {
     const code = await buildBundle(board, PLACEHOLDER_SETTINGS, join(dir, `${board}.js`));
@@ -54,6 +52,4 @@ export async function benchBundleSize(group?: string): Promise<BenchRow[]> {
   return rows;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  console.log(formatRows(await benchBundleSize()));
-}
+await printAlone(import.meta.url, () => benchBundleSize());

@@ -8,7 +8,6 @@
  *
  * Targets: ours/theirs >= 1.0 for each packet; minified size <= 3072 bytes.
  */
-import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import mqttPacket from "mqtt-packet";
@@ -24,11 +23,8 @@ import {
   utf8Encode,
   type IncomingPacket,
 } from "../../src/mqtt/index.ts";
-import { formatRows, type BenchRow } from "./table";
-
-export { formatRows, type BenchRow } from "./table";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+import type { BenchRow } from "./table";
+import { printAlone, REPO_ROOT } from "./shared";
 
 export const SIZE_TARGET_BYTES = 3072;
 
@@ -92,10 +88,11 @@ interface Pair {
   theirs: () => void;
 }
 
-/** Encode then decode with a long-lived stream decoder on each side, as a client would. */
-function publishPair(): Pair {
-  const wireTopic = utf8Encode(TOPIC);
-  const payload = new Uint8Array(Buffer.from(PAYLOAD_TEXT, "latin1"));
+/**
+ * A long-lived stream decoder on each side, as a client keeps one: each call decodes one whole
+ * packet's bytes and checks the packet came out.
+ */
+function decoders(): { ours(bytes: Uint8Array): void; theirs(bytes: Buffer): void } {
   const stream = createPacketStream(4096);
   let got: IncomingPacket | undefined;
   const onPacket = (p: IncomingPacket): void => {
@@ -106,27 +103,13 @@ function publishPair(): Pair {
   parser.on("packet", (p) => {
     theirGot = p;
   });
-  const theirPayload = Buffer.from(PAYLOAD_TEXT, "latin1");
-  let id = 0;
   return {
-    ours() {
-      id = (id % 65535) + 1;
-      const bytes = encodePublish({ topic: wireTopic, payload, qos: 1, dup: false, retain: false, id });
+    ours(bytes) {
       pushBytes(stream, bytes, onPacket);
       if (got === undefined) throw new Error("ours: no packet");
       got = undefined;
     },
-    theirs() {
-      id = (id % 65535) + 1;
-      const bytes = mqttPacket.generate({
-        cmd: "publish",
-        topic: TOPIC,
-        payload: theirPayload,
-        qos: 1,
-        dup: false,
-        retain: false,
-        messageId: id,
-      });
+    theirs(bytes) {
       parser.parse(bytes);
       if (theirGot === undefined) throw new Error("mqtt-packet: no packet");
       theirGot = undefined;
@@ -134,30 +117,46 @@ function publishPair(): Pair {
   };
 }
 
-function pubackPair(): Pair {
-  const stream = createPacketStream(4096);
-  let got: IncomingPacket | undefined;
-  const onPacket = (p: IncomingPacket): void => {
-    got = p;
-  };
-  const parser = mqttPacket.parser({ protocolVersion: 4 });
-  let theirGot: mqttPacket.Packet | undefined;
-  parser.on("packet", (p) => {
-    theirGot = p;
-  });
+/** Encode then decode, as a client would. */
+function publishPair(): Pair {
+  const wireTopic = utf8Encode(TOPIC);
+  const payload = new Uint8Array(Buffer.from(PAYLOAD_TEXT, "latin1"));
+  const theirPayload = Buffer.from(PAYLOAD_TEXT, "latin1");
+  const decode = decoders();
   let id = 0;
   return {
     ours() {
       id = (id % 65535) + 1;
-      pushBytes(stream, encodeAck(PacketType.PUBACK, id), onPacket);
-      if (got === undefined) throw new Error("ours: no packet");
-      got = undefined;
+      decode.ours(encodePublish({ topic: wireTopic, payload, qos: 1, dup: false, retain: false, id }));
     },
     theirs() {
       id = (id % 65535) + 1;
-      parser.parse(mqttPacket.generate({ cmd: "puback", messageId: id }));
-      if (theirGot === undefined) throw new Error("mqtt-packet: no packet");
-      theirGot = undefined;
+      decode.theirs(
+        mqttPacket.generate({
+          cmd: "publish",
+          topic: TOPIC,
+          payload: theirPayload,
+          qos: 1,
+          dup: false,
+          retain: false,
+          messageId: id,
+        }),
+      );
+    },
+  };
+}
+
+function pubackPair(): Pair {
+  const decode = decoders();
+  let id = 0;
+  return {
+    ours() {
+      id = (id % 65535) + 1;
+      decode.ours(encodeAck(PacketType.PUBACK, id));
+    },
+    theirs() {
+      id = (id % 65535) + 1;
+      decode.theirs(mqttPacket.generate({ cmd: "puback", messageId: id }));
     },
   };
 }
@@ -190,8 +189,8 @@ function checkSameBytes(): void {
  * bytes. `exportsSource`: instead of the entry file, a module of re-exports from its folder.
  */
 export async function codecSize(
-  entry = resolve(ROOT, "src/mqtt/index.ts"),
-  tsconfig = resolve(ROOT, "src/tsconfig.json"),
+  entry = resolve(REPO_ROOT, "src/mqtt/index.ts"),
+  tsconfig = resolve(REPO_ROOT, "src/tsconfig.json"),
   exportsSource?: string,
 ): Promise<{ minified: number; gzip: number; code: string }> {
   const virtualEntry = resolve(dirname(entry), "\0bench-entry.ts");
@@ -283,7 +282,4 @@ export async function benchCodec(totalMs = 1000): Promise<{ rows: BenchRow[] }> 
   return { rows };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { rows } = await benchCodec();
-  console.log(formatRows(rows));
-}
+await printAlone(import.meta.url, async () => (await benchCodec()).rows);

@@ -26,10 +26,8 @@
  * spread evenly over the pages a compaction erases.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createReadStream, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startBundle } from "../host-runtime/index";
 import { buildBundle } from "../build/build-bundle";
 import { storeSegments } from "../build/settings";
@@ -37,6 +35,7 @@ import { PLACEHOLDER_SETTINGS } from "./bundle-size";
 import { espruinoVersion } from "../espruino-binary";
 import { storeWorkloadScript, WEAR_MARK } from "./store-workload";
 import { missingRow, type BenchRow } from "./table";
+import { isEntryPoint, REPO_ROOT, tempDir } from "./shared";
 
 export interface Wear {
   bytesWritten: number;
@@ -145,7 +144,7 @@ export async function runInterpreter(
   script: string,
   o: InterpreterOptions = {},
 ): Promise<InterpreterRun> {
-  const dir = o.cwd ?? mkdtempSync(join(tmpdir(), "flash-wear-"));
+  const dir = o.cwd ?? tempDir("flash-wear-");
   const log = join(dir, `strace-${process.pid}.log`);
   const traced = o.strace ?? true;
   try {
@@ -281,7 +280,7 @@ export async function interpreterWearTimeline(
   script: string,
   timeoutMs = 1800000,
 ): Promise<WearMark[]> {
-  const dir = mkdtempSync(join(tmpdir(), "flash-wear-timeline-"));
+  const dir = tempDir("flash-wear-timeline-");
   const marks: WearMark[] = [];
   try {
     writeFileSync(join(dir, "workload.js"), script);
@@ -413,7 +412,7 @@ interface BoardFacts {
 }
 
 function boardFacts(name: string): BoardFacts {
-  const board = JSON.parse(readFileSync(new URL(`../../boards/${name}.json`, import.meta.url), "utf8"));
+  const board = JSON.parse(readFileSync(join(REPO_ROOT, `boards/${name}.json`), "utf8"));
   return {
     intervalMs: Number(board.defaults.PUBLISH_INTERVAL_MS),
     storeReadings: Number(board.defaults.STORE_READINGS),
@@ -438,7 +437,7 @@ interface Case {
 export async function benchFlashWear(o: FlashWearOptions): Promise<BenchRow[]> {
   const group = o.group;
   const rows: BenchRow[] = [];
-  const dir = mkdtempSync(join(tmpdir(), "bench-wear-build-"));
+  const dir = tempDir("bench-wear-build-");
   const boards = { esp32: boardFacts("esp32"), linux: boardFacts("linux") };
   // What else each board's Storage holds: its bundle as .bootcde (the test settings), the boot counter.
   const files = async (board: "linux" | "esp32") => [
@@ -584,7 +583,7 @@ async function main(): Promise<void> {
   process.exitCode = same ? 0 : 1;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exitCode = 1;

@@ -10,29 +10,16 @@
  *
  * Target: the first PUBACK under 100 ms on the Linux interpreter.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Broker } from "./broker";
 import { espruinoVersion } from "../espruino-binary";
-import { startEspruino, startHost, type Device } from "./device";
+import { HOST_RUNTIME, startEspruino, startHost, type Device } from "./device";
 import { missingRow, type BenchRow } from "./table";
-import { buildLinuxBundle, runAlone } from "./shared";
+import { buildLinuxBundle, median, runAlone, tempDir, type BenchOptions } from "./shared";
 
 export const FIRST_PUBACK_TARGET_MS = 100;
 export const STARTUP_INTERVAL_MS = 100;
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-export interface StartupOptions {
-  espruino?: string;
-  broker: Broker;
+export interface StartupOptions extends BenchOptions {
   runs?: number;
-  group?: string;
 }
 
 export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
@@ -92,9 +79,7 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
   if (o.espruino) {
     const espruino = o.espruino;
     const version = espruinoVersion(espruino);
-    const m = await measure(() =>
-      startEspruino(espruino, file, mkdtempSync(join(tmpdir(), "bench-run-")), `${version}, from spawn`),
-    );
+    const m = await measure(() => startEspruino(espruino, file, tempDir("bench-run-"), `${version}, from spawn`));
     rows.push({
       group,
       name: names.puback("Espruino"),
@@ -126,7 +111,7 @@ export async function benchStartup(o: StartupOptions): Promise<BenchRow[]> {
     rows.push(missingRow(names.reading("Espruino"), "ms", "", "needs ESPRUINO", group));
     rows.push(missingRow(names.roundTrip("Espruino"), "ms", "", "needs ESPRUINO", group));
   }
-  const h = await measure(() => startHost(file, `host runtime (Node ${process.versions.node}), from start`));
+  const h = await measure(() => startHost(file, `${HOST_RUNTIME}, from start`));
   rows.push({ group, name: names.puback("host runtime"), value: h.puback, unit: "ms", target: "", runtime: h.runtime });
   rows.push({
     group,

@@ -33,22 +33,18 @@
  */
 import { execFile } from "node:child_process";
 import { connect } from "node:net";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { buildBundle } from "../build/build-bundle";
 import { espruinoVersion } from "../espruino-binary";
 import { recordConsole, runFirmware, type ConsoleLine } from "../firmware-runner";
-import type { Broker } from "./broker";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { median } from "./startup";
+import { HOST_RUNTIME } from "./device";
 import { missingRow, type BenchRow } from "./table";
-import { runAlone } from "./shared";
+import { median, REPO_ROOT, runAlone, tempDir, type BenchOptions } from "./shared";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The round trip the proxy adds for the second link, ms (a Wi-Fi hop to a broker further away). */
 export const WAKE_ROUND_TRIP_MS = 50;
 export const WAKE_AWAKE_MAX_MS = 10000;
@@ -144,11 +140,9 @@ async function measureWakes(
   label: string,
 ): Promise<Measured> {
   proxy.reset();
-  const cwd = mkdtempSync(join(tmpdir(), "bench-wake-"));
+  const cwd = tempDir("bench-wake-");
   const { firmware, lines } = recordConsole(label, (console) => runFirmware(file, { cwd, espruino, console }));
-  const runtime = espruino
-    ? espruinoVersion(espruino) + ", from .bootcde"
-    : `host runtime (Node ${process.versions.node})`;
+  const runtime = espruino ? espruinoVersion(espruino) + ", from .bootcde" : HOST_RUNTIME;
   const deadline = performance.now() + (wakes + 1) * (WAKE_AWAKE_MAX_MS + sleepMs + 5000);
   let ended = false;
   void firmware.exited.then(() => (ended = true));
@@ -223,7 +217,7 @@ async function connackRoundTrip(port: number, n: number, label: string): Promise
 async function buildSteadySensor(settings: Record<string, string>, dir: string): Promise<string> {
   const boards = join(dir, "boards");
   mkdirSync(boards, { recursive: true });
-  const board = JSON.parse(readFileSync(join(ROOT, "boards/linux.json"), "utf8"));
+  const board = JSON.parse(readFileSync(join(REPO_ROOT, "boards/linux.json"), "utf8"));
   board.sensor = { ...board.sensor, failureRate: 0 };
   board.description = "linux, with a simulated sensor that never fails (bench figure 8)";
   writeFileSync(join(boards, "linux.json"), JSON.stringify(board, null, 2));
@@ -238,18 +232,15 @@ async function buildSteadySensor(settings: Record<string, string>, dir: string):
   };
   await promisify(execFile)(
     process.execPath,
-    ["--import", "tsx", join(ROOT, "tools/build/main.ts"), "--out-dir", out],
-    { cwd: ROOT, env, timeout: 120000 },
+    ["--import", "tsx", join(REPO_ROOT, "tools/build/main.ts"), "--out-dir", out],
+    { cwd: REPO_ROOT, env, timeout: 120000 },
   );
   return join(out, "linux.js");
 }
 
-export interface WakeOptions {
-  espruino?: string;
-  broker: Broker;
+export interface WakeOptions extends BenchOptions {
   /** Timer wakes measured per case (default 8). */
   wakes?: number;
-  group?: string;
 }
 
 export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
@@ -270,7 +261,7 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
     pings.loopback = await connackRoundTrip(proxies.loopback.port, 7, "loopback");
     pings.rtt = await connackRoundTrip(proxies.rtt.port, 7, "rtt");
     // One bundle per sensor and link (the proxy's port is baked in).
-    const dir = mkdtempSync(join(tmpdir(), "bench-wake-build-"));
+    const dir = tempDir("bench-wake-build-");
     const settings = (sensor: SensorKey, link: LinkKey) => ({
       MQTT_URL: `mqtt://127.0.0.1:${proxies[link].port}`,
       DEVICE_ID: `bench-wake-${sensor}-${link}`,
@@ -279,13 +270,14 @@ export async function benchWake(o: WakeOptions): Promise<BenchRow[]> {
       LOG_LEVEL: "info",
     });
     const files = {} as Record<SensorKey, Record<LinkKey, string>>;
+    const shipped = async (link: LinkKey) => {
+      const file = join(dir, `shipped-${link}.js`);
+      await buildBundle("linux", settings("shipped", link), file);
+      return file;
+    };
     const [shippedLoop, shippedRtt, steadyLoop, steadyRtt] = await Promise.all([
-      buildBundle("linux", settings("shipped", "loopback"), join(dir, "shipped-loopback.js")).then(() =>
-        join(dir, "shipped-loopback.js"),
-      ),
-      buildBundle("linux", settings("shipped", "rtt"), join(dir, "shipped-rtt.js")).then(() =>
-        join(dir, "shipped-rtt.js"),
-      ),
+      shipped("loopback"),
+      shipped("rtt"),
       buildSteadySensor(settings("steady", "loopback"), join(dir, "steady-loopback")),
       buildSteadySensor(settings("steady", "rtt"), join(dir, "steady-rtt")),
     ]);
