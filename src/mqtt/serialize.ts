@@ -119,7 +119,7 @@ export function publishText(o: PublishOptions & { payload: string }): string {
 }
 
 /** publishText less the payload: a long payload is written after it as it is, not copied into one string. */
-export function publishHeaderText(o: PublishOptions & { payload: string }): string {
+export function publishHeaderText(o: PublishOptions): string {
   return (
     String.fromCharCode(publishFirstByte(o)) +
     remainingLengthText(publishRemaining(o)) +
@@ -168,4 +168,17 @@ export function serializeFilters(
 /** PINGREQ or DISCONNECT: a fixed header and nothing else. */
 export function serializeEmpty(type: PacketType.PINGREQ | PacketType.DISCONNECT): Uint8Array {
   return startPacket(type << 4, 0)._bytes;
+}
+
+/** serializeAck as a binary string (the session's form: no Uint8Array to build and convert). */
+export function ackText(
+  type: PacketType.PUBACK | PacketType.PUBREC | PacketType.PUBREL | PacketType.PUBCOMP,
+  id: number,
+): WireString {
+  return String.fromCharCode((type << 4) | (type === PacketType.PUBREL ? 2 : 0), 2) + u16Text(id);
+}
+
+/** serializeEmpty as a binary string. */
+export function emptyText(type: PacketType.PINGREQ | PacketType.DISCONNECT): WireString {
+  return String.fromCharCode(type << 4, 0);
 }

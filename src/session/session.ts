@@ -10,7 +10,7 @@
  * minifier shortens, and the bundle's text is RAM on the device.
  */
 import { connackCodeName, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
-import { publishHeaderText, publishText, serializeAck, serializeEmpty, serializePublish } from "../mqtt/serialize";
+import { ackText, emptyText, publishHeaderText } from "../mqtt/serialize";
 import { createPacketStream, pushBytes, type PacketStream } from "../mqtt/stream-decoder";
 import { topicNameError } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
@@ -186,7 +186,7 @@ const MAX_UNSENT = 32;
  * within one pass; small PUBLISHes still go back to back, filling the in-flight window.
  */
 const SEND_PASS_BYTES = 536;
-/** A string payload longer than this is written apart from its header, not concatenated to it. */
+/** A string payload longer than this is written apart from its header, not concatenated to it (bytes always are). */
 const SPLIT_PAYLOAD_BYTES = 256;
 
 export function createSession(options: SessionOptions, ports: SessionPorts): MqttSession {
@@ -348,7 +348,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
 
   /** Closing ends STOPPED whatever happens to the DISCONNECT (a failed write has stopped already). */
   function disconnect(): void {
-    if (send(serializeEmpty(PacketType.DISCONNECT)) || state === SessionState.CLOSING)
+    if (send(emptyText(PacketType.DISCONNECT)) || state === SessionState.CLOSING)
       go(SessionState.STOPPED, "disconnected");
   }
 
@@ -410,16 +410,24 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     const resend = !!e.id;
     if (e.qos > 0 && !resend) e.id = nextId();
     if (LOG_DEBUG) ports.log("[mqtt] PUBLISH" + (e.qos ? " #" + e.id : "") + (resend ? " (DUP)" : "") + " " + e.topic);
-    const o = { topic: e.topic, payload: e.payload, qos: e.qos, dup: resend, retain: !!e.retain, id: e.id || 0 };
-    const text = typeof o.payload === "string" ? (o as typeof o & { payload: string }) : undefined;
-    // A long payload (the discovery config) goes in a second write: one copy less in RAM.
-    const split = text && text.payload.length > SPLIT_PAYLOAD_BYTES;
-    const packet = text ? (split ? publishHeaderText(text) : publishText(text)) : serializePublish(o);
-    if (!send(packet) || (split && !send(o.payload))) {
+    const payload = e.payload;
+    const header = publishHeaderText({
+      topic: e.topic,
+      payload,
+      qos: e.qos,
+      dup: resend,
+      retain: !!e.retain,
+      id: e.id || 0,
+    });
+    // Packets are binary strings, built here without the binary serializers. Bytes, and a long
+    // payload (the discovery config), go in a second write: one copy less in RAM.
+    const split = typeof payload !== "string" || payload.length > SPLIT_PAYLOAD_BYTES;
+    const packet = split ? header : header + payload;
+    if (!send(packet) || (split && !send(payload))) {
       if (!resend) e.id = 0; // never on the wire: its first real send is not a DUP
       return;
     }
-    undrained += packet.length + (split ? o.payload.length : 0);
+    undrained += packet.length + (split ? payload.length : 0);
     e.state = EntryState.IN_FLIGHT;
     e.sentAt = clock.now();
     if (!resend) emit(SessionEvent.SENT, e.ref);
@@ -481,8 +489,8 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     }
     // The broker's side of QoS 1 and 2 is owed whether or not anyone listens (MQTT-4.3).
     if (type === PacketType.PUBLISH && packet.qos)
-      send(serializeAck(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.id));
-    if (type === PacketType.PUBREL) send(serializeAck(PacketType.PUBCOMP, packet.id));
+      send(ackText(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.id));
+    if (type === PacketType.PUBREL) send(ackText(PacketType.PUBCOMP, packet.id));
     if (inbox) inbox.received(packet);
     else if (type === PacketType.PUBLISH)
       ports.log("[mqtt] message on " + packet.topic + " dropped: nothing subscribes");
@@ -520,7 +528,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       (now - lastSentAt >= keepaliveMs || (now - lastReceivedAt >= keepaliveMs && pingAt <= lastReceivedAt))
     ) {
       pingAt = now;
-      send(serializeEmpty(PacketType.PINGREQ));
+      send(emptyText(PacketType.PINGREQ));
     }
     inFlight(outbox).forEach((e) => {
       if (now - (e.sentAt as number) >= (options.retryMs || DEFAULT_TIMEOUT_MS)) {
@@ -551,7 +559,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       } else if (state === SessionState.MQTT_CONNECTING) {
         // The CONNECT is on the wire, and the broker may have accepted it already: the DISCONNECT
         // after it (a client need not wait for the CONNACK) makes it drop the Will.
-        send(serializeEmpty(PacketType.DISCONNECT));
+        send(emptyText(PacketType.DISCONNECT));
         go(SessionState.STOPPED, "stop");
       } else if (state !== SessionState.CLOSING) {
         go(SessionState.STOPPED, "stop");
