@@ -107,12 +107,8 @@ const session = createSession(
 // Listeners are told in the order added: the discovery config and diagnostics are queued at a
 // CONNACK before delivery hands out readings.
 const birth = discovery ? announceToHomeAssistant(session, discovery, log) : undefined;
-const memory = guardMemory(
-  () => process.memory().free,
-  espruinoClock,
-  { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED },
-  log,
-);
+// Looked at by the supervisor's periodic check (started below) and on an error flag.
+const memory = guardMemory(() => process.memory().free, { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED }, log);
 // Espruino sets an error flag when memory ran short or out: look at once (and say which).
 E.on("errorFlag", (flags) => {
   log("[memory] Espruino error flags: " + flags.join(", "));
@@ -223,7 +219,13 @@ setTimeout(() => {
     E.enableWatchdog(config.watchdogS, false);
     log("[boot] watchdog " + config.watchdogS + " s, kicked while the session is healthy");
   }
-  superviseSession(session, espruinoClock, log, config.watchdogS ? { kick: () => E.kickWatchdog() } : undefined);
+  superviseSession(
+    session,
+    espruinoClock,
+    log,
+    config.watchdogS ? { kick: () => E.kickWatchdog() } : undefined,
+    memory.check,
+  );
   if (!sleepMs) {
     session.start();
     return loop.start();

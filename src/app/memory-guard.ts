@@ -4,10 +4,7 @@
  * RAM) and the line per reading. It says so on the console, and again when memory is back. The
  * readings themselves are in flash: nothing is lost by shedding.
  */
-import type { Clock, Log } from "../session/ports";
-
-/** How often the guard looks, ms; an Espruino error flag makes it look at once. */
-export const GUARD_EVERY_MS = 5000;
+import type { Log } from "../session/ports";
 
 export interface MemoryGuardOptions {
   /** JsVars free below which the firmware sheds. */
@@ -19,17 +16,16 @@ export interface MemoryGuardOptions {
 export interface MemoryGuard {
   /** Shedding now? */
   low(): boolean;
-  /** Looks now (the timer's callback; also the firmware's `errorFlag` handler). */
+  /**
+   * Looks now. It has no timer of its own: the supervisor's periodic check calls it (one timer
+   * less in RAM), and so does the firmware's `errorFlag` handler, at once.
+   */
   check(): void;
 }
 
 /** `free`: JsVars free now (process.memory().free on Espruino). */
-export function guardMemory(free: () => number, clock: Clock, options: MemoryGuardOptions, log: Log): MemoryGuard {
+export function guardMemory(free: () => number, options: MemoryGuardOptions, log: Log): MemoryGuard {
   let low = false;
-  function check(): void {
-    clock.setTimeout(check, GUARD_EVERY_MS);
-    look();
-  }
   function look(): void {
     const n = free();
     if (!low && n < options.reserve) {
@@ -46,6 +42,5 @@ export function guardMemory(free: () => number, clock: Clock, options: MemoryGua
       log("[memory] recovered: " + n + " JsVars free: read-ahead and reading lines back");
     }
   }
-  clock.setTimeout(check, GUARD_EVERY_MS);
   return { low: () => low, check: look };
 }

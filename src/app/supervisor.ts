@@ -27,7 +27,14 @@ export interface Watchdog {
   kick(): void;
 }
 
-export function superviseSession(session: MqttSession, clock: Clock, log: Log, watchdog?: Watchdog): Supervisor {
+/** `alsoEach`: run at every check after the session's (the memory guard's look: one timer for both). */
+export function superviseSession(
+  session: MqttSession,
+  clock: Clock,
+  log: Log,
+  watchdog?: Watchdog,
+  alsoEach?: () => void,
+): Supervisor {
   let restarts = 0;
   let timer = 0;
   function check(): void {
@@ -35,18 +42,19 @@ export function superviseSession(session: MqttSession, clock: Clock, log: Log, w
     const late = session.overdue();
     if (late <= STUCK_AFTER_MS) {
       if (watchdog) watchdog.kick();
-      return;
+    } else {
+      restarts++;
+      log(
+        "[supervisor] session stuck in " +
+          stateName(session.state()) +
+          (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") +
+          ": restarting it (" +
+          restarts +
+          " so far)",
+      );
+      session.restart("restarted by the supervisor");
     }
-    restarts++;
-    log(
-      "[supervisor] session stuck in " +
-        stateName(session.state()) +
-        (late === Infinity ? " with no timer" : ", its timer " + Math.round(late / 1000) + " s late") +
-        ": restarting it (" +
-        restarts +
-        " so far)",
-    );
-    session.restart("restarted by the supervisor");
+    if (alsoEach) alsoEach();
   }
   timer = clock.setTimeout(check, SUPERVISE_EVERY_MS);
   return {

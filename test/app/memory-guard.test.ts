@@ -1,9 +1,10 @@
 /**
- * The memory guard on a fake clock: below its reserve the firmware sheds the read-ahead and the
+ * The memory guard on a fake clock, run by the supervisor's checks as the firmware runs it: below its reserve the firmware sheds the read-ahead and the
  * line per reading, says so once, and takes them back above the recovery mark; nothing is lost.
  */
 import { describe, expect, it } from "vitest";
-import { guardMemory, GUARD_EVERY_MS } from "../../src/app/memory-guard";
+import { guardMemory } from "../../src/app/memory-guard";
+import { superviseSession, SUPERVISE_EVERY_MS as GUARD_EVERY_MS } from "../../src/app/supervisor";
 import { createDelivery } from "../../src/app/delivery";
 import { createSensorLoop } from "../../src/app/sensor-loop";
 import { SimulatedSensor } from "../../src/app/simulated-sensor";
@@ -19,10 +20,11 @@ describe("memory guard", () => {
     let free = 1000;
     const guard = guardMemory(
       () => free,
-      r.clock,
       LIMITS,
       (l) => r.logs.push(l),
     );
+    // As the firmware runs it: at every one of the supervisor's checks.
+    superviseSession(r.session, r.clock, () => {}, undefined, guard.check);
     r.clock.advance(GUARD_EVERY_MS);
     expect(guard.low()).toBe(false);
     free = 200;
@@ -44,7 +46,7 @@ describe("memory guard", () => {
     const r = rig({ queueSize: 10 });
     const log = (l: string) => r.logs.push(l);
     let free = 100;
-    const guard = guardMemory(() => free, r.clock, LIMITS, log);
+    const guard = guardMemory(() => free, LIMITS, log);
     const store = openReadingStore(new FakeFlash(), nodeCrc, { segments: 4, log });
     const clock = { uptime: () => Math.floor(r.clock.now() / 1000), unixTime: () => 0 };
     const format = { prefix: '{"device":"d","seq":', valueKey: ',"temperature":' };

@@ -1,6 +1,6 @@
 /** The supervisor on a fake clock: a session left without its timer is restarted; a healthy one never is. */
 import { describe, expect, it } from "vitest";
-import { superviseSession } from "../../src/app/supervisor";
+import { superviseSession, SUPERVISE_EVERY_MS } from "../../src/app/supervisor";
 import { SessionState } from "../../src/session/state";
 import { connect, rig, type Rig } from "../session/harness";
 
@@ -30,6 +30,18 @@ describe("session supervisor", () => {
     expect(r.logs).toContain("[supervisor] session stuck in BACKOFF with no timer: restarting it (1 so far)");
     expect(r.transport.connections.length).toBeGreaterThan(connections);
     expect(supervisor.restarts()).toBe(1);
+  });
+
+  it("runs its `alsoEach` at every check, the session healthy or stuck (the memory guard's look)", () => {
+    const r = rig();
+    let looks = 0;
+    superviseSession(r.session, r.clock, (l) => r.logs.push(l), undefined, () => looks++);
+    r.clock.advance(SUPERVISE_EVERY_MS * 3);
+    expect(looks).toBe(3);
+    stuckWithoutTimer(r);
+    r.clock.advance(SUPERVISE_EVERY_MS * 3);
+    expect(r.logs.some((l) => l.startsWith("[supervisor] session stuck"))).toBe(true);
+    expect(looks).toBe(6);
   });
 
   it("leaves a healthy session alone: connected for ten minutes, then backing off at its cap against a broker that is gone", () => {
