@@ -9,7 +9,7 @@ import { PacketType, type IncomingPacket, type QoS, type WireString } from "../m
 import { serializeFilters } from "../mqtt/serialize";
 import { bytesToBinaryString } from "../mqtt/binary-string";
 import type { Log } from "./ports";
-import type { MqttSession } from "./session";
+import { InboxEvent, type MqttSession } from "./session";
 
 /** The SUBSCRIBE as a binary string with packet id 0, and where its id goes. */
 export interface FixedSubscribe {
@@ -39,8 +39,9 @@ export function fixedSubscribePacket(topics: WireString[]): FixedSubscribe {
 export function subscribeFixed(session: MqttSession, subscribe: FixedSubscribe, handler: FixedHandler, log: Log): void {
   /** The SUBSCRIBE's packet id until its SUBACK. */
   let pending = 0;
-  session.attach({
-    connected() {
+  session.attach((event: InboxEvent, arg: unknown): boolean => {
+    if (event === InboxEvent.HOLDS) return arg === pending;
+    if (event === InboxEvent.CONNECTED) {
       const id = session.nextId();
       const p = subscribe.packet;
       if (
@@ -49,21 +50,18 @@ export function subscribeFixed(session: MqttSession, subscribe: FixedSubscribe, 
         )
       )
         pending = id;
-    },
-    received(packet: IncomingPacket) {
-      if (packet.type === PacketType.PUBLISH) {
-        if (subscribe.topics.indexOf(packet.topic) >= 0)
-          handler(packet.topic, bytesToBinaryString(packet.payload), packet.retain);
-        else log("[mqtt] message on " + packet.topic + " matches no subscription");
-        return;
-      }
-      if (packet.type === PacketType.SUBACK && packet.id === pending) {
-        pending = 0;
-        for (let k = 0; k < packet.granted.length; k++)
-          if (packet.granted[k] === 0x80)
-            log("[mqtt] subscription to " + subscribe.topics[k] + " refused by the broker");
-      }
-    },
-    holds: (id) => id === pending,
+      return false;
+    }
+    const packet = arg as IncomingPacket;
+    if (packet.type === PacketType.PUBLISH) {
+      if (subscribe.topics.indexOf(packet.topic) >= 0)
+        handler(packet.topic, bytesToBinaryString(packet.payload), packet.retain);
+      else log("[mqtt] message on " + packet.topic + " matches no subscription");
+    } else if (packet.type === PacketType.SUBACK && packet.id === pending) {
+      pending = 0;
+      for (let k = 0; k < packet.granted.length; k++)
+        if (packet.granted[k] === 0x80) log("[mqtt] subscription to " + subscribe.topics[k] + " refused by the broker");
+    }
+    return false;
   });
 }

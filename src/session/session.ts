@@ -111,16 +111,23 @@ export type SessionListener = (event: SessionEvent, ref?: number | boolean) => v
  * The receiving side of a session (subscriptions.ts attaches one). Optional: a publish-only
  * device, like the firmware, ships without it.
  */
-export interface Inbox {
+export const enum InboxEvent {
   /** After every CONNACK, before anything queued is sent: subscribe again. */
-  connected(sessionPresent: boolean): void;
+  CONNECTED,
   /**
    * Every packet after CONNACK but PUBACK: PUBLISH (already acknowledged: PUBACK or PUBREC
    * sent), PUBREL (PUBCOMP sent), SUBACK, UNSUBACK; the rest it may ignore.
    */
-  received(packet: IncomingPacket): void;
+  RECEIVED,
   /** Is packet id `id` held here (a SUBSCRIBE or UNSUBSCRIBE waiting for its acknowledgement)? */
-  holds(id: number): boolean;
+  HOLDS,
+}
+
+/** One function rather than one per event: on Espruino each is held while the firmware runs. */
+export interface Inbox {
+  (event: InboxEvent.CONNECTED, sessionPresent: boolean): void;
+  (event: InboxEvent.RECEIVED, packet: IncomingPacket): void;
+  (event: InboxEvent.HOLDS, id: number): boolean;
 }
 
 /**
@@ -448,7 +455,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
   function nextId(): number {
     do {
       lastId = (lastId % 65535) + 1;
-    } while (holdsId(outbox, lastId) || (inbox && inbox.holds(lastId)));
+    } while (holdsId(outbox, lastId) || (inbox && inbox(InboxEvent.HOLDS, lastId)));
     return lastId;
   }
 
@@ -491,7 +498,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     if (type === PacketType.PUBLISH && packet.qos)
       send(ackText(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.id));
     if (type === PacketType.PUBREL) send(ackText(PacketType.PUBCOMP, packet.id));
-    if (inbox) inbox.received(packet);
+    if (inbox) inbox(InboxEvent.RECEIVED, packet);
     else if (type === PacketType.PUBLISH)
       ports.log("[mqtt] message on " + packet.topic + " dropped: nothing subscribes");
     // PINGRESP, PUBREC and PUBCOMP (we publish at QoS 0 and 1 only) need nothing beyond
@@ -500,7 +507,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
 
   function connected(sessionPresent: boolean): void {
     go(SessionState.CONNECTED, sessionPresent ? "session present" : "new session");
-    if (inbox) inbox.connected(sessionPresent);
+    if (inbox) inbox(InboxEvent.CONNECTED, sessionPresent);
     // An eager session queued (and sent) `online` with the CONNECT already.
     if (status && !options.eager) queueStatus(status.online);
     emit(SessionEvent.CONNECTED, sessionPresent);

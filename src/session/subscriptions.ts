@@ -8,7 +8,7 @@ import { serializeFilters } from "../mqtt/serialize";
 import { topicFilterError, topicMatches } from "../mqtt/topic";
 import { isUtf8 } from "../mqtt/utf8";
 import { SessionState } from "./state";
-import type { MqttSession } from "./session";
+import { InboxEvent, type MqttSession } from "./session";
 import type { Log } from "./ports";
 
 export type MessageHandler = (message: PublishPacket) => void;
@@ -70,29 +70,30 @@ export function createSubscriptions(session: MqttSession, log: Log): Subscriptio
     if (!matched) say("message on " + message.topic + " matches no subscription");
   }
 
-  session.attach({
-    connected(sessionPresent) {
+  session.attach((event: InboxEvent, arg: unknown): boolean => {
+    if (event === InboxEvent.HOLDS) return pendingAcks.indexOf(arg as number) >= 0;
+    if (event === InboxEvent.CONNECTED) {
       pendingAcks = [];
-      if (!sessionPresent) qos2Received = [];
+      if (!arg) qos2Received = [];
       if (list.length)
         send(
           PacketType.SUBSCRIBE,
           list.map((s) => s.filter),
           list.map((s) => s.qos),
         );
-    },
-    received(packet: IncomingPacket) {
-      if (packet.type === PacketType.PUBLISH) return deliver(packet);
-      if (packet.type === PacketType.PUBREL) return forget(qos2Received, packet.id);
-      if (packet.type === PacketType.SUBACK || packet.type === PacketType.UNSUBACK) forget(pendingAcks, packet.id);
-      if (packet.type === PacketType.SUBACK) {
-        for (let k = 0; k < packet.granted.length; k++) {
-          if (packet.granted[k] === 0x80)
-            say("subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
-        }
+      return false;
+    }
+    const packet = arg as IncomingPacket;
+    if (packet.type === PacketType.PUBLISH) deliver(packet);
+    else if (packet.type === PacketType.PUBREL) forget(qos2Received, packet.id);
+    if (packet.type === PacketType.SUBACK || packet.type === PacketType.UNSUBACK) forget(pendingAcks, packet.id);
+    if (packet.type === PacketType.SUBACK) {
+      for (let k = 0; k < packet.granted.length; k++) {
+        if (packet.granted[k] === 0x80)
+          say("subscription #" + packet.id + " filter " + (k + 1) + " refused by the broker (0x80)");
       }
-    },
-    holds: (id) => pendingAcks.indexOf(id) >= 0,
+    }
+    return false;
   });
 
   return {
