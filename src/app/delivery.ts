@@ -41,9 +41,7 @@ export interface DeliveryClock {
 export interface Delivery {
   /** Stores a good reading and numbers it; it goes out when its turn comes. Returns its seq. */
   add(centi: number): number;
-  /** Readings stored and not yet delivered (for the line of each reading). */
-  waiting(): number;
-  /** What the periodic summary says. */
+  /** What the periodic summary, the line of each reading and the diagnostics say. */
   counts(): DeliveryCounts;
 }
 
@@ -126,7 +124,6 @@ export function createDelivery(
       if (session.state() === SessionState.CONNECTED) feed();
       return seq;
     },
-    waiting: () => store.counts.stored,
     counts: () => ({
       delivered,
       waiting: store.counts.stored,

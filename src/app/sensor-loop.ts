@@ -109,7 +109,7 @@ export function createSensorLoop(
     const centi = Math.round((celsius as number) * 100);
     const seq = delivery.add(centi);
     if (LOG_INFO && !(quiet && quiet()))
-      log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.waiting() + " waiting)");
+      log("[app] reading #" + seq + " " + centiText(centi) + " C stored (" + delivery.counts().waiting + " waiting)");
     return true;
   }
 

@@ -175,7 +175,6 @@ export interface MqttSession {
 
 /** The default retry and connect timeouts, ms. */
 const DEFAULT_TIMEOUT_MS = 10000;
-const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, minMs: 100 };
 
 /** The longest a closing session waits for the `offline` status to be acknowledged, ms. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -277,7 +276,12 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       tick();
     } else if (next === SessionState.BACKOFF) {
       // The timer before the log line: an interrupted callback must not leave no timer.
-      const delay = backoffDelay(options.backoff || DEFAULT_BACKOFF, failures++, !!patient, ports.random);
+      const delay = backoffDelay(
+        options.backoff || { baseMs: 1000, capMs: 60000, minMs: 100 },
+        failures++,
+        !!patient,
+        ports.random,
+      );
       arm(
         () => go(ports.network.isUp() ? SessionState.TCP_CONNECTING : SessionState.NETWORK_CONNECTING, "retry"),
         delay,

@@ -116,20 +116,12 @@ export function openReadingStore(flash: FlashStorage, crc: Checksum, options: St
   return s;
 }
 
-function log(s: ReadingStore, line: string): void {
-  s._log("[store] " + line);
-}
-
-function name(n: number): string {
-  return PREFIX + n;
-}
-
 function mark(s: ReadingStore, n: number, at: number, value: string): void {
-  s._flash.write(name(n), value, at);
+  s._flash.write(PREFIX + n, value, at);
 }
 
 function readRecord(s: ReadingStore, n: number, slot: number): string | undefined {
-  return s._flash.read(name(n), recordOffset(slot), ERASED_RECORD.length);
+  return s._flash.read(PREFIX + n, recordOffset(slot), ERASED_RECORD.length);
 }
 
 /** Slots written in segment n: records fill in order, so the erased ones are a suffix. */
@@ -147,15 +139,15 @@ function writtenSlots(s: ReadingStore, n: number): number {
 /** Erases segment n once every reading in it is settled (not the newest: it is being written). */
 function eraseIfSettled(s: ReadingStore, n: number): void {
   if (n >= s._last || s._out.some((h) => h.segment === n)) return;
-  const settled = s._flash.read(name(n), SETTLED_AT, SLOTS);
+  const settled = s._flash.read(PREFIX + n, SETTLED_AT, SLOTS);
   if (settled === undefined || settled.indexOf("\xff") >= 0) return;
-  s._flash.erase(name(n));
+  s._flash.erase(PREFIX + n);
   if (n === s._first) advanceFirst(s);
 }
 
 /** `first` moves to the oldest segment still in flash. */
 function advanceFirst(s: ReadingStore): void {
-  while (s._first < s._last && s._flash.read(name(s._first), 0, 1) === undefined) s._first++;
+  while (s._first < s._last && s._flash.read(PREFIX + s._first, 0, 1) === undefined) s._first++;
 }
 
 // ---- Start: find what is stored ----
@@ -169,21 +161,21 @@ function scan(s: ReadingStore): void {
     if (file.indexOf(PREFIX) !== 0) foreign++;
     else found.push(Number(file.slice(PREFIX.length)));
   });
-  if (foreign) log(s, foreign + " segment(s) of another store format left as they are (not sent)");
+  if (foreign) s._log("[store] " + foreign + " segment(s) of another store format left as they are (not sent)");
   found.sort((a, b) => a - b);
   found.forEach((n) => {
-    const header = flash.read(name(n), 0, HEADER.length);
+    const header = flash.read(PREFIX + n, 0, HEADER.length);
     if (header !== HEADER) {
       // A segment whose creation was cut holds nothing; anything else unreadable is set aside.
-      if (header === "\xff\xff\xff\xff") flash.erase(name(n));
-      else log(s, "segment " + name(n) + " has an unknown header: left as it is (not sent)");
+      if (header === "\xff\xff\xff\xff") flash.erase(PREFIX + n);
+      else s._log("[store] segment " + PREFIX + n + " has an unknown header: left as it is (not sent)");
       return;
     }
     if (s._first > s._last) s._first = n;
     s._last = n;
     const written = writtenSlots(s, n);
-    const settled = flash.read(name(n), SETTLED_AT, written) as string;
-    const sentMarks = flash.read(name(n), SENT_AT, written) as string;
+    const settled = flash.read(PREFIX + n, SETTLED_AT, written) as string;
+    const sentMarks = flash.read(PREFIX + n, SENT_AT, written) as string;
     for (let i = 0; i < written; i++) {
       if (settled.charCodeAt(i) !== 0xff) continue;
       if (!counts.stored++) {
@@ -212,12 +204,12 @@ function scan(s: ReadingStore): void {
 function readOrSkip(s: ReadingStore, n: number, slot: number): StoredReading | undefined {
   const record = readRecord(s, n, slot) || "";
   const r = decodeRecord(record, s._crc);
-  if (r || s._flash.read(name(n), SETTLED_AT + slot, 1) !== "\xff") return r;
+  if (r || s._flash.read(PREFIX + n, SETTLED_AT + slot, 1) !== "\xff") return r;
   mark(s, n, SETTLED_AT + slot, SKIPPED);
   if (record !== ERASED_RECORD) {
     s.counts.torn++;
     s.counts.stored--;
-    log(s, "torn record skipped in " + name(n) + " slot " + slot + " (" + s.counts.torn + " so far)");
+    s._log("[store] torn record skipped in " + PREFIX + n + " slot " + slot + " (" + s.counts.torn + " so far)");
   }
   return undefined;
 }
@@ -238,7 +230,7 @@ function newestSeq(s: ReadingStore): number {
 /** Starts segment last + 1, erasing the oldest (and its undelivered readings) when the ring is full. */
 function newSegment(s: ReadingStore): void {
   if (s._first <= s._last && s._last - s._first + 1 >= s._limit) dropOldest(s);
-  s._flash.write(name(s._last + 1), HEADER, 0, SEGMENT_BYTES);
+  s._flash.write(PREFIX + (s._last + 1), HEADER, 0, SEGMENT_BYTES);
   if (s._first > s._last) s._first = s._last + 1;
   s._last++;
   s._writeSlot = 0;
@@ -247,7 +239,7 @@ function newSegment(s: ReadingStore): void {
 
 function dropOldest(s: ReadingStore): void {
   const n = s._first;
-  const settled = s._flash.read(name(n), SETTLED_AT, SLOTS) || "";
+  const settled = s._flash.read(PREFIX + n, SETTLED_AT, SLOTS) || "";
   let dropped = 0;
   let from = 0;
   let to = 0;
@@ -258,7 +250,7 @@ function dropOldest(s: ReadingStore): void {
     if (!dropped++) from = r.seq;
     to = r.seq;
   }
-  s._flash.erase(name(n));
+  s._flash.erase(PREFIX + n);
   s._first++;
   advanceFirst(s);
   if (s._sendSegment <= n) {
@@ -268,9 +260,8 @@ function dropOldest(s: ReadingStore): void {
   s.counts.stored -= dropped;
   s.counts.dropped += dropped;
   if (dropped)
-    log(
-      s,
-      "full: dropped the " +
+    s._log(
+      "[store] full: dropped the " +
         dropped +
         " oldest readings, seq " +
         from +
@@ -297,7 +288,7 @@ export function appendReading(s: ReadingStore, reading: Omit<StoredReading, "seq
   if (s._writeSlot >= SLOTS) newSegment(s);
   // The slot is used whatever happens next: a write cut half-way must not be written over.
   const slot = s._writeSlot++;
-  s._flash.write(name(s._last), encodeRecord(r, s._crc), recordOffset(slot));
+  s._flash.write(PREFIX + s._last, encodeRecord(r, s._crc), recordOffset(slot));
   s.counts.stored++;
   return r.seq;
 }
@@ -311,8 +302,8 @@ export function nextReading(s: ReadingStore): StoredReading | undefined {
     const n = s._sendSegment;
     if (s._marksOf !== n || !s._settledMarks) {
       s._marksOf = n;
-      s._settledMarks = s._flash.read(name(n), SETTLED_AT, SLOTS);
-      s._sentMarks = s._flash.read(name(n), SENT_AT, SLOTS);
+      s._settledMarks = s._flash.read(PREFIX + n, SETTLED_AT, SLOTS);
+      s._sentMarks = s._flash.read(PREFIX + n, SENT_AT, SLOTS);
     }
     if (s._sendSlot >= SLOTS || !s._settledMarks) {
       s._sendSegment++;
@@ -340,15 +331,10 @@ function find(s: ReadingStore, seq: number): HandedOut | undefined {
   return found;
 }
 
-/** Segments are erased in order, and never one holding a handed-out reading but by dropOldest. */
-function segmentKept(s: ReadingStore, h: HandedOut): boolean {
-  return h.segment >= s._first;
-}
-
 /** Reading `seq` (handed out) has left in a PUBLISH for the first time. */
 export function markSent(s: ReadingStore, seq: number): void {
   const h = find(s, seq);
-  if (!h || !h.unsent || !segmentKept(s, h)) return;
+  if (!h || !h.unsent || h.segment < s._first) return;
   h.unsent = false;
   mark(s, h.segment, SENT_AT + h.slot, SENT);
 }
@@ -358,7 +344,8 @@ export function markDelivered(s: ReadingStore, seq: number): boolean {
   const h = find(s, seq);
   if (!h) return false;
   s._out.splice(s._out.indexOf(h), 1);
-  if (segmentKept(s, h)) {
+  // Segments are erased in order, and never one holding a handed-out reading but by dropOldest.
+  if (h.segment >= s._first) {
     mark(s, h.segment, SETTLED_AT + h.slot, DELIVERED);
     s.counts.stored--;
   }

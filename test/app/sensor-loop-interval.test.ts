@@ -16,7 +16,6 @@ function setup(intervalMs = 1000, fail = () => false) {
   let seq = 0;
   const delivery: Delivery = {
     add: () => (at.push(clock.now()), ++seq),
-    waiting: () => 0,
     counts: () => ({ delivered: 0, waiting: 0, dropped: 0, connects: 0 }),
   };
   const sensor: TemperatureSensor = {
