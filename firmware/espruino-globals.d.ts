@@ -78,6 +78,8 @@ declare namespace E {
   function on(event: "init" | "kill", listener: () => void): void;
   /** A new error flag was set: the flags now set, e.g. "LOW_MEMORY", "MEMORY" (out of memory). */
   function on(event: "errorFlag", listener: (flags: string[]) => void): void;
+  /** Seeds Math.random's generator (the C library's rand()). */
+  function srand(seed: number): void;
   /** CRC-32 of a string's bytes. */
   function CRC32(data: string): number;
   /** isAuto false: only E.kickWatchdog() resets it (a no-op on the Linux build; the ESP32's task watchdog). */

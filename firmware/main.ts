@@ -22,7 +22,7 @@ import { lastSeq, openReadingStore } from "../src/store/reading-store";
 import { countBoot } from "../src/store/boot-counter";
 import { espruinoClock, readingClock } from "./clock";
 import { espruinoTransport } from "./transport";
-import { seededRandom } from "./random";
+import { seedRandom } from "./random";
 
 const bootAt = Date.now();
 /** The session's clock at boot: battery mode times the wake by it (SNTP may step Date.now()). */
@@ -100,7 +100,7 @@ const session = createSession(
     transport: espruinoTransport(tls),
     network: networkLink,
     // The device, this boot and the time: no two devices, and no two boots, share the jitter.
-    random: seededRandom(config.clientId + ":" + boot + ":" + Date.now()),
+    random: seedRandom(config.clientId + ":" + boot + ":" + Date.now()),
     log,
   },
 );

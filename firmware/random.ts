@@ -2,14 +2,10 @@
  * Randomness for the reconnect backoff's jitter. Espruino 2v29 seeds Math.random the same way at
  * every boot on the Linux and ESP32 builds (and E.hwRand on the ESP32 uses that generator), so
  * devices that lose the broker together would retry in lockstep: measured, two devices waited the
- * very same delays. So it is an xorshift32 seeded per device and per boot.
+ * very same delays. So the firmware seeds it at boot (E.srand) per device and per boot, and the
+ * session uses Math.random itself: a generator of our own would be a closure held in RAM.
  */
-export function seededRandom(seed: string): () => number {
-  let x = E.CRC32(seed) | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
+export function seedRandom(seed: string): () => number {
+  E.srand(E.CRC32(seed));
+  return Math.random;
 }

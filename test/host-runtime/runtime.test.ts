@@ -102,6 +102,34 @@ describe("sandbox globals", () => {
   });
 });
 
+describe("Math.random", () => {
+  const script = `(function(){
+    var a = [Math.random(), Math.random()];
+    E.srand(12345);
+    var b = [Math.random(), Math.random()];
+    E.srand(12345);
+    var c = [Math.random(), Math.random()];
+    console.log(JSON.stringify({ a: a, b: b, c: c }));
+  })()`;
+
+  it("gives the same numbers at every start, as Espruino does (it never seeds rand()), and others after E.srand", async () => {
+    const runs: Array<{ a: number[]; b: number[]; c: number[] }> = [];
+    for (let i = 0; i < 2; i++) {
+      rt = run(script);
+      runs.push(JSON.parse(await rt.line(/^\{/)));
+      rt.rt.kill();
+      await rt.rt.exited;
+    }
+    expect(runs[0].a).toEqual(runs[1].a);
+    expect(runs[0].b).not.toEqual(runs[0].a);
+    expect(runs[0].c).toEqual(runs[0].b);
+    for (const x of [...runs[0].a, ...runs[0].b]) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThan(1);
+    }
+  });
+});
+
 describe("Function.apply", () => {
   it("takes at most 256 arguments, as Espruino's does", async () => {
     rt = run(`(function(){

@@ -304,9 +304,11 @@ export function stripScript(): string {
   })(${JSON.stringify([...GLOBALS])}, ${JSON.stringify(members)}, ${JSON.stringify(ALWAYS)})`;
 }
 
-/** Espruino-only Math helpers, String.fromCharCode's low-byte rule, Date.now's fraction and
- * typed-array slice() returning an Array.
- * Evaluates to a function taking the host's clock (milliseconds, with a fraction). */
+/** Espruino-only Math helpers, String.fromCharCode's low-byte rule, Date.now's fraction,
+ * typed-array slice() returning an Array, and Math.random as Espruino has it: the same sequence
+ * at every start until E.srand(seed) (jswrap_math.c uses the C library's rand(), never seeded).
+ * Evaluates to a function taking the host's clock (milliseconds, with a fraction) and returning
+ * the srand for E. */
 export const ESPRUINO_EXTRAS = `(function (nowMs) {
   var define = function (o, k, v) { Object.defineProperty(o, k, { value: v, writable: true, configurable: true, enumerable: false }); };
   define(Math, "clip", function (x, min, max) { return x < min ? min : x > max ? max : x; });
@@ -318,6 +320,15 @@ export const ESPRUINO_EXTRAS = `(function (nowMs) {
     return fromCharCode.apply(String, codes);
   });
   define(Date, "now", function () { return nowMs(); });
+  // An xorshift32, not glibc's generator: what the firmware may rely on is only that every start
+  // gives the same numbers, and E.srand different ones. (Math.imul is not Espruino's: stripped.)
+  var seed = 1;
+  define(Math, "random", function () {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  });
   // Espruino's typed-array slice() is Array.prototype.slice (jswrap_array_slice): it returns a
   // plain Array, one JsVar per element, not a typed array. subarray() is the view.
   var arraySlice = Array.prototype.slice;
@@ -329,4 +340,5 @@ export const ESPRUINO_EXTRAS = `(function (nowMs) {
     if (args && args.length > 256) throw new Error("Array passed to Function.apply is too big! Maximum 256 arguments, got " + args.length);
     return apply.call(this, self, args);
   });
+  return function (v) { seed = v | 0 || 1; };
 })`;

@@ -25,6 +25,8 @@ export interface GlobalsDeps {
   serial: string;
   /** The device would reset: watchdog timeout or E.reboot(). */
   reboot: (reason: string) => void;
+  /** Seeds the sandbox's Math.random (E.srand). */
+  srand: (seed: number) => void;
 }
 
 export const VERSION = "2v29-host";
@@ -107,6 +109,7 @@ function makeE(d: GlobalsDeps): Record<string, unknown> {
     getTemperature: () => NaN, // as on the Linux build
     getSerial: () => d.serial,
     hwRand: () => randomInt(-0x80000000, 0x7fffffff),
+    srand: (v: unknown) => d.srand(Number(v) | 0),
     // Unsigned, as on 2v29; strings count their chars' low bytes.
     CRC32: (data: unknown) => crc32(Uint8Array.from(iterateBytes(data, realm))),
     // With isAuto (the default) the idle loop kicks the watchdog; else E.kickWatchdog() must.

@@ -61,7 +61,7 @@ export function createSandbox(o: SandboxOptions): Sandbox {
   const loop = new Loop(report);
   const events = new EventSystem(loop, realm);
   if (o.strictBuiltins) realm.run(stripScript(), "host-runtime:builtins");
-  (realm.run(ESPRUINO_EXTRAS, "host-runtime:extras") as (now: () => number) => void)(
+  const srand = (realm.run(ESPRUINO_EXTRAS, "host-runtime:extras") as (now: () => number) => (v: number) => void)(
     () => performance.timeOrigin + performance.now(),
   );
   events.install(realm.objectPrototype);
@@ -101,6 +101,7 @@ export function createSandbox(o: SandboxOptions): Sandbox {
     env: o.env,
     serial: o.serial,
     reboot: o.onReboot,
+    srand,
   });
   processObj = objects.process;
   return { realm, loop, events, timers, net, printer, memory, storage, objects };
