@@ -49,7 +49,6 @@ export interface StoreOptions {
 
 /** Segment names: `rs1_<n>`; any other `rs<version>_` is another firmware's format. */
 const PREFIX = "rs" + FORMAT_VERSION + "_";
-const ANY_FORMAT = /^rs\d+_\d+$/;
 
 /** A reading handed to the session: where it is in flash, and whether its sent mark is still to write. */
 interface HandedOut {
@@ -157,7 +156,9 @@ function scan(s: ReadingStore): void {
   const counts = s.counts;
   const found: number[] = [];
   let foreign = 0;
-  flash.list(ANY_FORMAT).forEach((file) => {
+  // Any format's segments. The pattern is written here, not held in a constant: a RegExp at the
+  // top level would stay in RAM for the firmware's life, and only this start-up scan uses it.
+  flash.list(/^rs\d+_\d+$/).forEach((file) => {
     if (file.indexOf(PREFIX) !== 0) foreign++;
     else found.push(Number(file.slice(PREFIX.length)));
   });
