@@ -19,8 +19,8 @@ export interface FlashStorage {
    */
   write(name: string, data: string, offset?: number, size?: number): boolean;
   erase(name: string): void;
-  /** Names of the files matching `pattern`. */
-  list(pattern: RegExp): string[];
+  /** Names of the files: all of them, or those matching `pattern`. */
+  list(pattern?: RegExp): string[];
 }
 
 /** CRC-32 of a binary string (Espruino's native `E.CRC32`; zlib's crc32 on Node). */

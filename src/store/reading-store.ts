@@ -156,11 +156,15 @@ function scan(s: ReadingStore): void {
   const counts = s.counts;
   const found: number[] = [];
   let foreign = 0;
-  // Any format's segments. The pattern is written here, not held in a constant: a RegExp at the
-  // top level would stay in RAM for the firmware's life, and only this start-up scan uses it.
-  flash.list(/^rs\d+_\d+$/).forEach((file) => {
+  // Any format's segments, `rs<version>_<n>`, picked out of every file by hand: a RegExp, even
+  // one made only here, leaves Espruino's RegExp class in RAM for good (7 JsVars).
+  flash.list().forEach((file) => {
+    const under = file.indexOf("_");
+    const version = file.slice(2, under);
+    const n = file.slice(under + 1);
+    if (file.indexOf("rs") !== 0 || String(+version) !== version || String(+n) !== n) return;
     if (file.indexOf(PREFIX) !== 0) foreign++;
-    else found.push(Number(file.slice(PREFIX.length)));
+    else found.push(+n);
   });
   if (foreign) s._log("[store] " + foreign + " segment(s) of another store format left as they are (not sent)");
   found.sort((a, b) => a - b);

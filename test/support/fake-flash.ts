@@ -60,8 +60,8 @@ export class FakeFlash implements FlashStorage {
     if (this.files.delete(name.slice(0, 28))) this.filesErased++;
   }
 
-  list(pattern: RegExp): string[] {
-    return [...this.files.keys()].filter((n) => pattern.test(n));
+  list(pattern?: RegExp): string[] {
+    return [...this.files.keys()].filter((n) => !pattern || pattern.test(n));
   }
 
   used(): number {

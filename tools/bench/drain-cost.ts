@@ -59,7 +59,7 @@ read:function(n,o,l){var u=f[n];if(u===undefined)return undefined;o=o||0;if(l===
 write:function(n,d,o,size){o=o||0;if(size!==undefined){f[n]=new Uint8Array(size);f[n].fill(255)}var u=f[n];if(u===undefined)throw new Error("no file "+n);
  var b=E.toUint8Array(d);if(o+b.length>u.length)throw new Error("Too much data for file size");if(!erased(u,o,b.length))throw new Error("File already written with different data");u.set(b,o);return true},
 erase:function(n){delete f[n]},
-list:function(re){var r=[];for(var k in f)if(re.test(k))r.push(k);return r}}}
+list:function(re){var r=[];for(var k in f)if(!re||re.test(k))r.push(k);return r}}}
 `;
 
 /** The firmware's per-reading path, without a socket, over `flash`; prints ms per reading. */
