@@ -4,7 +4,16 @@
  * bundle starts it.
  */
 import * as config from "virtual:config";
-import { awakeMaxMs, discovery, runtimeRules, schedule, sleepMs, tls, tlsPoolGrowthVars } from "virtual:config";
+import {
+  awakeMaxMs,
+  discoveryPayload,
+  discoveryTopic,
+  runtimeRules,
+  schedule,
+  sleepMs,
+  tls,
+  tlsPoolGrowthVars,
+} from "virtual:config";
 import { deepSleep } from "virtual:sleep";
 import { createSensor } from "virtual:sensor";
 import { createNetwork } from "virtual:network";
@@ -106,7 +115,7 @@ const session = createSession(
 );
 // Listeners are told in the order added: the discovery config and diagnostics are queued at a
 // CONNACK before delivery hands out readings.
-const birth = discovery ? announceToHomeAssistant(session, discovery, log) : undefined;
+const birth = discoveryTopic ? announceToHomeAssistant(session, discoveryTopic, discoveryPayload, log) : undefined;
 // Looked at by the supervisor's periodic check (started below) and on an error flag.
 const memory = guardMemory(() => process.memory().free, { reserve: MEMORY_RESERVE, recovered: MEMORY_RECOVERED }, log);
 // Espruino sets an error flag when memory ran short or out: look at once (and say which).

@@ -33,7 +33,8 @@ declare module "virtual:config" {
   export const awakeMaxMs: FirmwareConfig["awakeMaxMs"];
   export const schedule: FirmwareConfig["schedule"];
   /** HA_DISCOVERY: the config's text is a function's return value, built only when sent. */
-  export const discovery: import("../src/app/home-assistant").Discovery | undefined;
+  export const discoveryTopic: import("../src/mqtt/packets").WireString | undefined;
+  export function discoveryPayload(): import("../src/mqtt/packets").WireString;
   export function runtimeRules(): FirmwareConfig["runtimeRules"];
 }
 

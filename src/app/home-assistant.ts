@@ -8,31 +8,32 @@ import type { WireString } from "../mqtt/packets";
 import type { Log } from "../session/ports";
 import { SessionEvent, type MqttSession } from "../session/session";
 
-export interface Discovery {
-  topic: WireString;
-  /** Home Assistant's birth topic, `<discovery prefix>/status`. */
-  birthTopic: WireString;
-  /** The config's text: built when needed, since it is RAM once built. */
-  payload(): WireString;
-}
+/** The config's text: built when needed, since it is RAM once built. */
+export type DiscoveryPayload = () => WireString;
 
 /** A message on the birth topic: Home Assistant says `online` as it starts. */
 export type BirthListener = (payload: string, retained: boolean) => void;
 
-export function announceToHomeAssistant(session: MqttSession, discovery: Discovery, log: Log): BirthListener {
+/** `topic`: the config's, `<discovery prefix>/device/<id>/config`. */
+export function announceToHomeAssistant(
+  session: MqttSession,
+  topic: WireString,
+  payload: DiscoveryPayload,
+  log: Log,
+): BirthListener {
   let announced = false;
 
   function announce(why: string): void {
     announced = true;
-    log("[home-assistant] discovery config on " + discovery.topic + " (" + why + ")");
-    session.publish(discovery.topic, discovery.payload(), 1, true);
+    log("[home-assistant] discovery config on " + topic + " (" + why + ")");
+    session.publish(topic, payload(), 1, true);
   }
 
   session.listen((event) => {
     if (event === SessionEvent.CONNECTED && !announced) announce("first connect of this boot");
   });
   // A retained birth message comes again at every subscribe: it is news only once a boot.
-  return (payload, retained) => {
-    if (payload === "online" && !(retained && announced)) announce("Home Assistant is online");
+  return (message, retained) => {
+    if (message === "online" && !(retained && announced)) announce("Home Assistant is online");
   };
 }

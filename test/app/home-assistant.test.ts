@@ -5,7 +5,7 @@
  * birth message once announced).
  */
 import { describe, expect, it } from "vitest";
-import { announceToHomeAssistant, type Discovery } from "../../src/app/home-assistant";
+import { announceToHomeAssistant } from "../../src/app/home-assistant";
 import { ackPublishes as published, byEvent, connectAfterBackoff as connect, rig, type Sent } from "../session/harness";
 
 const CONFIG_TOPIC = "homeassistant/device/dev-1/config";
@@ -29,15 +29,11 @@ const CONFIG = JSON.stringify({
 function setup() {
   const r = rig({ keepalive: 0, queueSize: 8 });
   let built = 0;
-  const discovery: Discovery = {
-    topic: CONFIG_TOPIC,
-    birthTopic: "homeassistant/status",
-    payload: () => {
-      built++;
-      return CONFIG;
-    },
+  const payload = () => {
+    built++;
+    return CONFIG;
   };
-  const birth = announceToHomeAssistant(r.session, discovery, (l) => r.logs.push(l));
+  const birth = announceToHomeAssistant(r.session, CONFIG_TOPIC, payload, (l) => r.logs.push(l));
   return { r, birth, built: () => built };
 }
 

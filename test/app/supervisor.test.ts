@@ -35,7 +35,13 @@ describe("session supervisor", () => {
   it("runs its `alsoEach` at every check, the session healthy or stuck (the memory guard's look)", () => {
     const r = rig();
     let looks = 0;
-    superviseSession(r.session, r.clock, (l) => r.logs.push(l), undefined, () => looks++);
+    superviseSession(
+      r.session,
+      r.clock,
+      (l) => r.logs.push(l),
+      undefined,
+      () => looks++,
+    );
     r.clock.advance(SUPERVISE_EVERY_MS * 3);
     expect(looks).toBe(3);
     stuckWithoutTimer(r);

@@ -11,12 +11,12 @@ describe("LOG_LEVEL", () => {
   it("info leaves out the per-packet and per-delivery lines; debug has them", async () => {
     const info = await build("info");
     const debug = await build("debug");
-    for (const text of ['"PUBLISH"', '" delivered"']) {
+    for (const text of ['"[mqtt] PUBLISH"', '" delivered"']) {
       expect(info).not.toContain(text);
       expect(debug).toContain(text);
     }
     // "PUBACK #n" is debug; "PUBACK #n for no message in flight (ignored)" is kept.
-    const count = (code: string) => code.split('"PUBACK #"').length - 1;
+    const count = (code: string) => code.split('"[mqtt] PUBACK #"').length - 1;
     expect([count(info), count(debug)]).toEqual([1, 2]);
     expect(info.length).toBeLessThan(debug.length);
     // What every level keeps: state changes and errors; error drops the per-reading and summary lines.

@@ -34,7 +34,8 @@ export const sleepMs = ${constant(sleepMs)};
 export const awakeMaxMs = ${constant(awakeMaxMs)};
 export const schedule = ${constant(schedule)};
 // Functions, so their text stays in the code (flash) until asked for.
-export var discovery = ${discovery ? `{ topic: ${asciiSource(discovery.topic)}, birthTopic: ${asciiSource(discovery.birthTopic)}, payload: function () { return ${asciiSource(discovery.payload)}; } }` : "undefined"};
+export const discoveryTopic = ${discovery ? asciiSource(discovery.topic) : "undefined"};
+export function discoveryPayload() { return ${discovery ? asciiSource(discovery.payload) : '""'}; }
 export function runtimeRules() { return ${asciiSource(runtimeRules)}; }`,
     "virtual:sensor": `export { createSensor } from ${JSON.stringify(resolve(ROOT, SENSOR_DRIVERS[board.sensor.type].module))};`,
     "virtual:network": `export { ${NETWORKS[board.network]} as createNetwork } from ${JSON.stringify(resolve(ROOT, "firmware/network.ts"))};`,
