@@ -30,14 +30,14 @@ export const SIZE_TARGET_BYTES = 3072;
 
 /**
  * What the firmware imports from src/mqtt (session.ts, stream-decoder.ts, decode.ts): the
- * unchecked serializers it sends with, the stream decoder, and the checks of publish().
+ * binary-string packet builders it sends with, the stream decoder, and the checks of publish().
  */
 export const DEVICE_CODEC_EXPORTS = `
-export { serializeAck, serializeEmpty, serializePublish } from "./serialize";
-export { createPacketStream } from "./stream-decoder";
+export { ackText, emptyText, publishHeaderText } from "./serialize";
+export { createPacketStream, pushBytes } from "./stream-decoder";
 export { topicNameError } from "./topic";
 export { isUtf8 } from "./utf8";
-export { CONNACK_CODE_NAMES } from "./packets";
+export { connackCodeName } from "./packets";
 `;
 export const RATIO_TARGET = 1.0;
 

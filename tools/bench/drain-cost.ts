@@ -120,7 +120,7 @@ t=getTime();for(i=0;i<N;i++){TOP.topicNameError(topic)||UTF.isUtf8(topic,0,topic
 t=getTime();for(i=0;i<N;i++)E.toString(SER.serializePublish({topic:topic,payload:payload,qos:1,dup:false,retain:false,id:(i%65535)+1}));r.serialize=(getTime()-t)*1000/N;
 t=getTime();for(i=0;i<N;i++)RD.readingPayload({prefix:${JSON.stringify(PREFIX)},valueKey:',"temperature":'},{seq:1234+i,boot:1,uptime:12,time:1767225600,centi:2150},1767225600);r.payload=(getTime()-t)*1000/N;
 var dec=DEC.createPacketStream(4096),got=0,cb=function(){got++};
-t=getTime();for(i=0;i<N;i++)dec.push(E.toUint8Array("\\x40\\x02\\x00\\x05"),cb);r.decode=(getTime()-t)*1000/N;
+t=getTime();for(i=0;i<N;i++)DEC.pushBytes(dec,E.toUint8Array("\\x40\\x02\\x00\\x05"),cb);r.decode=(getTime()-t)*1000/N;
 t=getTime();for(i=0;i<N;i++)SER.publishText({topic:topic,payload:payload,qos:1,dup:false,retain:false,id:(i%65535)+1});
 r.concat=(getTime()-t)*1000/N;
 print("${MARK}"+JSON.stringify({what:"pieces",topic:r.topic,serialize:r.serialize,payload:r.payload,decode:r.decode,concat:r.concat,got:got}));
