@@ -93,7 +93,7 @@ describe.concurrent("npm run build", () => {
     const r = await build({ ...ESP32_SETTINGS, BOARD: "esp32" });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/esp32 +RAM +\[[#-]+\] +\d+ % +1,555 of 2,500 JsVars, 945 free/);
+    expect(r.stdout).toMatch(/esp32 +RAM +\[[#-]+\] +\d+ % +1,126 of 2,500 JsVars, 1,374 free/);
     expect(r.stdout).toMatch(/esp32 +flash +\[[#-]+\] +\d+ % +[\d,]+ of 917,504 B, [\d,]+ free/);
     expect(r.stdout).toMatch(/esp32 +bundle +[\d,]+ B \(budget 32,768 B, \d+ %\)/);
     expect(r.stdout + r.stderr).not.toContain("s3cret");

@@ -260,7 +260,7 @@ describe.concurrent("npm run flash / monitor --dry-run", () => {
   it("flash --dry-run shows the RAM and flash margin", async () => {
     const r = await run("flash", ["-p", "/dev/ttyUSB0", "--dry-run"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/\[flash\] esp32 +RAM +\[[#-]+\] +62 % +1,555 of 2,500 JsVars/);
+    expect(r.stderr).toMatch(/\[flash\] esp32 +RAM +\[[#-]+\] +45 % +1,126 of 2,500 JsVars/);
     expect(r.stderr).toMatch(/\[flash\] esp32 +flash +\[/);
   });
 
