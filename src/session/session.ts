@@ -6,8 +6,9 @@
  * however many reconnects. Every outgoing PUBLISH, the retained status included, goes through the
  * Outbox and stays there until its PUBACK; the session tells its listener what happened to each.
  *
- * Written as a closure rather than a class: private state becomes local variables, which the
- * minifier shortens, and the bundle's text is RAM on the device.
+ * Written as a closure rather than a class: the minifier inlines its single-use steps into their
+ * callers, and every long-lived function costs JsVars on the device (methods on a shared object
+ * measured no fewer: docs/espruino-runtime.md, "Memory").
  */
 import { connackCodeName, PacketType, type IncomingPacket, type Payload, type WireString } from "../mqtt/packets";
 import { ackText, emptyText, publishHeaderText } from "../mqtt/serialize";
