@@ -39,7 +39,7 @@ const wokeAt = espruinoClock.now();
 
 /**
  * JsVars free below which the firmware sheds (memory-guard.ts), and above which it stops: an
- * ESP32 with Wi-Fi on leaves about 2,500, of which the firmware uses about 1,900 connected (about 600 free).
+ * ESP32 with Wi-Fi on leaves about 2,500, of which the firmware uses about 1,130 connected (about 1,370 free).
  */
 const MEMORY_RESERVE = 400;
 const MEMORY_RECOVERED = 550;
@@ -91,8 +91,8 @@ if (held.resent)
     "[store] " + held.resent + " sent before the restart without a PUBACK: sent again (the broker may get them twice)",
   );
 const networkLink = createNetwork(config.wifi, log);
-// The session's settings one by one, never the config object itself: used only field by field,
-// the minifier turns the config into constants, and no object of every setting stays in RAM.
+// The session's settings one by one: each is an export of virtual:config of its own, which the
+// minifier inlines where it is read, so no object of every setting stays in RAM.
 const session = createSession(
   {
     host: config.host,
