@@ -4,8 +4,9 @@ import type { DeviceConfig } from "./config";
 import { wifiLink } from "./wifi";
 
 /** `"network": "wifi"`. */
-export function createWifiNetwork(wifi: DeviceConfig["wifi"], log: Log): NetworkLink {
-  wifi = wifi as NonNullable<DeviceConfig["wifi"]>;
+/** `settings` is always set on a board whose network is Wi-Fi (tools/build/firmware-config.ts). */
+export function createWifiNetwork(settings: DeviceConfig["wifi"], log: Log): NetworkLink {
+  const wifi = settings as NonNullable<DeviceConfig["wifi"]>;
   return wifiLink(require("Wifi"), wifi.ssid, wifi.password, wifi.sntpServer, log, require("Storage"));
 }
 

@@ -255,7 +255,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       dropConnection();
 
     if (next === SessionState.NETWORK_CONNECTING) {
-      deadline(options.connectTimeoutMs || DEFAULT_TIMEOUT_MS, "network timeout");
+      deadline("network timeout");
       ports.network.connect((error) => {
         if (state !== SessionState.NETWORK_CONNECTING) return;
         if (error) go(SessionState.BACKOFF, "network: " + error);
@@ -265,7 +265,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       openConnection();
     } else if (next === SessionState.MQTT_CONNECTING) {
       // The deadline first: a failed write changes state and replaces it.
-      deadline(options.connectTimeoutMs || DEFAULT_TIMEOUT_MS, "no CONNACK");
+      deadline("no CONNACK");
       if (send(options.connectPacket) && options.eager) {
         if (status) queueStatus(status.online);
         emit(SessionEvent.CONNECTING);
@@ -289,7 +289,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       );
       ports.log("[mqtt] retry in " + delay + " ms");
     } else if (next === SessionState.CLOSING) {
-      deadline(CLOSE_TIMEOUT_MS, "offline status not acknowledged");
+      deadline("offline status not acknowledged", CLOSE_TIMEOUT_MS);
     } else if (next === SessionState.STOPPED) {
       const done = onStopped;
       onStopped = undefined;
@@ -303,13 +303,19 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
     timer = clock.setTimeout(callback, ms);
   }
 
-  /** Arms the state timer: if the state has not changed by then, back off (or, closing, just leave). */
-  function deadline(ms: number, reason: string): void {
-    arm(() => {
-      timer = 0;
-      if (state === SessionState.CLOSING) disconnect();
-      else go(SessionState.BACKOFF, reason);
-    }, ms);
+  /**
+   * Arms the state timer: if the state has not changed by then, back off (or, closing, just leave).
+   * `ms` defaults to the connect timeout, the one every connecting state waits.
+   */
+  function deadline(reason: string, ms?: number): void {
+    arm(
+      () => {
+        timer = 0;
+        if (state === SessionState.CLOSING) disconnect();
+        else go(SessionState.BACKOFF, reason);
+      },
+      ms || options.connectTimeoutMs || DEFAULT_TIMEOUT_MS,
+    );
   }
 
   function openConnection(): void {
@@ -341,7 +347,7 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       return go(SessionState.BACKOFF, "connect failed: " + errorText(e));
     }
     connection = opened;
-    deadline(options.connectTimeoutMs || DEFAULT_TIMEOUT_MS, "TCP connect timeout");
+    deadline("TCP connect timeout");
   }
 
   function dropConnection(): void {
@@ -542,9 +548,10 @@ export function createSession(options: SessionOptions, ports: SessionPorts): Mqt
       pingAt = now;
       send(emptyText(PacketType.PINGREQ));
     }
+    const retryMs = options.retryMs || DEFAULT_TIMEOUT_MS;
     inFlight(outbox).forEach((e) => {
-      if (now - (e.sentAt as number) >= (options.retryMs || DEFAULT_TIMEOUT_MS)) {
-        ports.log("[mqtt] no PUBACK #" + e.id + " after " + (options.retryMs || DEFAULT_TIMEOUT_MS) + " ms");
+      if (now - (e.sentAt as number) >= retryMs) {
+        ports.log("[mqtt] no PUBACK #" + e.id + " after " + retryMs + " ms");
         sendEntry(e);
       }
     });
