@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { guardMemory } from "../../src/app/memory-guard";
-import { superviseSession, SUPERVISE_EVERY_MS as GUARD_EVERY_MS } from "../../src/app/supervisor";
+import { superviseSession, SUPERVISE_EVERY_MS } from "../../src/app/supervisor";
 import { createDelivery } from "../../src/app/delivery";
 import { createSensorLoop } from "../../src/app/sensor-loop";
 import { SimulatedSensor } from "../../src/app/simulated-sensor";
@@ -25,16 +25,16 @@ describe("memory guard", () => {
     );
     // As the firmware runs it: at every one of the supervisor's checks.
     superviseSession(r.session, r.clock, () => {}, undefined, guard.check);
-    r.clock.advance(GUARD_EVERY_MS);
+    r.clock.advance(SUPERVISE_EVERY_MS);
     expect(guard.low()).toBe(false);
     free = 200;
-    r.clock.advance(GUARD_EVERY_MS * 3);
+    r.clock.advance(SUPERVISE_EVERY_MS * 3);
     expect(guard.low()).toBe(true);
     expect(r.logs.filter((l) => l.startsWith("[memory]"))).toEqual([
       "[memory] low: 200 JsVars free (reserve 250): shedding the read-ahead and the line per reading",
     ]);
     free = 400; // above the reserve, below the recovery mark: still shedding
-    r.clock.advance(GUARD_EVERY_MS);
+    r.clock.advance(SUPERVISE_EVERY_MS);
     expect(guard.low()).toBe(true);
     free = 600;
     guard.check(); // as the errorFlag handler calls it: at once, not at the next tick
